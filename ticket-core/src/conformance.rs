@@ -1,0 +1,561 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)] // A test suite: a failed expectation is the check failing.
+//! The store conformance suite: the rules every [`TicketStore`] backend must follow, as generic async checks,
+//! and [`store_conformance_tests!`](crate::store_conformance_tests) to run them all (matrix-rust-sdk's pattern).
+//!
+//! ```ignore
+//! // In a backend's tests, with whatever async test attribute it uses:
+//! ticket_core::store_conformance_tests!(#[tokio::test], my_backend::Store::open_in_memory().await.unwrap());
+//! ```
+//!
+//! Enabled by the `conformance` feature. Checks panic with a message naming the rule that failed.
+
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+use crate::effect::{ChainKey, Destination, Effect, LogEntry, Notice};
+use crate::id::{ApplicationId, ChannelId, GameServerId, GuildId, MessageId, RoleId, TicketId, UserId};
+use crate::pid::{Pid, PidKey};
+use crate::ports::{Commit, Retry, StoreError, TicketStore, TranscriptAuthor, TranscriptEntry};
+use crate::qna::{AnswerKind, QnaAnswer, QnaQuestion};
+use crate::recruitment::{Application, RecruitmentStatus, RequestedRole, StatusChange, Step1};
+use crate::relay::GameName;
+use crate::settings::{ApplicantAccess, GuildSettings, PostedMessage, RecruitmentOption, TicketType};
+use crate::ticket::{
+    CloseReason, HeldReply, InGameTicket, RecruitmentTicket, SupportTicket, Ticket, TicketDetail, TicketSource,
+};
+use crate::topic::Topic;
+
+/// Runs every conformance check as its own test. Give the async test attribute and an expression making a
+/// fresh, empty store (it may use `.await`).
+#[macro_export]
+macro_rules! store_conformance_tests {
+    (#[$attr:meta], $store:expr) => {
+        $crate::store_conformance_tests!(@each #[$attr], $store, [
+            settings_default_then_saved,
+            settings_stale_version_conflicts,
+            tickets_of_every_kind_round_trip,
+            tickets_found_by_channel_and_guild,
+            ticket_stale_version_conflicts,
+            open_keys_are_unique,
+            closing_frees_the_open_key,
+            applications_round_trip_and_list,
+            application_needs_its_ticket,
+            transcripts_append_in_order_and_outlive_the_channel,
+            commits_are_all_or_nothing,
+            outbox_keeps_order_per_chain,
+            outbox_done_retry_and_dead,
+            every_effect_round_trips,
+            ids_are_never_reused,
+        ]);
+    };
+    (@each #[$attr:meta], $store:expr, [$($check:ident),* $(,)?]) => {
+        $(
+            #[$attr]
+            async fn $check() {
+                let store = $store;
+                $crate::conformance::$check(&store).await;
+            }
+        )*
+    };
+}
+
+/// The deployment key the samples use.
+pub fn sample_key() -> PidKey {
+    match PidKey::new(&[7; 32]) {
+        Ok(key) => key,
+        Err(_) => unreachable!("32 bytes is a valid secret"),
+    }
+}
+
+/// A fixed time.
+pub const T0: OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
+
+fn name(text: &str) -> GameName {
+    GameName::new(text).unwrap_or_else(|_| unreachable!("sample names are valid"))
+}
+
+/// An open in-game ticket.
+pub fn sample_in_game(id: u64, guild: u64, account_pid: Pid, player: &str) -> Ticket {
+    Ticket {
+        id: TicketId::new(id),
+        guild: GuildId::new(guild),
+        channel: None,
+        channel_name: crate::relay::channel_slug(player),
+        detail: TicketDetail::InGame(InGameTicket {
+            server: GameServerId::new("main").unwrap_or_else(|_| unreachable!("valid id")),
+            player: account_pid,
+            name: name(player),
+            online: true,
+            held: vec![HeldReply { from: "Staff".into(), text: "hello".into(), at: T0 }],
+        }),
+        opened_at: T0,
+        closed: None,
+        version: 0,
+    }
+}
+
+/// An open support ticket.
+pub fn sample_support(id: u64, guild: u64, user: u64) -> Ticket {
+    let key = sample_key();
+    Ticket {
+        id: TicketId::new(id),
+        guild: GuildId::new(guild),
+        channel: Some(ChannelId::new(1000 + id)),
+        channel_name: format!("support-{id}"),
+        detail: TicketDetail::Support(SupportTicket {
+            opener: key.user(UserId::new(user)),
+            contact: key.seal(UserId::new(user)),
+            question: "My ship is stuck".into(),
+        }),
+        opened_at: T0,
+        closed: None,
+        version: 0,
+    }
+}
+
+/// An open recruitment ticket.
+pub fn sample_recruitment(id: u64, guild: u64, user: u64, app: Option<u64>) -> Ticket {
+    let key = sample_key();
+    Ticket {
+        id: TicketId::new(id),
+        guild: GuildId::new(guild),
+        channel: Some(ChannelId::new(2000 + id)),
+        channel_name: format!("apply-{id}"),
+        detail: TicketDetail::Recruitment(RecruitmentTicket {
+            applicant: key.user(UserId::new(user)),
+            contact: key.seal(UserId::new(user)),
+            application: app.map(ApplicationId::new),
+        }),
+        opened_at: T0,
+        closed: None,
+        version: 0,
+    }
+}
+
+/// An application in status Approved, with Q&A.
+pub fn sample_application(id: u64, ticket: &Ticket, user: u64) -> Application {
+    let key = sample_key();
+    Application {
+        id: ApplicationId::new(id),
+        guild: ticket.guild,
+        ticket: ticket.id,
+        applicant: key.user(UserId::new(user)),
+        contact: key.seal(UserId::new(user)),
+        applicant_name: "Applicant".into(),
+        status: RecruitmentStatus::Approved,
+        form: Step1 {
+            requested: RequestedRole::Member,
+            area: "medical".into(),
+            time_zone: "Europe/Berlin".into(),
+            rsi_handle: "Pilot_1".into(),
+            notes: "Hi".into(),
+        },
+        tz_info: Some("Europe/Berlin (UTC+01:00)".into()),
+        qna: vec![QnaAnswer {
+            question: "Availability".into(),
+            kind: AnswerKind::TimeRange,
+            answer: Some("18:00-22:00".into()),
+            uk_time: Some("17:00-21:00".into()),
+        }],
+        qna_draft: Vec::new(),
+        decline_reason: None,
+        record: Some(PostedMessage { channel: ChannelId::new(5), message: MessageId::new(6) }),
+        qna_prompt: None,
+        history: vec![StatusChange { status: RecruitmentStatus::Pending, by: key.user(UserId::new(user)), at: T0 }],
+        created_at: T0,
+        updated_at: T0,
+        version: 0,
+    }
+}
+
+/// Every kind of effect, each variant at least once.
+pub fn sample_effects() -> Vec<Effect> {
+    let key = sample_key();
+    let user = key.seal(UserId::new(42));
+    let ticket = TicketId::new(1);
+    let app = ApplicationId::new(2);
+    let server = GameServerId::new("main").unwrap_or_else(|_| unreachable!("valid id"));
+    let notices = vec![
+        Notice::SupportPanel,
+        Notice::RecruitmentPanel { org_url: Some("https://robertsspaceindustries.com/orgs/X".into()), org_image: None },
+        Notice::SupportAbout,
+        Notice::SupportWelcome { opener: user, question: "q".into(), ping: vec![RoleId::new(3)] },
+        Notice::InGameWelcome {
+            player: name("Foo"),
+            server: server.clone(),
+            source: TicketSource::Request,
+            ping: vec![],
+        },
+        Notice::PlayerMessage { player: name("Foo"), text: "line one\nline two ünïcode".into() },
+        Notice::ReplyHeld { player: name("Foo") },
+        Notice::HeldDelivered { player: name("Foo"), count: 2 },
+        Notice::PlayerLoggedOut { player: name("Foo") },
+        Notice::PlayerLoggedIn { player: name("Foo") },
+        Notice::Step1Wizard { ticket, applicant: user, ping: vec![], options: vec!["medical".into()] },
+        Notice::Step1Summary {
+            app,
+            applicant: user,
+            form: sample_application(2, &sample_recruitment(1, 1, 42, Some(2)), 42).form,
+            tz_info: Some("Europe/Berlin (UTC+01:00)".into()),
+            area_ping: Some(RoleId::new(4)),
+        },
+        Notice::QnaPrompt { app, pages: 2 },
+        Notice::QnaSummary { app, answers: sample_application(2, &sample_recruitment(1, 1, 42, Some(2)), 42).qna },
+        Notice::FinaliseControl { app, by_name: "Staff".into() },
+        Notice::Log(LogEntry::SupportResolved {
+            ticket,
+            channel_name: "support-1".into(),
+            opener: user,
+            by: user,
+            by_name: "Staff".into(),
+            question: "q".into(),
+            resolution: "done".into(),
+        }),
+        Notice::Log(LogEntry::Recruitment {
+            app,
+            action: RecruitmentStatus::Declined,
+            applicant: user,
+            by: user,
+            by_name: "Staff".into(),
+            reason: Some("no".into()),
+        }),
+        Notice::Log(LogEntry::NicknameRefused {
+            applicant: user,
+            nickname: "Pilot".into(),
+            reason: "hierarchy".into(),
+        }),
+        Notice::Log(LogEntry::ActionFailed { action: "grant role".into(), error: "forbidden".into() }),
+        Notice::Log(LogEntry::InGameClosed { ticket, player: name("Foo"), reason: "logout".into() }),
+        Notice::ResolvedDm { channel_name: "support-1".into(), resolution: "done".into() },
+        Notice::DeclinedDm,
+    ];
+    let mut effects = vec![
+        Effect::CreateTicketChannel {
+            ticket,
+            kind: TicketType::Recruitment,
+            guild: GuildId::new(1),
+            name: "ticket-foo".into(),
+            category: Some(ChannelId::new(9)),
+            topic: Topic {
+                app: Some(app),
+                requested: Some(RequestedRole::Affiliate),
+                tz: Some("UTC+2".into()),
+                opener: Some(user),
+                ..Topic::ticket(ticket)
+            },
+            members: vec![user],
+            staff_roles: vec![RoleId::new(3)],
+        },
+        Effect::DeleteTicketChannel { ticket },
+        Effect::SetTopic { ticket, topic: Topic::ticket(ticket) },
+        Effect::AllowRole { ticket, role: RoleId::new(4) },
+        Effect::SetMemberAccess { ticket, user, access: ApplicantAccess::ReadOnly },
+        Effect::CompleteQnaPrompt { app },
+        Effect::UpdateRecord { app },
+        Effect::DeleteMessage { message: PostedMessage { channel: ChannelId::new(1), message: MessageId::new(2) } },
+        Effect::GrantRole { guild: GuildId::new(1), user, role: RoleId::new(3) },
+        Effect::SyncNickname { guild: GuildId::new(1), user, rsi_handle: "Pilot".into(), log_channel: None },
+        Effect::ShowRsiProfile { ticket, rsi_handle: "Pilot".into() },
+        Effect::Whisper {
+            ticket,
+            server: server.clone(),
+            player: name("Foo"),
+            from: "Staff".into(),
+            text: "hi".into(),
+        },
+        Effect::GameTicketCreated { server: server.clone(), player: name("Foo"), source: TicketSource::Whisper },
+        Effect::GameTicketClosed { server, player: name("Foo") },
+    ];
+    effects.push(Effect::Post { to: Destination::Dm(user), notice: Notice::DeclinedDm });
+    effects.push(Effect::Post { to: Destination::Channel(ChannelId::new(8)), notice: Notice::SupportPanel });
+    effects.extend(notices.into_iter().map(|notice| Effect::Post { to: Destination::Ticket(ticket), notice }));
+    effects
+}
+
+async fn commit(store: &impl TicketStore, commit: Commit) -> Vec<crate::EffectId> {
+    match store.commit(commit).await {
+        Ok(ids) => ids,
+        Err(e) => panic!("a valid commit failed: {e}"),
+    }
+}
+
+async fn must_conflict(store: &impl TicketStore, c: Commit, rule: &str) {
+    match store.commit(c).await {
+        Err(StoreError::Conflict) => {}
+        other => panic!("{rule}: expected a conflict, got {other:?}"),
+    }
+}
+
+fn tickets(list: Vec<Ticket>) -> Commit {
+    Commit { tickets: list, ..Commit::default() }
+}
+
+async fn load(store: &impl TicketStore, id: u64) -> Ticket {
+    match store.ticket(TicketId::new(id)).await {
+        Ok(Some(t)) => t,
+        other => panic!("ticket {id} should load, got {other:?}"),
+    }
+}
+
+/// Settings default to [`GuildSettings::new`] at version 0, and load back exactly as saved, at version 1.
+pub async fn settings_default_then_saved(store: &impl TicketStore) {
+    let guild = GuildId::new(77);
+    let defaults = store.settings(guild).await.expect("settings load");
+    assert_eq!(defaults, GuildSettings::new(guild), "unsaved settings are the defaults");
+    let mut s = defaults;
+    s.dm_on_close = true;
+    s.nick_sync = true;
+    s.targets.support_panel = Some(ChannelId::new(1));
+    s.targets.log_channel = Some(ChannelId::new(2));
+    s.panels.support = Some(PostedMessage { channel: ChannelId::new(1), message: MessageId::new(3) });
+    s.ping_roles.recruitment = Some(RoleId::new(4));
+    s.rsi_org.url = Some("https://robertsspaceindustries.com/orgs/TEST".into());
+    s.recruitment_options.push(RecruitmentOption { name: "medical".into(), ping_role: Some(RoleId::new(5)) });
+    s.qna.push(QnaQuestion { label: "Ship".into(), kind: AnswerKind::Keywords, required: false });
+    s.record_channel = Some(ChannelId::new(6));
+    s.applicant_access = ApplicantAccess::Remove;
+    s.capability_roles.support = vec![RoleId::new(7), RoleId::new(8)];
+    s.org_roles.affiliate = Some(RoleId::new(9));
+    s.in_game.close_on_logout = false;
+    s.in_game.staff_role = Some(RoleId::new(10));
+    commit(store, Commit { settings: Some(s.clone()), ..Commit::default() }).await;
+    let loaded = store.settings(guild).await.expect("settings load");
+    s.version = 1;
+    assert_eq!(loaded, s, "settings load back as saved, version bumped to 1");
+    assert_eq!(store.settings(GuildId::new(78)).await.expect("load").version, 0, "guilds are separate");
+}
+
+/// Saving settings loaded at an older version is a conflict and writes nothing.
+pub async fn settings_stale_version_conflicts(store: &impl TicketStore) {
+    let guild = GuildId::new(1);
+    let s = store.settings(guild).await.expect("load");
+    commit(store, Commit { settings: Some(s.clone()), ..Commit::default() }).await;
+    let mut stale = s;
+    stale.dm_on_close = true;
+    must_conflict(store, Commit { settings: Some(stale), ..Commit::default() }, "stale settings").await;
+    assert!(!store.settings(guild).await.expect("load").dm_on_close, "a conflicting commit wrote nothing");
+}
+
+/// Tickets of all three kinds, open and closed, load back exactly as saved.
+pub async fn tickets_of_every_kind_round_trip(store: &impl TicketStore) {
+    let key = sample_key();
+    let mut closed = sample_support(3, 1, 43);
+    closed
+        .close(CloseReason::Resolved { resolution: "fixed ✓".into() }, Some(key.user(UserId::new(9))), T0)
+        .expect("open ticket closes");
+    let list = vec![
+        sample_in_game(1, 1, key.account(crate::AccountId::new(2_000_001)), "Foo Bar"),
+        sample_support(2, 1, 42),
+        closed,
+        sample_recruitment(4, 1, 44, None),
+    ];
+    commit(store, tickets(list.clone())).await;
+    for mut t in list {
+        let loaded = load(store, t.id.get()).await;
+        t.version = 1;
+        assert_eq!(loaded, t, "ticket {} round-trips", t.id);
+    }
+    assert_eq!(store.ticket(TicketId::new(99)).await.expect("load"), None, "unknown tickets are None");
+}
+
+/// Tickets are found by channel (closed ones too) and listed open-per-guild, oldest first.
+pub async fn tickets_found_by_channel_and_guild(store: &impl TicketStore) {
+    let mut closed = sample_support(1, 1, 40);
+    closed.close(CloseReason::ChannelDeleted, None, T0).expect("closes");
+    commit(store, tickets(vec![closed, sample_support(2, 1, 41), sample_support(3, 2, 42), sample_support(4, 1, 43)]))
+        .await;
+    let by_channel = store.ticket_by_channel(ChannelId::new(1001)).await.expect("load");
+    assert_eq!(by_channel.map(|t| t.id), Some(TicketId::new(1)), "closed tickets are found by channel");
+    assert_eq!(store.ticket_by_channel(ChannelId::new(5)).await.expect("load"), None);
+    let open: Vec<u64> = store.open_tickets(GuildId::new(1)).await.expect("load").iter().map(|t| t.id.get()).collect();
+    assert_eq!(open, vec![2, 4], "open tickets of one guild, oldest first");
+}
+
+/// Updating a ticket loaded at an older version is a conflict.
+pub async fn ticket_stale_version_conflicts(store: &impl TicketStore) {
+    commit(store, tickets(vec![sample_support(1, 1, 40)])).await;
+    let loaded = load(store, 1).await;
+    let mut first = loaded.clone();
+    first.channel_name = "first".into();
+    commit(store, tickets(vec![first])).await;
+    let mut second = loaded;
+    second.channel_name = "second".into();
+    must_conflict(store, tickets(vec![second]), "stale ticket").await;
+    must_conflict(store, tickets(vec![sample_support(1, 1, 40)]), "inserting an existing id").await;
+    let now = load(store, 1).await;
+    assert_eq!((now.channel_name.as_str(), now.version), ("first", 2));
+}
+
+/// No two open tickets share an open key, whether they come in one commit or two.
+pub async fn open_keys_are_unique(store: &impl TicketStore) {
+    let pid = sample_key().account(crate::AccountId::new(1));
+    commit(store, tickets(vec![sample_in_game(1, 1, pid, "Foo")])).await;
+    must_conflict(store, tickets(vec![sample_in_game(2, 1, pid, "Foo")]), "second open in-game ticket").await;
+    must_conflict(
+        store,
+        tickets(vec![sample_support(3, 1, 50), sample_support(4, 1, 50)]),
+        "two open support tickets in one commit",
+    )
+    .await;
+    let found = store.open_ticket_by_key(&sample_in_game(1, 1, pid, "Foo").open_key().unwrap_or_default()).await;
+    assert_eq!(found.expect("load").map(|t| t.id), Some(TicketId::new(1)), "the holder is found by key");
+    commit(store, tickets(vec![sample_support(5, 2, 50)])).await;
+}
+
+/// Closing a ticket frees its key, also within the commit that opens the next one.
+pub async fn closing_frees_the_open_key(store: &impl TicketStore) {
+    let pid = sample_key().account(crate::AccountId::new(1));
+    commit(store, tickets(vec![sample_in_game(1, 1, pid, "Foo")])).await;
+    let mut old = load(store, 1).await;
+    old.close(CloseReason::PlayerLoggedOut, None, T0).expect("closes");
+    commit(store, tickets(vec![old, sample_in_game(2, 1, pid, "Foo")])).await;
+    let key = sample_in_game(2, 1, pid, "Foo").open_key().unwrap_or_default();
+    let holder = store.open_ticket_by_key(&key).await.expect("load");
+    assert_eq!(holder.map(|t| t.id), Some(TicketId::new(2)), "the new ticket holds the key");
+}
+
+/// Applications load back as saved and are listed per applicant, oldest first.
+pub async fn applications_round_trip_and_list(store: &impl TicketStore) {
+    let ticket = sample_recruitment(1, 1, 42, Some(1));
+    let mut a1 = sample_application(1, &ticket, 42);
+    let mut a2 = sample_application(2, &ticket, 42);
+    a2.status = RecruitmentStatus::Declined;
+    a2.decline_reason = Some("Not now — sorry".into());
+    let other = sample_application(3, &ticket, 43);
+    commit(
+        store,
+        Commit { tickets: vec![ticket], applications: vec![a1.clone(), a2.clone(), other], ..Commit::default() },
+    )
+    .await;
+    a1.version = 1;
+    a2.version = 1;
+    assert_eq!(store.application(ApplicationId::new(1)).await.expect("load"), Some(a1.clone()));
+    let mine = store.applications_of(GuildId::new(1), a1.applicant).await.expect("load");
+    assert_eq!(mine, vec![a1.clone(), a2], "one applicant's applications, oldest first");
+    let mut stale = a1.clone();
+    stale.version = 0;
+    stale.id = ApplicationId::new(1);
+    must_conflict(store, Commit { applications: vec![stale], ..Commit::default() }, "stale application").await;
+}
+
+/// An application for a ticket that does not exist is refused.
+pub async fn application_needs_its_ticket(store: &impl TicketStore) {
+    let ticket = sample_recruitment(1, 1, 42, Some(1));
+    let app = sample_application(1, &ticket, 42);
+    match store.commit(Commit { applications: vec![app], ..Commit::default() }).await {
+        Err(StoreError::Missing { what: "ticket", id: 1 }) => {}
+        other => panic!("an application without its ticket must be refused, got {other:?}"),
+    }
+}
+
+/// Transcript lines come back in order, including after the ticket closed.
+pub async fn transcripts_append_in_order_and_outlive_the_channel(store: &impl TicketStore) {
+    let key = sample_key();
+    commit(store, tickets(vec![sample_support(1, 1, 42)])).await;
+    let line = |n: u32, author| TranscriptEntry {
+        ticket: TicketId::new(1),
+        at: T0 + time::Duration::seconds(n.into()),
+        author,
+        text: format!("line {n} — {}", "x".repeat(n as usize)),
+    };
+    let first = vec![
+        line(1, TranscriptAuthor::Member { pid: key.user(UserId::new(42)), name: "Opener".into() }),
+        line(2, TranscriptAuthor::Player { name: name("Foo") }),
+    ];
+    commit(store, Commit { transcript: first.clone(), ..Commit::default() }).await;
+    let mut t = load(store, 1).await;
+    t.close(CloseReason::ChannelDeleted, None, T0).expect("closes");
+    commit(
+        store,
+        Commit { tickets: vec![t], transcript: vec![line(3, TranscriptAuthor::System)], ..Commit::default() },
+    )
+    .await;
+    let all = store.transcript(TicketId::new(1)).await.expect("load");
+    let mut expected = first;
+    expected.push(line(3, TranscriptAuthor::System));
+    assert_eq!(all, expected, "transcript in order, kept after close");
+    assert!(store.transcript(TicketId::new(2)).await.expect("load").is_empty());
+}
+
+/// A commit that fails writes nothing of what it held.
+pub async fn commits_are_all_or_nothing(store: &impl TicketStore) {
+    let orphan =
+        TranscriptEntry { ticket: TicketId::new(99), at: T0, author: TranscriptAuthor::System, text: "x".into() };
+    let bad = Commit {
+        settings: Some(GuildSettings::new(GuildId::new(1))),
+        tickets: vec![sample_support(1, 1, 42)],
+        transcript: vec![orphan],
+        enqueue: vec![(ChainKey::Ticket(TicketId::new(1)), Effect::DeleteTicketChannel { ticket: TicketId::new(1) })],
+        ..Commit::default()
+    };
+    assert!(store.commit(bad).await.is_err(), "a transcript line for an unknown ticket is refused");
+    assert_eq!(store.ticket(TicketId::new(1)).await.expect("load"), None, "no ticket written");
+    assert_eq!(store.settings(GuildId::new(1)).await.expect("load").version, 0, "no settings written");
+    assert!(store.pending_effects(None).await.expect("load").is_empty(), "no effects written");
+}
+
+/// Effects get increasing ids and come back per chain in id order.
+pub async fn outbox_keeps_order_per_chain(store: &impl TicketStore) {
+    let a = ChainKey::Ticket(TicketId::new(1));
+    let b = ChainKey::Guild(GuildId::new(1));
+    let e = |n: u64| Effect::DeleteTicketChannel { ticket: TicketId::new(n) };
+    let first = commit(store, Commit { enqueue: vec![(a, e(1)), (b, e(2)), (a, e(3))], ..Commit::default() }).await;
+    let second = commit(store, Commit { enqueue: vec![(a, e(4))], ..Commit::default() }).await;
+    assert_eq!(first.len(), 3);
+    assert!(first.windows(2).all(|w| w[0] < w[1]) && first[2] < second[0], "ids increase");
+    let chain_a: Vec<Effect> =
+        store.pending_effects(Some(a)).await.expect("load").into_iter().map(|p| p.effect).collect();
+    assert_eq!(chain_a, vec![e(1), e(3), e(4)], "one chain, in order");
+    let all = store.pending_effects(None).await.expect("load");
+    assert_eq!(all.len(), 4);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "all pending, in id order");
+    assert!(all.iter().all(|p| p.attempts == 0 && p.not_before.is_none()), "fresh effects have no failures");
+}
+
+/// Done effects leave the outbox, retried ones keep their count and time, dead ones never come back.
+pub async fn outbox_done_retry_and_dead(store: &impl TicketStore) {
+    let a = ChainKey::Ticket(TicketId::new(1));
+    let e = |n: u64| Effect::DeleteTicketChannel { ticket: TicketId::new(n) };
+    let ids = commit(store, Commit { enqueue: vec![(a, e(1)), (a, e(2)), (a, e(3))], ..Commit::default() }).await;
+    let later = T0 + time::Duration::minutes(5);
+    commit(
+        store,
+        Commit {
+            done: vec![ids[0]],
+            retry: vec![Retry { id: ids[1], attempts: 3, not_before: later }],
+            dead: vec![ids[2]],
+            ..Commit::default()
+        },
+    )
+    .await;
+    let pending = store.pending_effects(None).await.expect("load");
+    assert_eq!(pending.len(), 1, "done and dead effects are gone");
+    assert_eq!((pending[0].id, pending[0].attempts, pending[0].not_before), (ids[1], 3, Some(later)));
+}
+
+/// Every effect variant is stored and loaded without change.
+pub async fn every_effect_round_trips(store: &impl TicketStore) {
+    let effects = sample_effects();
+    let chain = ChainKey::Ticket(TicketId::new(1));
+    commit(store, Commit { enqueue: effects.iter().cloned().map(|e| (chain, e)).collect(), ..Commit::default() }).await;
+    let loaded: Vec<Effect> =
+        store.pending_effects(Some(chain)).await.expect("load").into_iter().map(|p| p.effect).collect();
+    assert_eq!(loaded, effects, "effects round-trip");
+}
+
+/// Allocated ids are fresh: never one handed out before, nor one already used by a saved record.
+pub async fn ids_are_never_reused(store: &impl TicketStore) {
+    let t1 = store.next_ticket_id().await.expect("id");
+    let t2 = store.next_ticket_id().await.expect("id");
+    assert!(t2 > t1, "ticket ids increase");
+    commit(store, tickets(vec![sample_recruitment(t2.get() + 10, 1, 42, None)])).await;
+    let t3 = store.next_ticket_id().await.expect("id");
+    assert!(t3.get() > t2.get() + 10, "ids skip past saved tickets");
+    let a1 = store.next_application_id().await.expect("id");
+    let a2 = store.next_application_id().await.expect("id");
+    assert!(a2 > a1, "application ids increase");
+    let ticket = load(store, t2.get() + 10).await;
+    commit(store, Commit { applications: vec![sample_application(a2.get() + 5, &ticket, 42)], ..Commit::default() })
+        .await;
+    assert!(store.next_application_id().await.expect("id").get() > a2.get() + 5, "ids skip past saved applications");
+}

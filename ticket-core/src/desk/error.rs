@@ -1,0 +1,180 @@
+//! What a use case can refuse with.
+
+use std::fmt;
+
+use crate::id::{ApplicationId, ChannelId, TicketId};
+use crate::permissions::Requirement;
+use crate::pid::PidKeyError;
+use crate::ports::StoreError;
+use crate::qna::QnaError;
+use crate::recruitment::{RecruitmentError, RecruitmentStatus};
+use crate::ticket::TicketError;
+
+/// What was wrong with an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// It is empty.
+    Empty,
+    /// It is longer than allowed.
+    TooLong {
+        /// The most allowed.
+        max: usize,
+    },
+    /// It is not of the expected form.
+    Malformed {
+        /// What the form is.
+        expected: &'static str,
+    },
+    /// It names something that does not exist.
+    Unknown {
+        /// What was named.
+        given: String,
+    },
+    /// It is already there.
+    Duplicate {
+        /// What was given.
+        given: String,
+    },
+    /// No more fit.
+    Full {
+        /// The most allowed.
+        max: usize,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("is empty"),
+            Self::TooLong { max } => write!(f, "is longer than {max} characters"),
+            Self::Malformed { expected } => write!(f, "should be {expected}"),
+            Self::Unknown { given } => write!(f, "has no entry called {given:?}"),
+            Self::Duplicate { given } => write!(f, "already has {given:?}"),
+            Self::Full { max } => write!(f, "is full (at most {max})"),
+        }
+    }
+}
+
+/// An action a person may or may not take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Resolve a support ticket.
+    Resolve,
+    /// Write in an in-game ticket (relayed to the player).
+    ReplyInGame,
+    /// Submit Step 1 or Q&A of someone else's application.
+    AnswerForApplicant,
+    /// Approve or decline.
+    Review,
+    /// Finalise.
+    Finalise,
+    /// Remove a member.
+    RemoveMember,
+    /// Repost the Q&A button.
+    ReopenQna,
+    /// Use a `/tickets` admin command.
+    TicketsAdmin,
+    /// Use a `/recruit-config` command.
+    RecruitConfig,
+    /// Use `/roles`.
+    Roles,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Resolve => "resolve tickets",
+            Self::ReplyInGame => "reply to players in game",
+            Self::AnswerForApplicant => "answer someone else's application",
+            Self::Review => "approve or reject applications",
+            Self::Finalise => "finalise applications",
+            Self::RemoveMember => "mark members removed",
+            Self::ReopenQna => "repost the Q&A",
+            Self::TicketsAdmin => "change ticket settings",
+            Self::RecruitConfig => "change recruitment settings",
+            Self::Roles => "change role mappings",
+        })
+    }
+}
+
+/// Why a use case was refused or failed. The `Display` text is written for the person who acted.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    /// The actor may not do this.
+    #[error("You need {needs} to {action}.")]
+    NotPermitted {
+        /// What they tried.
+        action: Action,
+        /// What it takes.
+        needs: Requirement,
+    },
+    /// An input was refused.
+    #[error("The {field} {problem}.")]
+    Invalid {
+        /// Which input.
+        field: &'static str,
+        /// What is wrong.
+        problem: Problem,
+    },
+    /// The channel is not a ticket channel.
+    #[error("This channel is not a ticket.")]
+    NotATicket(ChannelId),
+    /// The ticket does not exist.
+    #[error("Ticket {0} does not exist.")]
+    TicketNotFound(TicketId),
+    /// The application does not exist.
+    #[error("Application {0} does not exist.")]
+    ApplicationNotFound(ApplicationId),
+    /// The member has no application that fits.
+    #[error("That member has no approved or finalised application.")]
+    NoApplication,
+    /// The player has no open ticket.
+    #[error("There is no open ticket for this player.")]
+    NoOpenTicket,
+    /// The member already has an open ticket of this kind.
+    #[error("You already have an open ticket{}.", .channel.map(|c| format!(": <#{c}>")).unwrap_or_default())]
+    AlreadyOpen {
+        /// The open ticket.
+        ticket: TicketId,
+        /// Its channel, once made.
+        channel: Option<ChannelId>,
+    },
+    /// Step 1 was already submitted for this ticket.
+    #[error("Step 1 is already submitted for this application.")]
+    Step1AlreadySubmitted,
+    /// The Q&A cannot be answered or reopened in this status.
+    #[error("The Q&A is closed: the application is {0}.")]
+    QnaClosed(RecruitmentStatus),
+    /// The in-game ticket system is disabled for this server.
+    #[error("{}", crate::strings::GAME_TICKET_DISABLED)]
+    InGameDisabled,
+    /// A lifecycle step was refused.
+    #[error("{0}")]
+    Ticket(#[from] TicketError),
+    /// The recruitment machine refused.
+    #[error("{0}")]
+    Recruitment(#[from] RecruitmentError),
+    /// A Q&A question or answer was refused.
+    #[error("{0}")]
+    Qna(#[from] QnaError),
+    /// The data kept changing under concurrent use; nothing was done.
+    #[error("Too many changes at once; please try again.")]
+    Busy,
+    /// A sealed id did not open (the deployment secret changed).
+    #[error("stored contact data does not match this deployment's secret")]
+    Seal(#[from] PidKeyError),
+    /// Storage failed; nothing was done.
+    #[error("storage failed: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl DeskError {
+    pub(crate) fn invalid(field: &'static str, problem: Problem) -> Self {
+        Self::Invalid { field, problem }
+    }
+
+    /// Whether the error is the person's to fix (as opposed to the bot's or the deployment's).
+    pub fn is_refusal(&self) -> bool {
+        !matches!(self, Self::Busy | Self::Seal(_) | Self::Store(_))
+    }
+}

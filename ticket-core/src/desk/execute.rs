@@ -1,0 +1,703 @@
+//! Running the outbox: effects of a chain in order, each marked done in the store once it ran.
+//!
+//! Delivery is at least once: a crash after an effect ran but before it was marked done runs it again on
+//! [`Desk::resume`]. Channel creation is idempotent per ticket (the platform finds the `TID:` marker), deletions
+//! treat "already gone" as done, and a repeated message is the worst case.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::effect::{ChainKey, Destination, Effect, LogEntry, Notice, PendingEffect};
+use crate::id::{ApplicationId, ChannelId, EffectId, GuildId, TicketId};
+use crate::permissions::Permissions;
+use crate::ports::{Commit, NewChannel, Overwrite, OverwriteTarget, PlatformError, Retry, StoreError, WhisperOutcome};
+use crate::render;
+use crate::settings::{ApplicantAccess, PostedMessage};
+use crate::ticket::{CloseReason, HeldReply, TicketDetail};
+
+use super::{Desk, DeskError, MAX_TRIES};
+
+/// After this many failures an effect is given up on (kept in the store as dead, and reported to staff).
+const MAX_ATTEMPTS: u32 = 10;
+/// Discord's longest nickname.
+const NICKNAME_MAX: usize = 32;
+
+/// What [`Desk::resume`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ResumeReport {
+    /// Chains that had pending effects.
+    pub chains: usize,
+    /// Effects pending before.
+    pub pending_before: usize,
+    /// Effects still pending after (waiting for a retry time or a platform that is down).
+    pub pending_after: usize,
+}
+
+/// What running one effect came to.
+enum Outcome {
+    /// It ran; mark it done, with what follows from it.
+    Done(Option<FollowUp>),
+    /// It failed in a way that may pass; try again later.
+    Retry(Option<Duration>),
+    /// It failed for good.
+    Dead { error: String, follow: Option<FollowUp> },
+}
+
+/// State that changes because an effect ran.
+enum FollowUp {
+    TicketChannel(TicketId, ChannelId),
+    Hold(TicketId, HeldReply),
+    RecordPosted(ApplicationId, PostedMessage),
+    QnaPromptPosted(ApplicationId, PostedMessage),
+    PanelPosted(GuildId, bool, PostedMessage),
+    ChannelGone(TicketId, Option<String>),
+    ChannelFailed(TicketId),
+    Enqueue(ChainKey, Vec<Effect>),
+}
+
+struct Claim<'a> {
+    desk: &'a Desk,
+    chain: ChainKey,
+    released: bool,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if !self.released {
+            self.desk.running_lock().remove(&self.chain);
+        }
+    }
+}
+
+fn backoff(attempts: u32) -> Duration {
+    Duration::from_secs(2u64.saturating_pow(attempts).min(600))
+}
+
+fn platform(error: PlatformError) -> Outcome {
+    match error {
+        PlatformError::RateLimited { retry_after } => Outcome::Retry(Some(retry_after)),
+        PlatformError::Unavailable => Outcome::Retry(None),
+        e => Outcome::Dead { error: e.to_string(), follow: None },
+    }
+}
+
+impl Desk {
+    fn running_lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<ChainKey, bool>> {
+        // The map only holds flags that are set and read under the lock; a panic elsewhere cannot leave it torn.
+        self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn claim(&self, chain: ChainKey) -> Option<Claim<'_>> {
+        let mut running = self.running_lock();
+        if let Some(dirty) = running.get_mut(&chain) {
+            *dirty = true;
+            return None;
+        }
+        running.insert(chain, false);
+        Some(Claim { desk: self, chain, released: false })
+    }
+
+    /// Whether more work arrived for a claimed chain; if not, releases the claim.
+    fn more_work(&self, claim: &mut Claim<'_>) -> bool {
+        let mut running = self.running_lock();
+        if running.get(&claim.chain) == Some(&true) {
+            running.insert(claim.chain, false);
+            return true;
+        }
+        running.remove(&claim.chain);
+        claim.released = true;
+        false
+    }
+
+    /// Runs chains until they are empty or blocked. A chain already being run elsewhere is left to that runner,
+    /// which is told to look again.
+    pub(crate) async fn run_chains(&self, chains: impl IntoIterator<Item = ChainKey>) {
+        let mut work: Vec<ChainKey> = chains.into_iter().collect();
+        while let Some(chain) = work.pop() {
+            let Some(mut claim) = self.claim(chain) else { continue };
+            loop {
+                for more in self.drain(chain).await {
+                    if more != chain && !work.contains(&more) {
+                        work.push(more);
+                    }
+                }
+                if !self.more_work(&mut claim) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Runs every unfinished effect: call at start-up, after a platform or link comes back, and now and then.
+    pub async fn resume(&self) -> Result<ResumeReport, DeskError> {
+        let pending = self.ports.store.pending_effects(None).await?;
+        let chains: BTreeSet<ChainKey> = pending.iter().map(|p| p.chain).collect();
+        let report = ResumeReport { chains: chains.len(), pending_before: pending.len(), pending_after: 0 };
+        self.run_chains(chains).await;
+        let pending_after = self.ports.store.pending_effects(None).await?.len();
+        tracing::info!(chains = report.chains, before = report.pending_before, after = pending_after, "outbox resumed");
+        Ok(ResumeReport { pending_after, ..report })
+    }
+
+    /// Runs a chain's pending effects in order; returns other chains that follow-ups put work into.
+    async fn drain(&self, chain: ChainKey) -> Vec<ChainKey> {
+        let mut touched = Vec::new();
+        loop {
+            let pending = match self.ports.store.pending_effects(Some(chain)).await {
+                Ok(p) if p.is_empty() => return touched,
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(?chain, error = %e, "outbox: cannot load pending effects");
+                    return touched;
+                }
+            };
+            for effect in pending {
+                let now = self.ports.clock.now();
+                if effect.not_before.is_some_and(|t| t > now) {
+                    return touched;
+                }
+                let outcome = self.execute(&effect).await;
+                match self.settle(&effect, outcome, now).await {
+                    Ok(Settled::Continue(more)) => touched.extend(more),
+                    Ok(Settled::Blocked) => return touched,
+                    Err(e) => {
+                        tracing::warn!(?chain, effect = %effect.id, error = %e, "outbox: cannot record an effect's outcome");
+                        return touched;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records an effect's outcome in the store.
+    async fn settle(
+        &self,
+        effect: &PendingEffect,
+        outcome: Outcome,
+        now: OffsetDateTime,
+    ) -> Result<Settled, StoreError> {
+        match outcome {
+            Outcome::Done(follow) => self.finish(effect.id, follow, None).await.map(Settled::Continue),
+            Outcome::Retry(after) => {
+                let attempts = effect.attempts + 1;
+                if attempts >= MAX_ATTEMPTS {
+                    let error = format!("gave up after {attempts} attempts");
+                    return self.give_up(effect, error, None).await.map(Settled::Continue);
+                }
+                let wait = after.unwrap_or_else(|| backoff(attempts));
+                let not_before = now + wait;
+                tracing::info!(effect = %effect.id, attempts, ?wait, "outbox: effect will be retried");
+                let retry = Retry { id: effect.id, attempts, not_before };
+                self.ports.store.commit(Commit { retry: vec![retry], ..Commit::default() }).await?;
+                Ok(Settled::Blocked)
+            }
+            Outcome::Dead { error, follow } => self.give_up(effect, error, follow).await.map(Settled::Continue),
+        }
+    }
+
+    async fn give_up(
+        &self,
+        effect: &PendingEffect,
+        error: String,
+        follow: Option<FollowUp>,
+    ) -> Result<Vec<ChainKey>, StoreError> {
+        // Effects hold people only sealed, so their Debug form is safe to log.
+        tracing::error!(effect = %effect.id, kind = ?effect.effect, %error, "outbox: effect failed for good");
+        let mut touched = self.finish(effect.id, follow, Some(effect.id)).await?;
+        if let Some(guild) = self.guild_of(effect.chain).await {
+            let settings = self.ports.store.settings(guild).await?;
+            if let Some(log) = settings.targets.log_channel {
+                let notice = Notice::Log(LogEntry::ActionFailed { action: describe(&effect.effect), error });
+                let post = Effect::Post { to: Destination::Channel(log), notice };
+                let chain = ChainKey::Guild(guild);
+                self.ports.store.commit(Commit { enqueue: vec![(chain, post)], ..Commit::default() }).await?;
+                touched.push(chain);
+            }
+        }
+        Ok(touched)
+    }
+
+    async fn guild_of(&self, chain: ChainKey) -> Option<GuildId> {
+        match chain {
+            ChainKey::Guild(g) => Some(g),
+            ChainKey::Ticket(t) => self.ports.store.ticket(t).await.ok().flatten().map(|t| t.guild),
+        }
+    }
+
+    /// Marks an effect done (or dead) together with the state its follow-up changes; retries lost races.
+    async fn finish(
+        &self,
+        id: EffectId,
+        follow: Option<FollowUp>,
+        dead: Option<EffectId>,
+    ) -> Result<Vec<ChainKey>, StoreError> {
+        let mut last = StoreError::Conflict;
+        for _ in 0..MAX_TRIES {
+            let mut commit = Commit::default();
+            match dead {
+                Some(id) => commit.dead.push(id),
+                None => commit.done.push(id),
+            }
+            let touched = match &follow {
+                Some(f) => self.follow_up(f, &mut commit).await?,
+                None => Vec::new(),
+            };
+            match self.ports.store.commit(commit).await {
+                Ok(_) => return Ok(touched),
+                Err(StoreError::Conflict) => last = StoreError::Conflict,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last)
+    }
+
+    /// Loads what a follow-up changes and adds the change to `commit`; returns chains it enqueues into.
+    async fn follow_up(&self, follow: &FollowUp, commit: &mut Commit) -> Result<Vec<ChainKey>, StoreError> {
+        let store = &self.ports.store;
+        let now = self.ports.clock.now();
+        match follow {
+            FollowUp::TicketChannel(id, channel) => {
+                if let Some(mut t) = store.ticket(*id).await? {
+                    t.channel = Some(*channel);
+                    commit.tickets.push(t);
+                }
+            }
+            FollowUp::Hold(id, reply) => {
+                if let Some(mut t) = store.ticket(*id).await? {
+                    let Ok(game) = t.in_game_mut() else { return Ok(Vec::new()) };
+                    let was_online = game.online;
+                    game.online = false;
+                    game.held.push(reply.clone());
+                    let player = game.name.clone();
+                    let open = t.is_open();
+                    commit.tickets.push(t);
+                    if was_online && open {
+                        let notice = Notice::ReplyHeld { player };
+                        commit
+                            .enqueue
+                            .push((ChainKey::Ticket(*id), Effect::Post { to: Destination::Ticket(*id), notice }));
+                        return Ok(vec![ChainKey::Ticket(*id)]);
+                    }
+                }
+            }
+            FollowUp::RecordPosted(app, message) => {
+                if let Some(mut a) = store.application(*app).await? {
+                    a.record = Some(*message);
+                    commit.applications.push(a);
+                }
+            }
+            FollowUp::QnaPromptPosted(app, message) => {
+                if let Some(mut a) = store.application(*app).await? {
+                    a.qna_prompt = Some(*message);
+                    commit.applications.push(a);
+                }
+            }
+            FollowUp::PanelPosted(guild, recruitment, message) => {
+                let mut settings = store.settings(*guild).await?;
+                let slot = if *recruitment { &mut settings.panels.recruitment } else { &mut settings.panels.support };
+                let old = slot.replace(*message);
+                commit.settings = Some(settings);
+                if let Some(old) = old.filter(|old| old != message) {
+                    commit.enqueue.push((ChainKey::Guild(*guild), Effect::DeleteMessage { message: old }));
+                    return Ok(vec![ChainKey::Guild(*guild)]);
+                }
+            }
+            FollowUp::ChannelGone(id, resend) => {
+                return self.plan_channel_gone(*id, CloseReason::ChannelDeleted, resend.as_deref(), now, commit).await;
+            }
+            FollowUp::ChannelFailed(id) => {
+                return self.plan_channel_gone(*id, CloseReason::ChannelFailed, None, now, commit).await;
+            }
+            FollowUp::Enqueue(chain, effects) => {
+                commit.enqueue.extend(effects.iter().cloned().map(|e| (*chain, e)));
+                return Ok(vec![*chain]);
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// Runs one effect through the ports.
+    async fn execute(&self, pending: &PendingEffect) -> Outcome {
+        match self.try_execute(pending).await {
+            Ok(outcome) => outcome,
+            Err(DeskError::Store(e)) => {
+                tracing::warn!(effect = %pending.id, error = %e, "outbox: store failed while running an effect");
+                Outcome::Retry(None)
+            }
+            Err(e) => Outcome::Dead { error: e.to_string(), follow: None },
+        }
+    }
+
+    async fn try_execute(&self, pending: &PendingEffect) -> Result<Outcome, DeskError> {
+        let chat = &self.ports.chat;
+        let store = &self.ports.store;
+        Ok(match &pending.effect {
+            Effect::CreateTicketChannel { ticket, kind: _, guild, name, category, topic, members, staff_roles } => {
+                let mut overwrites = vec![
+                    Overwrite::deny(OverwriteTarget::Everyone, Permissions::VIEW_CHANNEL),
+                    Overwrite::allow(OverwriteTarget::Bot, Permissions::TICKET_BOT),
+                ];
+                for member in members {
+                    overwrites.push(Overwrite::allow(
+                        OverwriteTarget::Member(self.key.open(member)?),
+                        Permissions::TICKET_PARTICIPANT,
+                    ));
+                }
+                for role in staff_roles {
+                    overwrites.push(Overwrite::allow(OverwriteTarget::Role(*role), Permissions::TICKET_PARTICIPANT));
+                }
+                let request = NewChannel {
+                    ticket: *ticket,
+                    guild: *guild,
+                    name: name.clone(),
+                    category: *category,
+                    topic: topic.open(&self.key)?.render(),
+                    overwrites,
+                };
+                match chat.create_channel(request).await {
+                    Ok(channel) => Outcome::Done(Some(FollowUp::TicketChannel(*ticket, channel))),
+                    Err(e) if e.is_transient() => platform(e),
+                    Err(e) => Outcome::Dead { error: e.to_string(), follow: Some(FollowUp::ChannelFailed(*ticket)) },
+                }
+            }
+            Effect::DeleteTicketChannel { ticket } => {
+                let Some(channel) = store.ticket(*ticket).await?.and_then(|t| t.channel) else {
+                    return Ok(Outcome::Done(None));
+                };
+                match chat.delete_channel(channel).await {
+                    Ok(()) | Err(PlatformError::NotFound) => Outcome::Done(None),
+                    Err(e) => platform(e),
+                }
+            }
+            Effect::SetTopic { ticket, topic } => match self.ticket_channel(*ticket).await? {
+                Err(outcome) => outcome,
+                Ok(channel) => match chat.set_topic(channel, topic.open(&self.key)?.render()).await {
+                    Ok(()) => Outcome::Done(None),
+                    Err(PlatformError::NotFound) => Outcome::Done(Some(FollowUp::ChannelGone(*ticket, None))),
+                    Err(e) => platform(e),
+                },
+            },
+            Effect::AllowRole { ticket, role } => match self.ticket_channel(*ticket).await? {
+                Err(outcome) => outcome,
+                Ok(channel) => {
+                    let overwrite = Overwrite::allow(OverwriteTarget::Role(*role), Permissions::TICKET_PARTICIPANT);
+                    match chat.set_overwrite(channel, overwrite).await {
+                        Ok(()) => Outcome::Done(None),
+                        Err(PlatformError::NotFound) => Outcome::Done(Some(FollowUp::ChannelGone(*ticket, None))),
+                        Err(e) => platform(e),
+                    }
+                }
+            },
+            Effect::SetMemberAccess { ticket, user, access } => match self.ticket_channel(*ticket).await? {
+                Err(outcome) => outcome,
+                Ok(channel) => {
+                    let target = OverwriteTarget::Member(self.key.open(user)?);
+                    let read = Permissions::VIEW_CHANNEL | Permissions::READ_MESSAGE_HISTORY;
+                    let overwrite = match access {
+                        ApplicantAccess::Keep => Overwrite::allow(target, Permissions::TICKET_PARTICIPANT),
+                        ApplicantAccess::ReadOnly => {
+                            Overwrite { target, allow: read, deny: Permissions::SEND_MESSAGES }
+                        }
+                        ApplicantAccess::Remove => Overwrite::deny(target, Permissions::VIEW_CHANNEL),
+                    };
+                    match chat.set_overwrite(channel, overwrite).await {
+                        Ok(()) => Outcome::Done(None),
+                        Err(PlatformError::NotFound) => Outcome::Done(Some(FollowUp::ChannelGone(*ticket, None))),
+                        Err(e) => platform(e),
+                    }
+                }
+            },
+            Effect::Post { to, notice } => self.post(pending.chain, to, notice).await?,
+            Effect::CompleteQnaPrompt { app } => {
+                let Some(app) = store.application(*app).await? else { return Ok(Outcome::Done(None)) };
+                let tile = render::qna_completed_tile(app.id);
+                if let Some(prompt) = app.qna_prompt {
+                    match chat.edit(prompt.channel, prompt.message, tile.clone()).await {
+                        Ok(()) => return Ok(Outcome::Done(None)),
+                        Err(PlatformError::NotFound) => {}
+                        Err(e) => return Ok(platform(e)),
+                    }
+                }
+                match self.ticket_channel(app.ticket).await? {
+                    Err(outcome) => outcome,
+                    Ok(channel) => match chat.send(channel, tile).await {
+                        Ok(_) | Err(PlatformError::NotFound) => Outcome::Done(None),
+                        Err(e) => platform(e),
+                    },
+                }
+            }
+            Effect::UpdateRecord { app } => self.update_record(*app).await?,
+            Effect::DeleteMessage { message } => match chat.delete_message(message.channel, message.message).await {
+                Ok(()) | Err(PlatformError::NotFound) => Outcome::Done(None),
+                Err(e) => platform(e),
+            },
+            Effect::GrantRole { guild, user, role } => match chat.add_role(*guild, self.key.open(user)?, *role).await {
+                Ok(()) => Outcome::Done(None),
+                Err(e) => platform(e),
+            },
+            Effect::SyncNickname { guild, user, rsi_handle, log_channel } => {
+                let nickname = match self.ports.profiles.citizen(rsi_handle).await {
+                    Ok(profile) => profile.handle,
+                    Err(_) => rsi_handle.clone(),
+                };
+                let nickname: String = nickname.chars().take(NICKNAME_MAX).collect();
+                match chat.set_nickname(*guild, self.key.open(user)?, nickname.clone()).await {
+                    Ok(()) => Outcome::Done(None),
+                    Err(e) if e.is_transient() => platform(e),
+                    Err(e) => {
+                        tracing::info!(error = %e, "nickname sync refused by Discord; carrying on");
+                        let follow = log_channel.map(|log| {
+                            let entry = LogEntry::NicknameRefused { applicant: *user, nickname, reason: e.to_string() };
+                            let post = Effect::Post { to: Destination::Channel(log), notice: Notice::Log(entry) };
+                            FollowUp::Enqueue(pending.chain, vec![post])
+                        });
+                        Outcome::Done(follow)
+                    }
+                }
+            }
+            Effect::ShowRsiProfile { ticket, rsi_handle } => {
+                let found = self.ports.profiles.citizen(rsi_handle).await;
+                if found.as_ref().is_err_and(|e| *e != crate::ports::ProfileError::NotFound) && pending.attempts < 3 {
+                    return Ok(Outcome::Retry(None));
+                }
+                match self.ticket_channel(*ticket).await? {
+                    Err(outcome) => outcome,
+                    Ok(channel) => match chat.send(channel, render::rsi_profile(rsi_handle, &found)).await {
+                        Ok(_) => Outcome::Done(None),
+                        Err(PlatformError::NotFound) => Outcome::Done(Some(FollowUp::ChannelGone(*ticket, None))),
+                        Err(e) => platform(e),
+                    },
+                }
+            }
+            Effect::Whisper { ticket, server, player, from, text } => {
+                let hold = || {
+                    let reply = HeldReply { from: from.clone(), text: text.clone(), at: self.ports.clock.now() };
+                    Outcome::Done(Some(FollowUp::Hold(*ticket, reply)))
+                };
+                match self.ports.game.whisper(server, player, from, text).await {
+                    Ok(WhisperOutcome::Delivered) => Outcome::Done(None),
+                    Ok(WhisperOutcome::PlayerOffline) | Err(crate::ports::GameLinkError::LinkDown(_)) => hold(),
+                    Err(crate::ports::GameLinkError::Congested(_)) => Outcome::Retry(None),
+                }
+            }
+            Effect::GameTicketCreated { server, player, source } => {
+                match self.ports.game.ticket_created(server, player, *source).await {
+                    Ok(()) => Outcome::Done(None),
+                    Err(crate::ports::GameLinkError::Congested(_)) => Outcome::Retry(None),
+                    Err(e) => {
+                        tracing::info!(error = %e, "game not told of a new ticket");
+                        Outcome::Done(None)
+                    }
+                }
+            }
+            Effect::GameTicketClosed { server, player } => match self.ports.game.ticket_closed(server, player).await {
+                Ok(()) => Outcome::Done(None),
+                Err(crate::ports::GameLinkError::Congested(_)) => Outcome::Retry(None),
+                Err(e) => {
+                    tracing::info!(error = %e, "game not told of a closed ticket");
+                    Outcome::Done(None)
+                }
+            },
+        })
+    }
+
+    /// The channel of a ticket, or the outcome to give when there is none.
+    async fn ticket_channel(&self, ticket: TicketId) -> Result<Result<ChannelId, Outcome>, DeskError> {
+        Ok(match self.ports.store.ticket(ticket).await? {
+            None => Err(Outcome::Dead { error: format!("ticket {ticket} does not exist"), follow: None }),
+            Some(t) => match t.channel {
+                Some(channel) if t.is_open() => Ok(channel),
+                // A closed ticket's channel is deleted or being deleted: there is nothing to post to.
+                _ if !t.is_open() => Err(Outcome::Done(None)),
+                // Still being created by an earlier effect of this chain.
+                _ => Err(Outcome::Retry(None)),
+            },
+        })
+    }
+
+    async fn post(&self, chain: ChainKey, to: &Destination, notice: &Notice) -> Result<Outcome, DeskError> {
+        let chat = &self.ports.chat;
+        let messages = render::notice(notice, &self.key)?;
+        match to {
+            Destination::Dm(user) => {
+                let user = self.key.open(user)?;
+                for message in messages {
+                    match chat.send_dm(user, message).await {
+                        Ok(()) => {}
+                        Err(PlatformError::NotFound | PlatformError::Forbidden) => {
+                            tracing::info!("a DM could not be delivered (the member left or closed their DMs)");
+                            return Ok(Outcome::Done(None));
+                        }
+                        Err(e) => return Ok(platform(e)),
+                    }
+                }
+                Ok(Outcome::Done(None))
+            }
+            Destination::Channel(channel) => {
+                let mut last = None;
+                for message in messages {
+                    match chat.send(*channel, message).await {
+                        Ok(id) => last = Some(PostedMessage { channel: *channel, message: id }),
+                        Err(PlatformError::NotFound) => {
+                            tracing::warn!(%channel, "a configured channel no longer exists");
+                            return Ok(Outcome::Done(None));
+                        }
+                        Err(e) => return Ok(platform(e)),
+                    }
+                }
+                let follow = match (notice, chain, last) {
+                    (Notice::SupportPanel, ChainKey::Guild(g), Some(m)) => Some(FollowUp::PanelPosted(g, false, m)),
+                    (Notice::RecruitmentPanel { .. }, ChainKey::Guild(g), Some(m)) => {
+                        Some(FollowUp::PanelPosted(g, true, m))
+                    }
+                    _ => None,
+                };
+                Ok(Outcome::Done(follow))
+            }
+            Destination::Ticket(ticket) => {
+                let channel = match self.ticket_channel(*ticket).await? {
+                    Ok(channel) => channel,
+                    Err(outcome) => return Ok(outcome),
+                };
+                let mut last = None;
+                for message in messages {
+                    match chat.send(channel, message).await {
+                        Ok(id) => last = Some(PostedMessage { channel, message: id }),
+                        Err(PlatformError::NotFound) => {
+                            let resend = match notice {
+                                Notice::PlayerMessage { text, .. } => Some(text.clone()),
+                                _ => None,
+                            };
+                            return Ok(Outcome::Done(Some(FollowUp::ChannelGone(*ticket, resend))));
+                        }
+                        Err(e) => return Ok(platform(e)),
+                    }
+                }
+                let follow = match (notice, last) {
+                    (Notice::QnaPrompt { app, .. }, Some(m)) => Some(FollowUp::QnaPromptPosted(*app, m)),
+                    _ => None,
+                };
+                Ok(Outcome::Done(follow))
+            }
+        }
+    }
+
+    async fn update_record(&self, app: ApplicationId) -> Result<Outcome, DeskError> {
+        let store = &self.ports.store;
+        let Some(app) = store.application(app).await? else { return Ok(Outcome::Done(None)) };
+        let ticket = store.ticket(app.ticket).await?;
+        let channel = ticket.filter(|t| t.is_open()).and_then(|t| t.channel);
+        let message = render::record(&app, channel, &self.key)?;
+        if let Some(record) = app.record {
+            return Ok(match self.ports.chat.edit(record.channel, record.message, message).await {
+                Ok(()) => Outcome::Done(None),
+                Err(PlatformError::NotFound) => {
+                    tracing::info!(app = %app.id, "the record message is gone; edit skipped");
+                    Outcome::Done(None)
+                }
+                Err(e) => platform(e),
+            });
+        }
+        let Some(log) = store.settings(app.guild).await?.record_channel else {
+            return Ok(Outcome::Done(None));
+        };
+        Ok(match self.ports.chat.send(log, message).await {
+            Ok(id) => Outcome::Done(Some(FollowUp::RecordPosted(app.id, PostedMessage { channel: log, message: id }))),
+            Err(PlatformError::NotFound) => {
+                tracing::warn!(channel = %log, "the record channel no longer exists");
+                Outcome::Done(None)
+            }
+            Err(e) => platform(e),
+        })
+    }
+
+    /// A ticket's channel is gone (deleted by hand) or could not be made: close the ticket and tell whoever needs
+    /// to know. For an in-game ticket, a player message that could not be posted opens a new ticket.
+    pub(super) async fn plan_channel_gone(
+        &self,
+        id: TicketId,
+        reason: CloseReason,
+        resend: Option<&str>,
+        now: OffsetDateTime,
+        commit: &mut Commit,
+    ) -> Result<Vec<ChainKey>, StoreError> {
+        let Some(mut ticket) = self.ports.store.ticket(id).await? else { return Ok(Vec::new()) };
+        if !ticket.is_open() {
+            return Ok(Vec::new());
+        }
+        let chain = ChainKey::Ticket(id);
+        let mut touched = vec![chain];
+        let settings = self.ports.store.settings(ticket.guild).await?;
+        let reason_text = reason.to_string();
+        // Closing an open ticket cannot fail.
+        let _ = ticket.close(reason, None, now);
+        match &ticket.detail {
+            TicketDetail::InGame(game) => {
+                if let Some(text) = resend {
+                    let new_id = self.ports.store.next_ticket_id().await?;
+                    let taken = self.ports.store.open_tickets(ticket.guild).await?;
+                    let plan = self.plan_in_game_ticket(
+                        &settings,
+                        new_id,
+                        &game.server,
+                        game.player,
+                        &game.name,
+                        crate::ticket::TicketSource::Whisper,
+                        text,
+                        &taken,
+                        now,
+                    );
+                    commit.tickets.push(plan.ticket);
+                    commit.transcript.push(plan.transcript);
+                    commit.enqueue.extend(plan.effects.into_iter().map(|e| (ChainKey::Ticket(new_id), e)));
+                    touched.push(ChainKey::Ticket(new_id));
+                } else {
+                    let effect = Effect::GameTicketClosed { server: game.server.clone(), player: game.name.clone() };
+                    commit.enqueue.push((chain, effect));
+                }
+                if let Some(log) = settings.targets.log_channel {
+                    let entry = LogEntry::InGameClosed { ticket: id, player: game.name.clone(), reason: reason_text };
+                    commit
+                        .enqueue
+                        .push((chain, Effect::Post { to: Destination::Channel(log), notice: Notice::Log(entry) }));
+                }
+            }
+            TicketDetail::Recruitment(r) => {
+                if let Some(app) = r.application {
+                    commit.enqueue.push((chain, Effect::UpdateRecord { app }));
+                }
+            }
+            TicketDetail::Support(_) => {}
+        }
+        commit.tickets.push(ticket);
+        Ok(touched)
+    }
+}
+
+enum Settled {
+    Continue(Vec<ChainKey>),
+    Blocked,
+}
+
+/// A short description of an effect for staff, without any ids of people.
+fn describe(effect: &Effect) -> String {
+    match effect {
+        Effect::CreateTicketChannel { name, .. } => format!("create channel #{name}"),
+        Effect::DeleteTicketChannel { ticket } => format!("delete the channel of ticket {ticket}"),
+        Effect::SetTopic { ticket, .. } => format!("set the topic of ticket {ticket}"),
+        Effect::SetMemberAccess { ticket, .. } => format!("change access to ticket {ticket}"),
+        Effect::AllowRole { ticket, role } => format!("let <@&{role}> into ticket {ticket}"),
+        Effect::Post { .. } => "post a message".into(),
+        Effect::CompleteQnaPrompt { app } => format!("mark the Q&A of application {app} completed"),
+        Effect::UpdateRecord { app } => format!("update the record of application {app}"),
+        Effect::DeleteMessage { .. } => "delete an old panel".into(),
+        Effect::GrantRole { role, .. } => format!("grant the role <@&{role}>"),
+        Effect::SyncNickname { .. } => "set a nickname".into(),
+        Effect::ShowRsiProfile { rsi_handle, .. } => format!("look up {rsi_handle} on RSI"),
+        Effect::Whisper { player, .. } => format!("whisper {player}"),
+        Effect::GameTicketCreated { player, .. } => format!("tell the game {player}'s ticket opened"),
+        Effect::GameTicketClosed { player, .. } => format!("tell the game {player}'s ticket closed"),
+    }
+}

@@ -1,0 +1,464 @@
+//! In-game tickets: `@request`, whispers to `@Support`, staff replies, login and logout.
+
+use time::OffsetDateTime;
+
+use crate::effect::{ChainKey, Destination, Effect, LogEntry, Notice};
+use crate::id::{AccountId, ChannelId, GameServerId, GuildId, TicketId};
+use crate::permissions::{Actor, Requirement};
+use crate::pid::Pid;
+use crate::ports::{Commit, TranscriptAuthor, TranscriptEntry};
+use crate::relay::{self, GameName, channel_slug, unique_channel_name};
+use crate::settings::{GuildSettings, TicketType};
+use crate::ticket::{CloseReason, HeldReply, InGameTicket, Ticket, TicketDetail, TicketSource, in_game_key};
+use crate::topic::Topic;
+
+use super::{Action, Desk, DeskError, Problem, relayed_text, retry_on_conflict};
+
+/// A player as the game server reports them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GamePlayer {
+    /// Their account (hashed into a pid at once; never stored).
+    pub account: AccountId,
+    /// Their character's name.
+    pub name: String,
+}
+
+impl std::fmt::Debug for GamePlayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GamePlayer").field("account", &self.account).field("name", &self.name).finish()
+    }
+}
+
+/// What became of a player's ticket message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InGameOutcome {
+    /// A new ticket opened.
+    Opened(TicketId),
+    /// The message went to the player's open ticket.
+    Relayed(TicketId),
+}
+
+/// What became of a message typed in a ticket channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageOutcome {
+    /// The channel is not an open ticket: nothing to do.
+    NotATicket,
+    /// Kept in the ticket's transcript.
+    Recorded(TicketId),
+    /// Whispered to the player (or held, if they are offline).
+    Relayed {
+        /// The ticket.
+        ticket: TicketId,
+        /// Whether the player was offline and the reply is held for their next login.
+        held: bool,
+    },
+}
+
+/// A new in-game ticket, decided.
+pub(crate) struct InGamePlan {
+    pub ticket: Ticket,
+    pub transcript: TranscriptEntry,
+    pub effects: Vec<Effect>,
+}
+
+fn game_name(raw: &str) -> Result<GameName, DeskError> {
+    GameName::new(raw.trim()).map_err(|_| {
+        DeskError::invalid("player name", Problem::Malformed { expected: "1 to 23 bytes without control characters" })
+    })
+}
+
+impl Desk {
+    /// Decides a new in-game ticket (pure: nothing is saved or sent).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn plan_in_game_ticket(
+        &self,
+        settings: &GuildSettings,
+        id: TicketId,
+        server: &GameServerId,
+        player: Pid,
+        name: &GameName,
+        source: TicketSource,
+        text: &str,
+        open: &[Ticket],
+        now: OffsetDateTime,
+    ) -> InGamePlan {
+        let channel_name =
+            unique_channel_name(&channel_slug(name.as_str()), |n| open.iter().any(|t| t.channel_name == n));
+        let ticket = Ticket {
+            id,
+            guild: settings.guild,
+            channel: None,
+            channel_name: channel_name.clone(),
+            detail: TicketDetail::InGame(InGameTicket {
+                server: server.clone(),
+                player,
+                name: name.clone(),
+                online: true,
+                held: Vec::new(),
+            }),
+            opened_at: now,
+            closed: None,
+            version: 0,
+        };
+        let effects = vec![
+            Effect::CreateTicketChannel {
+                ticket: id,
+                kind: TicketType::InGame,
+                guild: settings.guild,
+                name: channel_name,
+                category: settings.category(TicketType::InGame),
+                topic: Topic::ticket(id),
+                members: Vec::new(),
+                staff_roles: settings.staff_roles(TicketType::InGame),
+            },
+            Effect::Post {
+                to: Destination::Ticket(id),
+                notice: Notice::InGameWelcome {
+                    player: name.clone(),
+                    server: server.clone(),
+                    source,
+                    ping: settings.ping_role(TicketType::InGame).into_iter().collect(),
+                },
+            },
+            Effect::Post {
+                to: Destination::Ticket(id),
+                notice: Notice::PlayerMessage { player: name.clone(), text: text.to_owned() },
+            },
+            Effect::GameTicketCreated { server: server.clone(), player: name.clone(), source },
+        ];
+        let transcript = TranscriptEntry {
+            ticket: id,
+            at: now,
+            author: TranscriptAuthor::Player { name: name.clone() },
+            text: text.to_owned(),
+        };
+        InGamePlan { ticket, transcript, effects }
+    }
+
+    /// A player used `@request <message>` or whispered `@Support`: opens their ticket, or adds the message to the
+    /// one they have open.
+    pub async fn open_game_ticket(
+        &self,
+        guild: GuildId,
+        server: &GameServerId,
+        player: &GamePlayer,
+        source: TicketSource,
+        message: &str,
+    ) -> Result<InGameOutcome, DeskError> {
+        let name = game_name(&player.name)?;
+        let text = relayed_text(message)?;
+        let pid = self.key.account(player.account);
+        retry_on_conflict!(self.try_player_message(guild, server, pid, &name, source, &text, true).await)
+    }
+
+    /// A player whispered `@Support` with a ticket open: the message goes to its channel. Without an open ticket
+    /// this is [`DeskError::NoOpenTicket`] (use [`Desk::open_game_ticket`] to open one).
+    pub async fn relay_player_message(
+        &self,
+        guild: GuildId,
+        server: &GameServerId,
+        player: &GamePlayer,
+        message: &str,
+    ) -> Result<TicketId, DeskError> {
+        let name = game_name(&player.name)?;
+        let text = relayed_text(message)?;
+        let pid = self.key.account(player.account);
+        match retry_on_conflict!(
+            self.try_player_message(guild, server, pid, &name, TicketSource::Whisper, &text, false).await
+        )? {
+            InGameOutcome::Relayed(t) | InGameOutcome::Opened(t) => Ok(t),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn try_player_message(
+        &self,
+        guild: GuildId,
+        server: &GameServerId,
+        pid: Pid,
+        name: &GameName,
+        source: TicketSource,
+        text: &str,
+        may_open: bool,
+    ) -> Result<InGameOutcome, DeskError> {
+        let settings = self.settings(guild).await?;
+        if !settings.in_game.enabled {
+            return Err(DeskError::InGameDisabled);
+        }
+        let now = self.ports.clock.now();
+        let store = &self.ports.store;
+        if let Some(mut ticket) = store.open_ticket_by_key(&in_game_key(server, pid)).await? {
+            let id = ticket.id;
+            let mut commit = Commit::default();
+            let game = ticket.in_game_mut()?;
+            if !game.online || game.name != *name {
+                game.online = true;
+                game.name = name.clone();
+                commit.tickets.push(ticket);
+            }
+            commit.transcript.push(TranscriptEntry {
+                ticket: id,
+                at: now,
+                author: TranscriptAuthor::Player { name: name.clone() },
+                text: text.to_owned(),
+            });
+            let notice = Notice::PlayerMessage { player: name.clone(), text: text.to_owned() };
+            commit.enqueue.push((ChainKey::Ticket(id), Effect::Post { to: Destination::Ticket(id), notice }));
+            self.save_and_run(commit).await?;
+            return Ok(InGameOutcome::Relayed(id));
+        }
+        if !may_open {
+            return Err(DeskError::NoOpenTicket);
+        }
+        let id = store.next_ticket_id().await?;
+        let open = store.open_tickets(guild).await?;
+        let plan = self.plan_in_game_ticket(&settings, id, server, pid, name, source, text, &open, now);
+        let chain = ChainKey::Ticket(id);
+        let commit = Commit {
+            tickets: vec![plan.ticket],
+            transcript: vec![plan.transcript],
+            enqueue: plan.effects.into_iter().map(|e| (chain, e)).collect(),
+            ..Commit::default()
+        };
+        self.save_and_run(commit).await?;
+        tracing::info!(ticket = %id, player = %pid, %server, "in-game ticket opened");
+        Ok(InGameOutcome::Opened(id))
+    }
+
+    /// Someone typed in a channel. In an in-game ticket a staff member's message is whispered to the player
+    /// (held if they are offline); in a support or recruitment ticket it is kept in the transcript; anywhere else
+    /// nothing happens.
+    pub async fn channel_message(
+        &self,
+        channel: ChannelId,
+        author: &Actor,
+        text: &str,
+    ) -> Result<MessageOutcome, DeskError> {
+        if author.is_bot {
+            return Ok(MessageOutcome::NotATicket);
+        }
+        retry_on_conflict!(self.try_channel_message(channel, author, text).await)
+    }
+
+    async fn try_channel_message(
+        &self,
+        channel: ChannelId,
+        author: &Actor,
+        text: &str,
+    ) -> Result<MessageOutcome, DeskError> {
+        let store = &self.ports.store;
+        let Some(mut ticket) = store.ticket_by_channel(channel).await?.filter(Ticket::is_open) else {
+            return Ok(MessageOutcome::NotATicket);
+        };
+        let now = self.ports.clock.now();
+        let id = ticket.id;
+        let entry = |text: String| TranscriptEntry {
+            ticket: id,
+            at: now,
+            author: TranscriptAuthor::Member { pid: self.pid_of(author.user), name: author.display_name.clone() },
+            text,
+        };
+        let TicketDetail::InGame(game) = &mut ticket.detail else {
+            let text = relayed_text(text)?;
+            self.save_and_run(Commit { transcript: vec![entry(text)], ..Commit::default() }).await?;
+            return Ok(MessageOutcome::Recorded(id));
+        };
+        let settings = self.settings(ticket.guild).await?;
+        self.require(author, Requirement::GameStaff, &settings, Action::ReplyInGame)?;
+        let text = relayed_text(text)?;
+        let parts = relay::for_game(&text);
+        let mut commit = Commit { transcript: vec![entry(text)], ..Commit::default() };
+        let chain = ChainKey::Ticket(id);
+        let held = !game.online;
+        if held {
+            for part in parts {
+                game.held.push(HeldReply { from: author.display_name.clone(), text: part, at: now });
+            }
+            let notice = Notice::ReplyHeld { player: game.name.clone() };
+            commit.enqueue.push((chain, Effect::Post { to: Destination::Ticket(id), notice }));
+            commit.tickets.push(ticket);
+        } else {
+            for part in parts {
+                commit.enqueue.push((
+                    chain,
+                    Effect::Whisper {
+                        ticket: id,
+                        server: game.server.clone(),
+                        player: game.name.clone(),
+                        from: author.display_name.clone(),
+                        text: part,
+                    },
+                ));
+            }
+        }
+        self.save_and_run(commit).await?;
+        let held = held || store.ticket(id).await?.is_some_and(|t| t.in_game().is_ok_and(|g| !g.held.is_empty()));
+        Ok(MessageOutcome::Relayed { ticket: id, held })
+    }
+
+    /// A player logged in: replies held for them are whispered now.
+    pub async fn player_login(
+        &self,
+        _guild: GuildId,
+        server: &GameServerId,
+        player: &GamePlayer,
+    ) -> Result<Option<TicketId>, DeskError> {
+        let name = game_name(&player.name)?;
+        let pid = self.key.account(player.account);
+        retry_on_conflict!(self.try_login(server, pid, &name).await)
+    }
+
+    async fn try_login(&self, server: &GameServerId, pid: Pid, name: &GameName) -> Result<Option<TicketId>, DeskError> {
+        let Some(mut ticket) = self.ports.store.open_ticket_by_key(&in_game_key(server, pid)).await? else {
+            return Ok(None);
+        };
+        let id = ticket.id;
+        let chain = ChainKey::Ticket(id);
+        let game = ticket.in_game_mut()?;
+        if game.online && game.held.is_empty() {
+            return Ok(Some(id));
+        }
+        game.online = true;
+        game.name = name.clone();
+        let held = std::mem::take(&mut game.held);
+        let mut commit = Commit::default();
+        let notice = if held.is_empty() {
+            Notice::PlayerLoggedIn { player: name.clone() }
+        } else {
+            Notice::HeldDelivered { player: name.clone(), count: held.len() }
+        };
+        for reply in held {
+            let whisper = Effect::Whisper {
+                ticket: id,
+                server: server.clone(),
+                player: name.clone(),
+                from: reply.from,
+                text: reply.text,
+            };
+            commit.enqueue.push((chain, whisper));
+        }
+        commit.enqueue.push((chain, Effect::Post { to: Destination::Ticket(id), notice }));
+        commit.tickets.push(ticket);
+        self.save_and_run(commit).await?;
+        Ok(Some(id))
+    }
+
+    /// A player logged out: their ticket closes (and its channel is deleted) if `close_on_logout` is on;
+    /// otherwise staff are told replies will be held.
+    pub async fn player_logout(
+        &self,
+        guild: GuildId,
+        server: &GameServerId,
+        player: &GamePlayer,
+    ) -> Result<Option<TicketId>, DeskError> {
+        let name = game_name(&player.name)?;
+        let pid = self.key.account(player.account);
+        retry_on_conflict!(self.try_logout(guild, server, pid, &name).await)
+    }
+
+    async fn try_logout(
+        &self,
+        guild: GuildId,
+        server: &GameServerId,
+        pid: Pid,
+        name: &GameName,
+    ) -> Result<Option<TicketId>, DeskError> {
+        let Some(mut ticket) = self.ports.store.open_ticket_by_key(&in_game_key(server, pid)).await? else {
+            return Ok(None);
+        };
+        let settings = self.settings(guild).await?;
+        let now = self.ports.clock.now();
+        let id = ticket.id;
+        let chain = ChainKey::Ticket(id);
+        let mut commit = Commit::default();
+        ticket.in_game_mut()?.online = false;
+        if settings.in_game.close_on_logout {
+            ticket.close(CloseReason::PlayerLoggedOut, None, now)?;
+            if let Some(log) = settings.targets.log_channel {
+                let entry = LogEntry::InGameClosed {
+                    ticket: id,
+                    player: name.clone(),
+                    reason: CloseReason::PlayerLoggedOut.to_string(),
+                };
+                commit
+                    .enqueue
+                    .push((chain, Effect::Post { to: Destination::Channel(log), notice: Notice::Log(entry) }));
+            }
+            commit.enqueue.push((chain, Effect::DeleteTicketChannel { ticket: id }));
+            commit.enqueue.push((chain, Effect::GameTicketClosed { server: server.clone(), player: name.clone() }));
+            commit.transcript.push(TranscriptEntry {
+                ticket: id,
+                at: now,
+                author: TranscriptAuthor::System,
+                text: "Closed: the player logged out.".into(),
+            });
+            tracing::info!(ticket = %id, "in-game ticket closed on logout");
+        } else {
+            let notice = Notice::PlayerLoggedOut { player: name.clone() };
+            commit.enqueue.push((chain, Effect::Post { to: Destination::Ticket(id), notice }));
+        }
+        commit.tickets.push(ticket);
+        self.save_and_run(commit).await?;
+        Ok(Some(id))
+    }
+
+    /// The game server sent its `config` record (from `conf/channels.conf`).
+    pub async fn apply_game_config(
+        &self,
+        guild: GuildId,
+        enabled: bool,
+        close_on_logout: bool,
+    ) -> Result<(), DeskError> {
+        retry_on_conflict!(
+            async {
+                let mut settings = self.settings(guild).await?;
+                if settings.in_game.enabled == enabled && settings.in_game.close_on_logout == close_on_logout {
+                    return Ok(());
+                }
+                settings.in_game.enabled = enabled;
+                settings.in_game.close_on_logout = close_on_logout;
+                self.save_and_run(Commit { settings: Some(settings), ..Commit::default() }).await
+            }
+            .await
+        )
+    }
+
+    /// A channel was deleted (by hand, or by anyone): its open ticket closes. For an in-game ticket the game is
+    /// told; for a recruitment ticket the record loses its ticket link. Returns the ticket, if it was one.
+    pub async fn channel_deleted(&self, channel: ChannelId) -> Result<Option<TicketId>, DeskError> {
+        retry_on_conflict!(
+            async {
+                let Some(ticket) = self.ports.store.ticket_by_channel(channel).await?.filter(Ticket::is_open) else {
+                    return Ok(None);
+                };
+                let now = self.ports.clock.now();
+                let mut commit = Commit::default();
+                commit.transcript.push(TranscriptEntry {
+                    ticket: ticket.id,
+                    at: now,
+                    author: TranscriptAuthor::System,
+                    text: "Closed: the channel was deleted.".into(),
+                });
+                self.plan_channel_gone(ticket.id, CloseReason::ChannelDeleted, None, now, &mut commit).await?;
+                self.save_and_run(commit).await?;
+                tracing::info!(ticket = %ticket.id, "ticket closed: its channel was deleted");
+                Ok(Some(ticket.id))
+            }
+            .await
+        )
+    }
+
+    /// At start-up: every open ticket of `guild` whose channel is not among `existing` is closed as deleted.
+    /// Returns the tickets closed.
+    pub async fn reconcile(&self, guild: GuildId, existing: &[ChannelId]) -> Result<Vec<TicketId>, DeskError> {
+        let mut closed = Vec::new();
+        for ticket in self.ports.store.open_tickets(guild).await? {
+            if let Some(channel) = ticket.channel.filter(|c| !existing.contains(c)) {
+                if let Some(id) = self.channel_deleted(channel).await? {
+                    closed.push(id);
+                }
+            }
+        }
+        Ok(closed)
+    }
+}

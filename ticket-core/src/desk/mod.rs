@@ -1,0 +1,260 @@
+//! The [`Desk`]: every use case of both specs, each one async call.
+//!
+//! A use case loads what it needs, checks who is asking, decides (pure code: the ticket lifecycle, the
+//! recruitment machine, the relay rules), and saves the new state **and** the effects still to run in one
+//! [`TicketStore::commit`] (the outbox). Only then does it run the effects through the ports, marking each done.
+//! If the process dies in between, [`Desk::resume`] runs what is left, so no ticket stays half-open or
+//! half-closed. If two use cases race on the same record, the loser reloads and decides again.
+
+mod admin;
+mod error;
+mod execute;
+mod in_game;
+mod panel;
+mod recruitment;
+mod support;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+pub use admin::{AdminCommand, OrgRolesUpdate, TargetsUpdate};
+pub use error::{Action, DeskError, Problem};
+pub use execute::ResumeReport;
+pub use in_game::{GamePlayer, InGameOutcome, MessageOutcome};
+pub use recruitment::{DEFAULT_AREA, QnaProgress, Step1Input, area_names};
+pub use support::Opened;
+
+use crate::effect::ChainKey;
+use crate::id::{GameServerId, GuildId, UserId};
+use crate::permissions::{Actor, Requirement};
+use crate::pid::{Pid, PidKey};
+use crate::ports::{
+    ChatPlatform, CitizenProfile, Clock, GameLink, GameLinkError, OffsetZones, OrgProfile, ProfileDirectory,
+    ProfileError, StoreError, SystemClock, TicketStore, TimeZones, WhisperOutcome,
+};
+use crate::relay::{GameName, RELAY_TEXT_MAX, clean_text};
+use crate::settings::GuildSettings;
+use crate::ticket::TicketSource;
+
+/// How many times a use case decides again after losing a race before giving up with [`DeskError::Busy`].
+const MAX_TRIES: usize = 5;
+
+/// Runs a use case attempt again while it loses races on the store.
+macro_rules! retry_on_conflict {
+    ($attempt:expr) => {{
+        let mut tries = 0;
+        loop {
+            match $attempt {
+                Err($crate::desk::DeskError::Store($crate::ports::StoreError::Conflict))
+                    if tries + 1 < $crate::desk::MAX_TRIES =>
+                {
+                    tries += 1
+                }
+                Err($crate::desk::DeskError::Store($crate::ports::StoreError::Conflict)) => {
+                    break Err($crate::desk::DeskError::Busy);
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+pub(crate) use retry_on_conflict;
+
+/// The ports a [`Desk`] works through.
+#[derive(Clone)]
+pub struct Ports {
+    /// Durable state and the outbox.
+    pub store: Arc<dyn TicketStore>,
+    /// Discord.
+    pub chat: Arc<dyn ChatPlatform>,
+    /// The game servers.
+    pub game: Arc<dyn GameLink>,
+    /// RSI lookups.
+    pub profiles: Arc<dyn ProfileDirectory>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Time-zone knowledge.
+    pub zones: Arc<dyn TimeZones>,
+}
+
+impl Ports {
+    /// A store and a chat platform; no game link, no RSI lookups, the system clock and UTC-offset time zones.
+    /// Swap in more with the `with_*` methods.
+    pub fn new(store: Arc<dyn TicketStore>, chat: Arc<dyn ChatPlatform>) -> Self {
+        Self {
+            store,
+            chat,
+            game: Arc::new(NoGameLink),
+            profiles: Arc::new(NoProfiles),
+            clock: Arc::new(SystemClock),
+            zones: Arc::new(OffsetZones),
+        }
+    }
+
+    /// With a game link.
+    pub fn with_game(mut self, game: Arc<dyn GameLink>) -> Self {
+        self.game = game;
+        self
+    }
+
+    /// With an RSI directory.
+    pub fn with_profiles(mut self, profiles: Arc<dyn ProfileDirectory>) -> Self {
+        self.profiles = profiles;
+        self
+    }
+
+    /// With a clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// With time-zone knowledge.
+    pub fn with_zones(mut self, zones: Arc<dyn TimeZones>) -> Self {
+        self.zones = zones;
+        self
+    }
+}
+
+/// A game link for deployments without a game server: every server is down.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoGameLink;
+
+#[async_trait]
+impl GameLink for NoGameLink {
+    async fn whisper(
+        &self,
+        server: &GameServerId,
+        _: &GameName,
+        _: &str,
+        _: &str,
+    ) -> Result<WhisperOutcome, GameLinkError> {
+        Err(GameLinkError::LinkDown(server.clone()))
+    }
+
+    async fn ticket_created(&self, server: &GameServerId, _: &GameName, _: TicketSource) -> Result<(), GameLinkError> {
+        Err(GameLinkError::LinkDown(server.clone()))
+    }
+
+    async fn ticket_closed(&self, server: &GameServerId, _: &GameName) -> Result<(), GameLinkError> {
+        Err(GameLinkError::LinkDown(server.clone()))
+    }
+}
+
+/// An RSI directory for deployments without lookups: always unavailable.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProfiles;
+
+#[async_trait]
+impl ProfileDirectory for NoProfiles {
+    async fn citizen(&self, _: &str) -> Result<CitizenProfile, ProfileError> {
+        Err(ProfileError::Unavailable)
+    }
+
+    async fn organisation(&self, _: &str) -> Result<OrgProfile, ProfileError> {
+        Err(ProfileError::Unavailable)
+    }
+}
+
+/// The ticket service. Cheap to share behind an `Arc`; every method takes `&self` and may run concurrently.
+pub struct Desk {
+    ports: Ports,
+    key: PidKey,
+    /// Chains being run by some task, and whether more work arrived for them meanwhile.
+    running: Mutex<HashMap<ChainKey, bool>>,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+impl Desk {
+    /// A desk over `ports`, with the deployment's pid key.
+    pub fn new(ports: Ports, key: PidKey) -> Self {
+        Self { ports, key, running: Mutex::new(HashMap::new()) }
+    }
+
+    /// The deployment's pid key.
+    pub fn key(&self) -> &PidKey {
+        &self.key
+    }
+
+    /// The store, for read-only queries (transcripts, settings).
+    pub fn store(&self) -> &Arc<dyn TicketStore> {
+        &self.ports.store
+    }
+
+    /// The pid of a Discord user.
+    pub fn pid_of(&self, user: UserId) -> Pid {
+        self.key.user(user)
+    }
+
+    fn require(
+        &self,
+        actor: &Actor,
+        needs: Requirement,
+        settings: &GuildSettings,
+        action: Action,
+    ) -> Result<(), DeskError> {
+        if actor.is_bot || !actor.meets(needs, settings) {
+            tracing::info!(actor = %self.pid_of(actor.user), %action, "refused: not permitted");
+            return Err(DeskError::NotPermitted { action, needs });
+        }
+        Ok(())
+    }
+
+    async fn settings(&self, guild: GuildId) -> Result<GuildSettings, DeskError> {
+        Ok(self.ports.store.settings(guild).await?)
+    }
+
+    /// Saves a commit, then runs the chains it enqueued into. A lost race comes back as
+    /// `DeskError::Store(StoreError::Conflict)` for [`retry_on_conflict!`] to retry.
+    async fn save_and_run(&self, commit: crate::ports::Commit) -> Result<(), DeskError> {
+        let mut chains: Vec<ChainKey> = Vec::new();
+        for (chain, _) in &commit.enqueue {
+            if !chains.contains(chain) {
+                chains.push(*chain);
+            }
+        }
+        match self.ports.store.commit(commit).await {
+            Ok(_) => {}
+            Err(StoreError::Conflict) => return Err(DeskError::Store(StoreError::Conflict)),
+            Err(e) => return Err(e.into()),
+        }
+        self.run_chains(chains).await;
+        Ok(())
+    }
+}
+
+/// Cleans text typed by a person and checks it is not empty and not longer than `max`.
+pub(crate) fn typed_text(field: &'static str, raw: &str, max: usize) -> Result<String, DeskError> {
+    let text = clean_text(raw).trim().to_owned();
+    if text.is_empty() {
+        return Err(DeskError::invalid(field, Problem::Empty));
+    }
+    if text.chars().count() > max {
+        return Err(DeskError::invalid(field, Problem::TooLong { max }));
+    }
+    Ok(text)
+}
+
+/// Cleans relayed text; text over [`RELAY_TEXT_MAX`] is cut and marked rather than refused, so nothing a player
+/// sends is silently lost without a trace.
+pub(crate) fn relayed_text(raw: &str) -> Result<String, DeskError> {
+    let text = clean_text(raw).trim().to_owned();
+    if text.is_empty() {
+        return Err(DeskError::invalid("message", Problem::Empty));
+    }
+    if text.chars().count() > RELAY_TEXT_MAX {
+        let mut cut: String = text.chars().take(RELAY_TEXT_MAX).collect();
+        cut.push_str(" […cut: message too long]");
+        return Ok(cut);
+    }
+    Ok(text)
+}

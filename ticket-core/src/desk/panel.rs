@@ -1,0 +1,98 @@
+//! What support and recruitment tickets share: opening a private channel from a panel.
+
+use crate::effect::{ChainKey, Destination, Effect, Notice};
+use crate::id::{GuildId, TicketId};
+use crate::permissions::Actor;
+use crate::pid::{Pid, SealedUser};
+use crate::ports::{Commit, TranscriptAuthor, TranscriptEntry};
+use crate::relay::{channel_name, unique_channel_name};
+use crate::settings::{GuildSettings, TicketType};
+use crate::ticket::{Ticket, TicketDetail, recruitment_key, support_key};
+use crate::topic::Topic;
+
+use super::{Desk, DeskError, Opened};
+
+/// What differs between the kinds of panel ticket.
+pub(super) struct PanelTicket {
+    /// The ticket's own data.
+    pub detail: TicketDetail,
+    /// The first message in the channel.
+    pub welcome: Notice,
+    /// What the opener wrote, for the transcript.
+    pub transcript: Option<String>,
+}
+
+impl Desk {
+    /// The ticket with its channel, once made.
+    pub(super) async fn opened(&self, ticket: TicketId) -> Result<Opened, DeskError> {
+        let channel = self.ports.store.ticket(ticket).await?.and_then(|t| t.channel);
+        Ok(Opened { ticket, channel })
+    }
+
+    /// Opens a private panel ticket for `opener`: `make` gives the kind-specific parts.
+    pub(super) async fn try_open_panel_ticket(
+        &self,
+        guild: GuildId,
+        opener: &Actor,
+        kind: TicketType,
+        make: impl FnOnce(&GuildSettings, TicketId, Pid, SealedUser) -> PanelTicket,
+    ) -> Result<TicketId, DeskError> {
+        let store = &self.ports.store;
+        let settings = self.settings(guild).await?;
+        let pid = self.pid_of(opener.user);
+        let contact = self.key.seal(opener.user);
+        let (key, prefix) = match kind {
+            TicketType::Recruitment => (recruitment_key(guild, pid), "apply-"),
+            TicketType::Support | TicketType::InGame => (support_key(guild, pid), "support-"),
+        };
+        if let Some(t) = store.open_ticket_by_key(&key).await? {
+            return Err(DeskError::AlreadyOpen { ticket: t.id, channel: t.channel });
+        }
+        let now = self.ports.clock.now();
+        let id = store.next_ticket_id().await?;
+        let open = store.open_tickets(guild).await?;
+        let name = unique_channel_name(&channel_name(prefix, &opener.display_name, "member"), |n| {
+            open.iter().any(|t| t.channel_name == n)
+        });
+        let parts = make(&settings, id, pid, contact);
+        let ticket = Ticket {
+            id,
+            guild,
+            channel: None,
+            channel_name: name.clone(),
+            detail: parts.detail,
+            opened_at: now,
+            closed: None,
+            version: 0,
+        };
+        let chain = ChainKey::Ticket(id);
+        let effects = [
+            Effect::CreateTicketChannel {
+                ticket: id,
+                kind,
+                guild,
+                name,
+                category: settings.category(kind),
+                topic: Topic { opener: Some(contact), ..Topic::ticket(id) },
+                members: vec![contact],
+                staff_roles: settings.staff_roles(kind),
+            },
+            Effect::Post { to: Destination::Ticket(id), notice: parts.welcome },
+        ];
+        let transcript = parts.transcript.map(|text| TranscriptEntry {
+            ticket: id,
+            at: now,
+            author: TranscriptAuthor::Member { pid, name: opener.display_name.clone() },
+            text,
+        });
+        let commit = Commit {
+            tickets: vec![ticket],
+            transcript: transcript.into_iter().collect(),
+            enqueue: effects.into_iter().map(|e| (chain, e)).collect(),
+            ..Commit::default()
+        };
+        self.save_and_run(commit).await?;
+        tracing::info!(ticket = %id, opener = %pid, kind = kind.as_str(), "ticket opened");
+        Ok(id)
+    }
+}

@@ -1,0 +1,29 @@
+//! Ports: what the core asks of the outside world. Adapters implement them; tests mock them.
+//!
+//! Every port is object-safe and `Send + Sync`, so a [`Desk`](crate::Desk) holds them as `Arc<dyn …>` and an
+//! embedding program can bring its own.
+
+mod chat;
+mod clock;
+mod game;
+mod profile;
+mod store;
+mod zones;
+
+pub use chat::{ChatPlatform, NewChannel, Overwrite, OverwriteTarget, PlatformError};
+pub use clock::{Clock, SystemClock};
+pub use game::{GameLink, GameLinkError, WhisperOutcome};
+pub use profile::{CitizenProfile, OrgProfile, OrgSummary, ProfileDirectory, ProfileError};
+pub use store::{Commit, Retry, StoreError, TicketStore, TranscriptAuthor, TranscriptEntry};
+pub use zones::{OffsetZones, TimeZones, ZoneInfo};
+
+#[cfg(test)]
+pub use chat::MockChatPlatform;
+#[cfg(test)]
+pub use clock::MockClock;
+#[cfg(test)]
+pub use game::MockGameLink;
+#[cfg(test)]
+pub use profile::MockProfileDirectory;
+#[cfg(test)]
+pub use store::MockTicketStore;

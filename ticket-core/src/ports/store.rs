@@ -1,0 +1,150 @@
+//! `TicketStore`: durable state and the effect outbox.
+
+use std::error::Error as StdError;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::effect::{ChainKey, Effect, PendingEffect};
+use crate::id::{ApplicationId, ChannelId, EffectId, GuildId, TicketId};
+use crate::pid::Pid;
+use crate::recruitment::Application;
+use crate::relay::GameName;
+use crate::settings::GuildSettings;
+use crate::ticket::Ticket;
+
+/// Who wrote a transcript line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TranscriptAuthor {
+    /// A player, from the game.
+    Player {
+        /// Their character name.
+        name: GameName,
+    },
+    /// A Discord member (opener, applicant or staff).
+    Member {
+        /// Their pid.
+        pid: Pid,
+        /// Their display name at the time.
+        name: String,
+    },
+    /// The bot.
+    System,
+}
+
+/// One line of a ticket's transcript. Transcripts are kept after the channel is deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptEntry {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who.
+    pub author: TranscriptAuthor,
+    /// What (the full text, before any splitting).
+    pub text: String,
+}
+
+/// A failed effect to try again later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    /// The effect.
+    pub id: EffectId,
+    /// Failures so far.
+    pub attempts: u32,
+    /// Not before.
+    pub not_before: OffsetDateTime,
+}
+
+/// Everything one use case (or one effect's completion) changes, saved atomically.
+///
+/// Versioned records (`settings`, `tickets`, `applications`) carry the version they were loaded at: the store
+/// writes them only if the stored version still matches (0 = must not exist yet) and then bumps it; otherwise
+/// the whole commit fails with [`StoreError::Conflict`] and nothing is written. An open ticket whose
+/// [`open_key`](Ticket::open_key) is already held by another open ticket is a conflict too.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Commit {
+    /// Settings to save.
+    pub settings: Option<GuildSettings>,
+    /// Tickets to insert or update.
+    pub tickets: Vec<Ticket>,
+    /// Applications to insert or update.
+    pub applications: Vec<Application>,
+    /// Transcript lines to append.
+    pub transcript: Vec<TranscriptEntry>,
+    /// Effects to add to the outbox, in order.
+    pub enqueue: Vec<(ChainKey, Effect)>,
+    /// Outbox effects that are done.
+    pub done: Vec<EffectId>,
+    /// Outbox effects that failed and wait.
+    pub retry: Vec<Retry>,
+    /// Outbox effects given up on: kept for inspection, never run again.
+    pub dead: Vec<EffectId>,
+}
+
+impl Commit {
+    /// Whether the commit changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A record changed since it was loaded, or an open-ticket key is taken. Load again and retry.
+    #[error("the stored data changed meanwhile")]
+    Conflict,
+    /// A record refers to something that does not exist.
+    #[error("{what} {id} does not exist")]
+    Missing {
+        /// What kind of record.
+        what: &'static str,
+        /// Its id.
+        id: u64,
+    },
+    /// The backend failed.
+    #[error("storage failed: {0}")]
+    Backend(#[source] Box<dyn StdError + Send + Sync>),
+}
+
+impl StoreError {
+    /// Wraps a backend error.
+    pub fn backend(error: impl StdError + Send + Sync + 'static) -> Self {
+        Self::Backend(Box::new(error))
+    }
+}
+
+/// Durable state and the effect outbox. Implemented by the in-memory store here and by `adapter-sqlite`; both
+/// pass `ticket_core::conformance` (feature `conformance`).
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait TicketStore: Send + Sync {
+    /// A guild's settings; the defaults (version 0) if it never saved any.
+    async fn settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError>;
+    /// A ticket.
+    async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+    /// The ticket whose channel this is (open or closed).
+    async fn ticket_by_channel(&self, channel: ChannelId) -> Result<Option<Ticket>, StoreError>;
+    /// The open ticket holding an [`open_key`](Ticket::open_key).
+    async fn open_ticket_by_key(&self, key: &str) -> Result<Option<Ticket>, StoreError>;
+    /// A guild's open tickets, oldest first.
+    async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError>;
+    /// An application.
+    async fn application(&self, id: ApplicationId) -> Result<Option<Application>, StoreError>;
+    /// A member's applications in a guild, oldest first.
+    async fn applications_of(&self, guild: GuildId, applicant: Pid) -> Result<Vec<Application>, StoreError>;
+    /// A ticket's transcript, in order.
+    async fn transcript(&self, ticket: TicketId) -> Result<Vec<TranscriptEntry>, StoreError>;
+    /// Outbox effects not yet done (of one chain, or all), in id order.
+    async fn pending_effects(&self, chain: Option<ChainKey>) -> Result<Vec<PendingEffect>, StoreError>;
+    /// A fresh ticket id (never handed out before, even after a crash).
+    async fn next_ticket_id(&self) -> Result<TicketId, StoreError>;
+    /// A fresh application id.
+    async fn next_application_id(&self) -> Result<ApplicationId, StoreError>;
+    /// Saves a commit atomically; returns the ids given to its enqueued effects, in order.
+    async fn commit(&self, commit: Commit) -> Result<Vec<EffectId>, StoreError>;
+}

@@ -1,0 +1,343 @@
+//! Notices: the messages effects post.
+
+use crate::custom_id::CustomId;
+use crate::effect::{LogEntry, Notice};
+use crate::id::RoleId;
+use crate::message::{ButtonStyle, Component, Embed, Message, Pings, SelectOption, cut};
+use crate::pid::{PidKey, PidKeyError};
+use crate::ports::{CitizenProfile, ProfileError};
+use crate::qna::QnaAnswer;
+use crate::recruitment::{RecruitmentStatus, RequestedRole};
+use crate::relay::{self, neutralise_mentions};
+use crate::strings;
+use crate::ticket::TicketSource;
+
+use super::{People, colour, escape_markdown};
+
+/// A player's name as shown: markdown escaped and unable to ping.
+fn player_label(name: &crate::relay::GameName) -> String {
+    neutralise_mentions(&escape_markdown(name.as_str()))
+}
+
+fn role_mentions(roles: &[RoleId]) -> String {
+    roles.iter().map(|r| format!("<@&{r}>")).collect::<Vec<_>>().join(" ")
+}
+
+fn button(id: CustomId, label: &str, style: ButtonStyle) -> Component {
+    Component::Button { id, label: label.into(), style, disabled: false }
+}
+
+fn embed(title: impl Into<String>, description: impl Into<String>, color: u32) -> Embed {
+    Embed {
+        title: Some(title.into()),
+        description: Some(cut(&description.into(), Embed::DESCRIPTION_MAX)).filter(|d| !d.is_empty()),
+        color: Some(color),
+        ..Embed::default()
+    }
+}
+
+/// Renders a notice. Most notices are one message; a long player message is several. Every message fits
+/// Discord's limits.
+pub fn notice(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
+    build(notice, key).map(|messages| messages.into_iter().map(Message::fit).collect())
+}
+
+fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
+    let people = People(key);
+    let one = |m: Message| Ok(vec![m]);
+    match notice {
+        Notice::SupportPanel => one(Message {
+            embeds: vec![embed(
+                "Support",
+                format!(
+                    "Need help? Press **{}** and tell us what is wrong. A private channel opens where staff will \
+                     help you.",
+                    strings::OPEN_SUPPORT_TICKET
+                ),
+                colour::SUPPORT,
+            )],
+            rows: vec![vec![button(CustomId::OpenSupport, strings::OPEN_SUPPORT_TICKET, ButtonStyle::Primary)]],
+            ..Message::default()
+        }),
+        Notice::RecruitmentPanel { org_url, org_image } => {
+            let mut panel = embed(
+                "Recruitment",
+                format!(
+                    "Want to join as a **Member** or **Affiliate**? Press **{}**: a private channel opens with a short \
+                     application. Staff review it and guide you through RSI acceptance.",
+                    strings::OPEN_RECRUITMENT_TICKET
+                ),
+                colour::RECRUITMENT,
+            );
+            panel.url.clone_from(org_url);
+            panel.image.clone_from(org_image);
+            let mut row =
+                vec![button(CustomId::OpenRecruitment, strings::OPEN_RECRUITMENT_TICKET, ButtonStyle::Success)];
+            if let Some(url) = org_url {
+                row.push(Component::Link { label: strings::APPLY_ON_RSI.into(), url: url.clone() });
+            }
+            one(Message { embeds: vec![panel], rows: vec![row], ..Message::default() })
+        }
+        Notice::SupportAbout => one(Message::embed(embed(
+            "How support tickets work",
+            format!(
+                "1. Press **{}** on the support panel and describe your problem.\n\
+                 2. A private channel opens that only you and staff can see.\n\
+                 3. Staff answer there and press **{}** when it is sorted.\n\n\
+                 **Support ticket channels are deleted when resolved.** Save anything important before staff close \
+                 the ticket.",
+                strings::OPEN_SUPPORT_TICKET,
+                strings::RESOLVE_STAFF
+            ),
+            colour::SUPPORT,
+        ))),
+        Notice::SupportWelcome { opener, question, ping } => {
+            let opener_id = people.id(opener)?;
+            let mut content = people.mention(opener)?;
+            if !ping.is_empty() {
+                content = format!("{content} {}", role_mentions(ping));
+            }
+            let mut welcome = embed(
+                "Support ticket",
+                "Thanks for reaching out: staff will be with you shortly. Add anything that helps (screenshots, \
+                 times, names) below.",
+                colour::SUPPORT,
+            )
+            .field("Question", neutralise_mentions(question), false);
+            welcome.footer = Some("This channel is deleted when the ticket is resolved.".into());
+            one(Message {
+                content,
+                embeds: vec![welcome],
+                rows: vec![vec![button(CustomId::Resolve, strings::RESOLVE_STAFF, ButtonStyle::Danger)]],
+                pings: Pings { users: vec![opener_id], roles: ping.clone() },
+            })
+        }
+        Notice::InGameWelcome { player, server, source, ping } => {
+            let via = match source {
+                TicketSource::Request => "@request",
+                TicketSource::Whisper => "PM @Support",
+            };
+            let welcome = embed(
+                format!("In-game ticket: {}", neutralise_mentions(player.as_str())),
+                "Messages typed in this channel are whispered to the player in game. Their replies appear here.",
+                colour::IN_GAME,
+            )
+            .field("Player", player_label(player), true)
+            .field("Server", server.as_str(), true)
+            .field("Opened with", via, true);
+            one(Message {
+                content: role_mentions(ping),
+                embeds: vec![welcome],
+                rows: Vec::new(),
+                pings: Pings { users: Vec::new(), roles: ping.clone() },
+            })
+        }
+        Notice::PlayerMessage { player, text } => {
+            let prefix = format!("**{}** (in game): ", player_label(player));
+            Ok(relay::for_discord(&prefix, text).into_iter().map(Message::text).collect())
+        }
+        Notice::ReplyHeld { player } => one(Message::text(format!(
+            "📨 **{}** is offline. Your reply is held and will be whispered at their next login.",
+            player_label(player)
+        ))),
+        Notice::HeldDelivered { player, count } => one(Message::text(format!(
+            "📬 **{}** logged in: {count} held {} whispered.",
+            player_label(player),
+            if *count == 1 { "reply was" } else { "replies were" }
+        ))),
+        Notice::PlayerLoggedOut { player } => one(Message::text(format!(
+            "👋 **{}** logged out. Replies typed here are held and whispered at their next login.",
+            player_label(player)
+        ))),
+        Notice::PlayerLoggedIn { player } => {
+            one(Message::text(format!("🟢 **{}** is back online.", player_label(player))))
+        }
+        Notice::Step1Wizard { ticket, applicant, ping, options: _ } => {
+            let applicant_id = people.id(applicant)?;
+            let mut content = people.mention(applicant)?;
+            if !ping.is_empty() {
+                content = format!("{content} {}", role_mentions(ping));
+            }
+            let wizard = embed(
+                "Recruitment application — Step 1",
+                "Welcome! Complete Step 1 here:\n\
+                 1. Choose **Member** or **Affiliate** below.\n\
+                 2. Pick your main area/focus.\n\
+                 3. Give your time zone, RSI handle and a short intro.\n\n\
+                 A short Quick Q&A follows, then staff review your application.",
+                colour::RECRUITMENT,
+            );
+            let roles = [RequestedRole::Member, RequestedRole::Affiliate]
+                .into_iter()
+                .map(|r| SelectOption { label: r.to_string(), value: r.as_str().into(), description: None })
+                .collect();
+            one(Message {
+                content,
+                embeds: vec![wizard],
+                rows: vec![vec![Component::Select {
+                    id: CustomId::Step1Role(*ticket),
+                    placeholder: "Member or Affiliate".into(),
+                    options: roles,
+                }]],
+                pings: Pings { users: vec![applicant_id], roles: ping.clone() },
+            })
+        }
+        Notice::Step1Summary { app, applicant, form, tz_info, area_ping } => {
+            let summary = embed(
+                format!("Application #{app} — Step 1 complete"),
+                "Staff: review below. Approve becomes available once the Quick Q&A is in.",
+                colour::RECRUITMENT,
+            )
+            .field("Applicant", people.mention(applicant)?, true)
+            .field("Requested role", form.requested.to_string(), true)
+            .field("Area/focus", &form.area, true)
+            .field("Time zone", tz_info.clone().unwrap_or_else(|| form.time_zone.clone()), true)
+            .field("RSI handle", escape_markdown(&form.rsi_handle), true)
+            .field("Notes", neutralise_mentions(&form.notes), false);
+            one(Message {
+                content: area_ping.map(|r| format!("<@&{r}>")).unwrap_or_default(),
+                embeds: vec![summary],
+                rows: vec![vec![
+                    button(CustomId::Approve(*app), strings::APPROVE, ButtonStyle::Success),
+                    button(CustomId::Decline(*app), strings::REJECT, ButtonStyle::Danger),
+                ]],
+                pings: Pings { users: Vec::new(), roles: area_ping.iter().copied().collect() },
+            })
+        }
+        Notice::QnaPrompt { app, pages } => {
+            let pages_note = if *pages > 1 { format!(" It has {pages} short pages.") } else { String::new() };
+            one(Message {
+                embeds: vec![embed(
+                    "Quick Q&A",
+                    format!(
+                        "Almost done! Press **{}** to answer a few quick questions.{pages_note}",
+                        strings::ANSWER_QNA
+                    ),
+                    colour::RECRUITMENT,
+                )],
+                rows: vec![vec![button(CustomId::Qna(*app, 1), strings::ANSWER_QNA, ButtonStyle::Primary)]],
+                ..Message::default()
+            })
+        }
+        Notice::QnaSummary { app, answers } => one(Message::embed(qna_fields(
+            embed(format!("Application #{app} — Q&A answers"), "", colour::RECRUITMENT),
+            answers,
+        ))),
+        Notice::FinaliseControl { app, by_name } => one(Message {
+            embeds: vec![embed(
+                format!("Application #{app} approved by {}", cut(by_name, 100)),
+                format!(
+                    "The role is granted and this ticket stays open for RSI acceptance. Once the applicant is accepted \
+                     on RSI, press **{}**.",
+                    strings::FINALIZE_RSI_ACCEPTED
+                ),
+                colour::RECRUITMENT,
+            )],
+            rows: vec![vec![button(CustomId::Finalise(*app), strings::FINALIZE_RSI_ACCEPTED, ButtonStyle::Success)]],
+            ..Message::default()
+        }),
+        Notice::Log(entry) => one(Message::embed(log(entry, &people)?)),
+        Notice::ResolvedDm { channel_name, resolution } => one(Message::embed(embed(
+            "Your support ticket was resolved",
+            format!("Ticket **#{channel_name}** is closed.\n\n**Resolution**\n{}", neutralise_mentions(resolution)),
+            colour::SUPPORT,
+        ))),
+        Notice::DeclinedDm => one(Message::embed(embed(
+            "Your application",
+            "Thank you for your interest in joining. After review, your application was not successful this time. \
+             You are welcome to apply again in the future.",
+            colour::RECRUITMENT,
+        ))),
+    }
+}
+
+/// Adds one field per Q&A answer (with its UK-time version) to an embed.
+pub(crate) fn qna_fields(mut embed: Embed, answers: &[QnaAnswer]) -> Embed {
+    for a in answers {
+        let mut value = a.answer.as_deref().map(neutralise_mentions).unwrap_or_else(|| "—".into());
+        if let Some(uk) = &a.uk_time {
+            value = format!("{value} (local) · {uk} UK time");
+        }
+        embed = embed.field(&a.question, value, a.kind != crate::qna::AnswerKind::Paragraph);
+    }
+    embed
+}
+
+fn log(entry: &LogEntry, people: &People<'_>) -> Result<Embed, PidKeyError> {
+    Ok(match entry {
+        LogEntry::SupportResolved { ticket, channel_name, opener, by, by_name: _, question, resolution } => {
+            embed("Support ticket resolved", format!("#{channel_name} (ticket {ticket})"), colour::LOG)
+                .field("Opened by", people.mention(opener)?, true)
+                .field("Resolved by", people.mention(by)?, true)
+                .field("Question", neutralise_mentions(question), false)
+                .field("Resolution", neutralise_mentions(resolution), false)
+        }
+        LogEntry::Recruitment { app, action, applicant, by, by_name: _, reason } => {
+            let (verb, color) = match action {
+                RecruitmentStatus::Approved => ("approved", colour::RECRUITMENT),
+                RecruitmentStatus::Declined => ("declined", colour::DANGER),
+                RecruitmentStatus::Finalised => ("finalised", colour::RECRUITMENT),
+                RecruitmentStatus::Removed => ("marked removed", colour::WARNING),
+                RecruitmentStatus::Pending | RecruitmentStatus::QnaReceived => ("updated", colour::LOG),
+            };
+            let mut e = embed(format!("Application #{app} {verb}"), "", color)
+                .field("Applicant", people.mention(applicant)?, true)
+                .field("By", people.mention(by)?, true);
+            if let Some(reason) = reason {
+                e = e.field("Reason", neutralise_mentions(reason), false);
+            }
+            e
+        }
+        LogEntry::NicknameRefused { applicant, nickname, reason } => embed(
+            "Nickname not changed",
+            "Discord refused the nickname change; the application carries on. The bot needs Manage Nicknames and a \
+             role above the member's highest role.",
+            colour::WARNING,
+        )
+        .field("Member", people.mention(applicant)?, true)
+        .field("Nickname", escape_markdown(nickname), true)
+        .field("Discord said", reason, false),
+        LogEntry::ActionFailed { action, error } => {
+            embed("Action failed", "The bot gave up on an action; staff may need to do it by hand.", colour::DANGER)
+                .field("Action", action, false)
+                .field("Error", error, false)
+        }
+        LogEntry::InGameClosed { ticket, player, reason } => {
+            embed("In-game ticket closed", format!("Ticket {ticket}"), colour::LOG)
+                .field("Player", player_label(player), true)
+                .field("Reason", reason, true)
+        }
+    })
+}
+
+/// What an RSI lookup found, for the applicant's ticket.
+pub fn rsi_profile(handle: &str, found: &Result<CitizenProfile, ProfileError>) -> Message {
+    match found {
+        Ok(p) => {
+            let mut e = embed(format!("RSI profile: {}", p.handle), "", colour::RECRUITMENT)
+                .field("Display name", escape_markdown(&p.display_name), true)
+                .field(
+                    "Main org",
+                    p.main_org.as_ref().map(|o| format!("{} [{}]", o.name, o.sid)).unwrap_or_else(|| "none".into()),
+                    true,
+                )
+                .field("Enlisted", p.enlisted.map(|d| d.to_string()).unwrap_or_else(|| "unknown".into()), true);
+            e.url = Some(p.url.clone());
+            e.thumbnail.clone_from(&p.avatar_url);
+            Message::embed(e).fit()
+        }
+        Err(ProfileError::NotFound) => Message::embed(embed(
+            "RSI profile not found",
+            format!(
+                "No RSI citizen is called **{}**. Check the handle's spelling on robertsspaceindustries.com.",
+                escape_markdown(handle)
+            ),
+            colour::WARNING,
+        )),
+        Err(e) => Message::embed(embed(
+            "RSI lookup unavailable",
+            format!("Could not look up **{}** on RSI right now ({e}).", escape_markdown(handle)),
+            colour::WARNING,
+        )),
+    }
+}

@@ -1,0 +1,46 @@
+//! The exact strings people read, as the specs give them.
+//!
+//! In-game strings are shown by the game server (or its simulator); they live here so that every side uses the
+//! same text. Discord-side labels are used by the renderers and the Discord adapter.
+
+/// In-game: the echo of `@request <message>` (followed by the message).
+pub const GAME_REQUEST_ECHO_PREFIX: &str = "[RagnaSync Ticket]: ";
+/// In-game: the whisper confirming a ticket opened.
+pub const GAME_TICKET_CREATED: &str = "Ticket Created on Discord. PM @Support to use";
+/// In-game: shown while the bridge is not connected.
+pub const GAME_TICKET_OFFLINE: &str = "RagnaSync: Ticket Offline, Try again";
+/// In-game: shown when the ticket system is disabled in `conf/channels.conf`.
+pub const GAME_TICKET_DISABLED: &str = "RagnaSync Ticket Support Disabled";
+/// In-game: the name players whisper to reach support.
+pub const GAME_SUPPORT_NAME: &str = "Support";
+
+/// The echo a player sees for `@request <message>`.
+pub fn game_request_echo(message: &str) -> String {
+    format!("{GAME_REQUEST_ECHO_PREFIX}{message}")
+}
+
+/// `conf/channels.conf` key enabling the in-game ticket system.
+pub const CONF_TICKET_ENABLED: &str = "ragnasync_ticket_support_system_enabled";
+/// `conf/channels.conf` key closing the ticket when the player logs out.
+pub const CONF_TICKET_CLOSE_ON_LOGOUT: &str = "ragnasync_ticket_support_system_close_on_logout";
+
+/// Support panel button.
+pub const OPEN_SUPPORT_TICKET: &str = "Open Support Ticket";
+/// Support resolve button.
+pub const RESOLVE_STAFF: &str = "Resolve (Staff)";
+/// Recruitment panel button.
+pub const OPEN_RECRUITMENT_TICKET: &str = "Apply to Join";
+/// Recruitment panel link button (when an org URL is set).
+pub const APPLY_ON_RSI: &str = "Apply on RSI";
+/// Quick Q&A button.
+pub const ANSWER_QNA: &str = "Answer Q&A";
+/// Staff approve button.
+pub const APPROVE: &str = "Approve";
+/// Staff decline button (the spec calls the click "Reject").
+pub const REJECT: &str = "Reject";
+/// Staff finalise button.
+pub const FINALIZE_RSI_ACCEPTED: &str = "Finalize - RSI accepted";
+/// Shown on the ticket once Q&A is in.
+pub const QNA_COMPLETED: &str = "Q&A completed";
+/// Prefix command that reposts the Q&A button.
+pub const REOPEN_QNA_PREFIX_COMMAND: &str = "!reopen_qna";
