@@ -4,7 +4,7 @@
 use crate::effect::{ChainKey, Destination, Effect, Notice};
 use crate::id::{ChannelId, GuildId, RoleId};
 use crate::message::{Embed, Message};
-use crate::permissions::{Actor, Capability, Permissions, Requirement};
+use crate::permissions::{Actor, Capability};
 use crate::ports::Commit;
 use crate::qna::{AnswerKind, QnaQuestion};
 use crate::relay::clean_line;
@@ -163,13 +163,6 @@ impl AdminCommand {
             _ => Action::TicketsAdmin,
         }
     }
-
-    fn requirement(&self) -> Requirement {
-        match self.action() {
-            Action::RecruitConfig => Requirement::CapabilityOr(Capability::Recruitment, Permissions::MANAGE_GUILD),
-            _ => Requirement::Permission(Permissions::MANAGE_GUILD),
-        }
-    }
 }
 
 fn channel(c: Option<ChannelId>) -> String {
@@ -249,7 +242,7 @@ impl Desk {
 
     async fn try_admin(&self, guild: GuildId, actor: &Actor, command: &AdminCommand) -> Result<Message, DeskError> {
         let mut settings = self.settings(guild).await?;
-        self.require(actor, command.requirement(), &settings, command.action())?;
+        self.require(actor, &settings, command.action())?;
         let before = settings.clone();
         let mut enqueue: Vec<Effect> = Vec::new();
         use AdminCommand as C;

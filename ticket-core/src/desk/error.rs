@@ -62,8 +62,6 @@ pub enum Action {
     Resolve,
     /// Write in an in-game ticket (relayed to the player).
     ReplyInGame,
-    /// Submit Step 1 or Q&A of someone else's application.
-    AnswerForApplicant,
     /// Approve or decline.
     Review,
     /// Finalise.
@@ -85,7 +83,6 @@ impl fmt::Display for Action {
         f.write_str(match self {
             Self::Resolve => "resolve tickets",
             Self::ReplyInGame => "reply to players in game",
-            Self::AnswerForApplicant => "answer someone else's application",
             Self::Review => "approve or reject applications",
             Self::Finalise => "finalise applications",
             Self::RemoveMember => "mark members removed",
@@ -94,6 +91,24 @@ impl fmt::Display for Action {
             Self::RecruitConfig => "change recruitment settings",
             Self::Roles => "change role mappings",
         })
+    }
+}
+
+impl Action {
+    /// What it takes to do this: the one place the permission rules live.
+    pub fn requirement(self) -> Requirement {
+        use crate::permissions::{Capability, Permissions};
+        match self {
+            Self::Resolve => Requirement::CapabilityOr(Capability::Support, Permissions::MANAGE_CHANNELS),
+            Self::ReplyInGame => Requirement::GameStaff,
+            Self::Review | Self::ReopenQna => {
+                Requirement::CapabilityOr(Capability::Recruitment, Permissions::MANAGE_CHANNELS)
+            }
+            Self::Finalise | Self::TicketsAdmin | Self::Roles => Requirement::Permission(Permissions::MANAGE_GUILD),
+            Self::RemoveMember | Self::RecruitConfig => {
+                Requirement::CapabilityOr(Capability::Recruitment, Permissions::MANAGE_GUILD)
+            }
+        }
     }
 }
 
@@ -108,6 +123,9 @@ pub enum DeskError {
         /// What it takes.
         needs: Requirement,
     },
+    /// Only the applicant may fill in their application.
+    #[error("Only the applicant can fill in this application.")]
+    NotApplicant,
     /// An input was refused.
     #[error("The {field} {problem}.")]
     Invalid {

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use crate::effect::{ChainKey, Destination, Effect, LogEntry, Notice};
 use crate::id::{AccountId, ChannelId, GameServerId, GuildId, TicketId};
-use crate::permissions::{Actor, Requirement};
+use crate::permissions::Actor;
 use crate::pid::Pid;
 use crate::ports::{Commit, TranscriptAuthor, TranscriptEntry};
 use crate::relay::{self, GameName, channel_slug, unique_channel_name};
@@ -264,7 +264,7 @@ impl Desk {
             return Ok(MessageOutcome::Recorded(id));
         };
         let settings = self.settings(ticket.guild).await?;
-        self.require(author, Requirement::GameStaff, &settings, Action::ReplyInGame)?;
+        self.require(author, &settings, Action::ReplyInGame)?;
         let text = relayed_text(text)?;
         let parts = relay::for_game(&text);
         let mut commit = Commit { transcript: vec![entry(text)], ..Commit::default() };

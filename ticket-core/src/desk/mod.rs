@@ -30,7 +30,7 @@ pub use support::Opened;
 
 use crate::effect::ChainKey;
 use crate::id::{GameServerId, GuildId, UserId};
-use crate::permissions::{Actor, Requirement};
+use crate::permissions::Actor;
 use crate::pid::{Pid, PidKey};
 use crate::ports::{
     ChatPlatform, CitizenProfile, Clock, GameLink, GameLinkError, OffsetZones, OrgProfile, ProfileDirectory,
@@ -195,18 +195,20 @@ impl Desk {
         self.key.user(user)
     }
 
-    fn require(
-        &self,
-        actor: &Actor,
-        needs: Requirement,
-        settings: &GuildSettings,
-        action: Action,
-    ) -> Result<(), DeskError> {
+    fn require(&self, actor: &Actor, settings: &GuildSettings, action: Action) -> Result<(), DeskError> {
+        let needs = action.requirement();
         if actor.is_bot || !actor.meets(needs, settings) {
             tracing::info!(actor = %self.pid_of(actor.user), %action, "refused: not permitted");
             return Err(DeskError::NotPermitted { action, needs });
         }
         Ok(())
+    }
+
+    /// Whether `actor` may take `action` in `guild`: lets a platform refuse a click before showing a form.
+    /// Every use case checks again by itself.
+    pub async fn permits(&self, guild: GuildId, actor: &Actor, action: Action) -> Result<(), DeskError> {
+        let settings = self.settings(guild).await?;
+        self.require(actor, &settings, action)
     }
 
     async fn settings(&self, guild: GuildId) -> Result<GuildSettings, DeskError> {

@@ -2,7 +2,7 @@
 
 use crate::effect::{ChainKey, Destination, Effect, Notice};
 use crate::id::{ApplicationId, ChannelId, GuildId, TicketId, UserId};
-use crate::permissions::{Actor, Capability, Permissions, Requirement};
+use crate::permissions::Actor;
 use crate::ports::{Commit, TranscriptAuthor, TranscriptEntry};
 use crate::qna::{AnswerKind, QnaAnswer, QnaError, QnaQuestion, TimeRange};
 use crate::recruitment::{
@@ -63,10 +63,6 @@ fn check_rsi_handle(raw: &str) -> Result<String, DeskError> {
     }
 }
 
-fn review() -> Requirement {
-    Requirement::CapabilityOr(Capability::Recruitment, Permissions::MANAGE_CHANNELS)
-}
-
 impl Desk {
     /// A member pressed the recruitment panel: their private application channel opens with the Step 1 wizard.
     pub async fn open_recruitment_ticket(&self, guild: GuildId, applicant: &Actor) -> Result<Opened, DeskError> {
@@ -121,7 +117,7 @@ impl Desk {
         let pid = self.pid_of(applicant.user);
         let recruitment = ticket.recruitment_mut()?;
         if recruitment.applicant != pid {
-            return Err(DeskError::NotPermitted { action: Action::AnswerForApplicant, needs: review() });
+            return Err(DeskError::NotApplicant);
         }
         if recruitment.application.is_some() {
             return Err(DeskError::Step1AlreadySubmitted);
@@ -246,7 +242,7 @@ impl Desk {
         let mut app = store.application(id).await?.ok_or(DeskError::ApplicationNotFound(id))?;
         let pid = self.pid_of(applicant.user);
         if app.applicant != pid {
-            return Err(DeskError::NotPermitted { action: Action::AnswerForApplicant, needs: review() });
+            return Err(DeskError::NotApplicant);
         }
         if app.status != RecruitmentStatus::Pending {
             return Err(DeskError::QnaClosed(app.status));
@@ -329,7 +325,7 @@ impl Desk {
     /// Staff pressed Approve: the Member/Affiliate role is granted, the action logged, the record updated, the
     /// ticket stays open with a Finalize - RSI accepted button; the nickname is synced when enabled.
     pub async fn approve(&self, app: ApplicationId, staff: &Actor) -> Result<RecruitmentStatus, DeskError> {
-        retry_on_conflict!(self.try_decide(app, staff, RecruitmentInput::Approve, review(), Action::Review).await)
+        retry_on_conflict!(self.try_decide(app, staff, RecruitmentInput::Approve, Action::Review).await)
     }
 
     /// Staff submitted the Reject reason: it is saved on the record, the action logged, the applicant gets a
@@ -341,14 +337,13 @@ impl Desk {
         reason: &str,
     ) -> Result<RecruitmentStatus, DeskError> {
         let input = RecruitmentInput::Decline(DeclineReason::new(reason));
-        retry_on_conflict!(self.try_decide(app, staff, input.clone(), review(), Action::Review).await)
+        retry_on_conflict!(self.try_decide(app, staff, input.clone(), Action::Review).await)
     }
 
     /// Staff pressed Finalize - RSI accepted (needs Manage Server): the record is finalised, the action logged
     /// and the channel deleted.
     pub async fn finalise(&self, app: ApplicationId, staff: &Actor) -> Result<RecruitmentStatus, DeskError> {
-        let needs = Requirement::Permission(Permissions::MANAGE_GUILD);
-        retry_on_conflict!(self.try_decide(app, staff, RecruitmentInput::Finalise, needs, Action::Finalise).await)
+        retry_on_conflict!(self.try_decide(app, staff, RecruitmentInput::Finalise, Action::Finalise).await)
     }
 
     /// `/recruit-config remove-member`: the member's approved or finalised application is marked Removed.
@@ -358,9 +353,8 @@ impl Desk {
         staff: &Actor,
         member: UserId,
     ) -> Result<ApplicationId, DeskError> {
-        let needs = Requirement::CapabilityOr(Capability::Recruitment, Permissions::MANAGE_GUILD);
         let settings = self.settings(guild).await?;
-        self.require(staff, needs, &settings, Action::RemoveMember)?;
+        self.require(staff, &settings, Action::RemoveMember)?;
         let apps = self.ports.store.applications_of(guild, self.pid_of(member)).await?;
         let app = apps
             .iter()
@@ -368,7 +362,7 @@ impl Desk {
             .find(|a| matches!(a.status, RecruitmentStatus::Approved | RecruitmentStatus::Finalised))
             .ok_or(DeskError::NoApplication)?
             .id;
-        retry_on_conflict!(self.try_decide(app, staff, RecruitmentInput::Remove, needs, Action::RemoveMember).await)?;
+        retry_on_conflict!(self.try_decide(app, staff, RecruitmentInput::Remove, Action::RemoveMember).await)?;
         Ok(app)
     }
 
@@ -377,13 +371,12 @@ impl Desk {
         id: ApplicationId,
         staff: &Actor,
         input: RecruitmentInput,
-        needs: Requirement,
         action: Action,
     ) -> Result<RecruitmentStatus, DeskError> {
         let store = &self.ports.store;
         let mut app = store.application(id).await?.ok_or(DeskError::ApplicationNotFound(id))?;
         let settings = self.settings(app.guild).await?;
-        self.require(staff, needs, &settings, action)?;
+        self.require(staff, &settings, action)?;
         let now = self.ports.clock.now();
         let by = self.pid_of(staff.user);
         let ctx = RecruitmentContext {
@@ -427,7 +420,7 @@ impl Desk {
         let ticket =
             store.ticket_by_channel(channel).await?.filter(Ticket::is_open).ok_or(DeskError::NotATicket(channel))?;
         let settings = self.settings(ticket.guild).await?;
-        self.require(staff, review(), &settings, Action::ReopenQna)?;
+        self.require(staff, &settings, Action::ReopenQna)?;
         let app_id = ticket.recruitment()?.application.ok_or(DeskError::NoApplication)?;
         let app = store.application(app_id).await?.ok_or(DeskError::ApplicationNotFound(app_id))?;
         if app.status != RecruitmentStatus::Pending {

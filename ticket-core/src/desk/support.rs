@@ -2,7 +2,7 @@
 
 use crate::effect::{ChainKey, Destination, Effect, LogEntry, Notice};
 use crate::id::{ChannelId, GuildId, TicketId};
-use crate::permissions::{Actor, Capability, Permissions, Requirement};
+use crate::permissions::Actor;
 use crate::ports::{Commit, TranscriptAuthor, TranscriptEntry};
 use crate::settings::TicketType;
 use crate::ticket::{CloseReason, SupportTicket, TicketDetail};
@@ -65,8 +65,7 @@ impl Desk {
             return Err(DeskError::NotATicket(channel));
         };
         let settings = self.settings(ticket.guild).await?;
-        let needs = Requirement::CapabilityOr(Capability::Support, Permissions::MANAGE_CHANNELS);
-        self.require(staff, needs, &settings, Action::Resolve)?;
+        self.require(staff, &settings, Action::Resolve)?;
         let TicketDetail::Support(support) = &ticket.detail else {
             return Err(crate::ticket::TicketError::WrongKind {
                 ticket: ticket.id,

@@ -145,3 +145,18 @@ async fn bad_admin_input_is_refused_and_changes_nothing() {
     ));
     assert_eq!(world.store.settings(GUILD).await.unwrap().version, before + 24 + 16, "only the valid commands saved");
 }
+
+#[pollster::test]
+async fn permits_answers_with_the_same_rules_as_the_use_cases() {
+    use crate::Action;
+    let world = World::configured();
+    assert!(world.desk.permits(GUILD, &recruiter(6, "Rita"), Action::Review).await.is_ok());
+    assert!(world.desk.permits(GUILD, &recruiter(6, "Rita"), Action::Finalise).await.is_err());
+    assert!(world.desk.permits(GUILD, &member(5, "Nobody"), Action::Resolve).await.is_err());
+    let support = Actor::member(UserId::new(7), "Sup", vec![SUPPORT_ROLE], Permissions::empty());
+    assert!(world.desk.permits(GUILD, &support, Action::Resolve).await.is_ok());
+    assert!(world.desk.permits(GUILD, &game_staff(8, "GM"), Action::ReplyInGame).await.is_ok());
+    let mut bot = admin(9, "Bot");
+    bot.is_bot = true;
+    assert!(world.desk.permits(GUILD, &bot, Action::TicketsAdmin).await.is_err(), "bots never act as staff");
+}
