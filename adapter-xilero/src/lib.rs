@@ -1,2 +1,26 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+
+pub mod channels_conf;
+pub mod codec;
+pub mod config;
+mod connection;
+pub mod events;
+mod hub;
+pub mod libconfig;
+pub mod line;
+pub mod protocol;
+pub mod secret;
+mod server;
+pub mod sessions;
+pub mod sim;
+mod worker;
+
+pub use channels_conf::{ChannelsConf, ConfError};
+pub use codec::{MAX_LINE, Record};
+pub use config::{AllowedServer, DEFAULT_LISTEN, DEFAULT_PORT, LinkConfig, LinkConfigError, LinkLimits};
+pub use events::{LinkEvent, LinkStats};
+pub use hub::LinkHandle;
+pub use protocol::{ErrorCode, FromGame, PROTOCOL_VERSION, ToGame};
+pub use secret::Secret;
+pub use server::{LinkServer, RunningLink};

@@ -402,6 +402,69 @@ impl Desk {
         Ok(Some(id))
     }
 
+    /// The game reported that a whisper it was given could not reach the player after all (they left just
+    /// before it arrived): the reply is held on their open ticket for their next login, and staff are told.
+    /// Returns the ticket, if the player has one open.
+    pub async fn reply_undelivered(
+        &self,
+        guild: GuildId,
+        server: &GameServerId,
+        player: &str,
+        from: &str,
+        text: &str,
+    ) -> Result<Option<TicketId>, DeskError> {
+        let name = game_name(player)?;
+        retry_on_conflict!(
+            async {
+                let open = self.ports.store.open_tickets(guild).await?;
+                let Some(mut ticket) =
+                    open.into_iter().find(|t| t.in_game().is_ok_and(|g| g.server == *server && g.name == name))
+                else {
+                    return Ok(None);
+                };
+                let id = ticket.id;
+                let now = self.ports.clock.now();
+                let game = ticket.in_game_mut()?;
+                let was_online = game.online;
+                game.online = false;
+                game.held.push(HeldReply { from: from.to_owned(), text: text.to_owned(), at: now });
+                let mut commit = Commit::default();
+                if was_online {
+                    let notice = Notice::ReplyHeld { player: name.clone() };
+                    commit.enqueue.push((ChainKey::Ticket(id), Effect::Post { to: Destination::Ticket(id), notice }));
+                }
+                commit.tickets.push(ticket);
+                self.save_and_run(commit).await?;
+                Ok(Some(id))
+            }
+            .await
+        )
+    }
+
+    /// The game announced every player online on `server` (after it (re)connected): the open tickets of players
+    /// it did not announce are handled as logouts (closed if `close_on_logout` is on). This catches logouts the
+    /// bridge missed while it or the link was down. Returns the tickets handled.
+    pub async fn sync_players(
+        &self,
+        guild: GuildId,
+        server: &GameServerId,
+        online: &[GamePlayer],
+    ) -> Result<Vec<TicketId>, DeskError> {
+        let online: std::collections::HashSet<Pid> = online.iter().map(|p| self.key.account(p.account)).collect();
+        let mut handled = Vec::new();
+        for ticket in self.ports.store.open_tickets(guild).await? {
+            let Ok(game) = ticket.in_game() else { continue };
+            if game.server != *server || !game.online || online.contains(&game.player) {
+                continue;
+            }
+            let (pid, name) = (game.player, game.name.clone());
+            if retry_on_conflict!(self.try_logout(guild, server, pid, &name).await)?.is_some() {
+                handled.push(ticket.id);
+            }
+        }
+        Ok(handled)
+    }
+
     /// The game server sent its `config` record (from `conf/channels.conf`).
     pub async fn apply_game_config(
         &self,

@@ -308,3 +308,35 @@ async fn reconcile_closes_tickets_whose_channels_vanished_while_down() {
     assert_eq!(closed, vec![a]);
     assert!(world.store.ticket(b).await.unwrap().unwrap().is_open());
 }
+
+#[pollster::test]
+async fn a_whisper_the_game_could_not_deliver_after_all_is_held() {
+    let world = World::configured();
+    let ticket = open(&world, "Foo", 1, "help");
+    world.take_calls();
+    let held = world.desk.reply_undelivered(GUILD, &server(), "Foo", "Bob", "sorry, missed you").await.unwrap();
+    assert_eq!(held, Some(ticket));
+    let calls = world.take_calls();
+    assert!(matches!(&calls[..], [Call::Send { message, .. }] if message.content.contains("is offline")), "{calls:?}");
+    assert_eq!(world.desk.reply_undelivered(GUILD, &server(), "Nobody", "Bob", "x").await.unwrap(), None);
+    world.desk.player_login(GUILD, &server(), &player("Foo", 1)).await.unwrap();
+    assert!(world.take_calls().contains(&Call::Whisper {
+        player: "Foo".into(),
+        from: "Bob".into(),
+        text: "sorry, missed you".into()
+    }));
+}
+
+#[pollster::test]
+async fn players_missing_from_a_resync_are_logged_out() {
+    let world = World::configured();
+    let gone = open(&world, "Foo", 1, "help");
+    let here = open(&world, "Bar", 2, "help");
+    world.take_calls();
+    let handled = world.desk.sync_players(GUILD, &server(), &[player("Bar", 2)]).await.unwrap();
+    assert_eq!(handled, vec![gone]);
+    assert!(!world.store.ticket(gone).await.unwrap().unwrap().is_open(), "close_on_logout closed it");
+    assert!(world.store.ticket(here).await.unwrap().unwrap().is_open());
+    let other = GameServerId::new("other").unwrap();
+    assert!(world.desk.sync_players(GUILD, &other, &[]).await.unwrap().is_empty(), "other servers are untouched");
+}

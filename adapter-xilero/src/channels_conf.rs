@@ -1,0 +1,325 @@
+//! `conf/channels.conf`: the game server's settings for the ticket system and for reaching the bridge.
+//!
+//! ```text
+//! // Ticket Support System (PM @Support or @request command)
+//! ragnasync_ticket_support_system_enabled: true
+//! ragnasync_ticket_support_system_close_on_logout: true
+//!
+//! // Where the RagnaSync bridge listens, and how this server identifies itself to it
+//! ragnasync_bridge_host: "127.0.0.1"
+//! ragnasync_bridge_port: 6121
+//! ragnasync_bridge_secret: "change me: 16 or more characters"
+//! ragnasync_server_id: "xilero"
+//! ```
+//!
+//! The keys may sit at the top level or inside any group (such as rAthena's `channel_config: { … }`); each may
+//! appear once. Missing keys take their defaults, except the secret, which the simulator needs to connect.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use ticket_core::GameServerId;
+use ticket_core::strings::{CONF_TICKET_CLOSE_ON_LOGOUT, CONF_TICKET_ENABLED};
+
+use crate::config::DEFAULT_PORT;
+use crate::libconfig::{self, Setting, SyntaxError, Value};
+use crate::secret::Secret;
+
+/// The bridge's host.
+pub const CONF_BRIDGE_HOST: &str = "ragnasync_bridge_host";
+/// The bridge's port.
+pub const CONF_BRIDGE_PORT: &str = "ragnasync_bridge_port";
+/// The shared secret.
+pub const CONF_BRIDGE_SECRET: &str = "ragnasync_bridge_secret";
+/// This game server's id on the bridge.
+pub const CONF_SERVER_ID: &str = "ragnasync_server_id";
+
+/// The default server id.
+pub const DEFAULT_SERVER_ID: &str = "xilero";
+
+/// The largest file read, in bytes.
+pub const MAX_FILE_LEN: u64 = 1 << 20;
+
+/// What `conf/channels.conf` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelsConf {
+    /// `ragnasync_ticket_support_system_enabled` (default `true`).
+    pub ticket_enabled: bool,
+    /// `ragnasync_ticket_support_system_close_on_logout` (default `true`).
+    pub close_on_logout: bool,
+    /// `ragnasync_bridge_host` (default `127.0.0.1`).
+    pub bridge_host: String,
+    /// `ragnasync_bridge_port` (default 6121).
+    pub bridge_port: u16,
+    /// `ragnasync_bridge_secret`.
+    pub bridge_secret: Option<Secret>,
+    /// `ragnasync_server_id` (default `xilero`).
+    pub server_id: GameServerId,
+}
+
+/// What is wrong, without the file's name.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfProblem {
+    /// The file could not be read.
+    #[error("cannot read it: {0}")]
+    Read(#[source] std::io::Error),
+    /// The file is too large to be a configuration file.
+    #[error("it is larger than {max} bytes")]
+    TooLarge {
+        /// The limit.
+        max: u64,
+    },
+    /// A syntax error.
+    #[error("{0}")]
+    Syntax(#[from] SyntaxError),
+    /// A setting has the wrong kind of value.
+    #[error("line {line}: {key} must be {expected}, found {found}")]
+    WrongValue {
+        /// Its line.
+        line: usize,
+        /// The key.
+        key: &'static str,
+        /// What it must be.
+        expected: &'static str,
+        /// What it is.
+        found: String,
+    },
+    /// A key is set in two places.
+    #[error("line {line}: {key} is set again (first on line {first})")]
+    SetTwice {
+        /// The second place.
+        line: usize,
+        /// The key.
+        key: &'static str,
+        /// The first place.
+        first: usize,
+    },
+    /// A required key is missing.
+    #[error("{key} is missing")]
+    Missing {
+        /// The key.
+        key: &'static str,
+    },
+}
+
+/// Why `channels.conf` was refused.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfError {
+    /// The file, when read from one.
+    pub path: Option<PathBuf>,
+    /// What is wrong.
+    #[source]
+    pub problem: ConfProblem,
+}
+
+impl fmt::Display for ConfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(path) => write!(f, "{}: {}", path.display(), self.problem),
+            None => write!(f, "channels.conf: {}", self.problem),
+        }
+    }
+}
+
+impl From<ConfProblem> for ConfError {
+    fn from(problem: ConfProblem) -> Self {
+        Self { path: None, problem }
+    }
+}
+
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Str(s) => format!("{:?}", s.chars().take(40).collect::<String>()),
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => other.kind().to_owned(),
+    }
+}
+
+fn lookup<'a>(settings: &'a [Setting], key: &'static str) -> Result<Option<&'a Setting>, ConfProblem> {
+    let found = libconfig::find_all(settings, key);
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        [first, second, ..] => Err(ConfProblem::SetTwice { line: second.line, key, first: first.line }),
+    }
+}
+
+fn wrong(setting: &Setting, key: &'static str, expected: &'static str) -> ConfProblem {
+    ConfProblem::WrongValue { line: setting.line, key, expected, found: shown(&setting.value) }
+}
+
+fn boolean(settings: &[Setting], key: &'static str, default: bool) -> Result<bool, ConfProblem> {
+    match lookup(settings, key)? {
+        None => Ok(default),
+        Some(Setting { value: Value::Bool(b), .. }) => Ok(*b),
+        Some(s) => Err(wrong(s, key, "true or false")),
+    }
+}
+
+fn string<'a>(settings: &'a [Setting], key: &'static str) -> Result<Option<(String, &'a Setting)>, ConfProblem> {
+    match lookup(settings, key)? {
+        None => Ok(None),
+        Some(s @ Setting { value: Value::Str(v), .. }) => Ok(Some((v.clone(), s))),
+        Some(s) => Err(wrong(s, key, "a string in double quotes")),
+    }
+}
+
+impl ChannelsConf {
+    /// Reads the settings from the text of a `channels.conf`.
+    pub fn parse(text: &str) -> Result<Self, ConfError> {
+        Ok(Self::from_settings(&libconfig::parse(text).map_err(ConfProblem::from)?)?)
+    }
+
+    /// Reads a `channels.conf` file (at most [`MAX_FILE_LEN`] bytes).
+    pub fn load(path: &Path) -> Result<Self, ConfError> {
+        let located = |problem| ConfError { path: Some(path.to_owned()), problem };
+        let meta = std::fs::metadata(path).map_err(|e| located(ConfProblem::Read(e)))?;
+        if meta.len() > MAX_FILE_LEN {
+            return Err(located(ConfProblem::TooLarge { max: MAX_FILE_LEN }));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| located(ConfProblem::Read(e)))?;
+        Self::parse(&text).map_err(|e| located(e.problem))
+    }
+
+    fn from_settings(settings: &[Setting]) -> Result<Self, ConfProblem> {
+        let bridge_port = match lookup(settings, CONF_BRIDGE_PORT)? {
+            None => DEFAULT_PORT,
+            Some(s @ Setting { value: Value::Int(port), .. }) => u16::try_from(*port)
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| wrong(s, CONF_BRIDGE_PORT, "a port number (1-65535)"))?,
+            Some(s) => return Err(wrong(s, CONF_BRIDGE_PORT, "a port number (1-65535)")),
+        };
+        let bridge_host = match string(settings, CONF_BRIDGE_HOST)? {
+            None => "127.0.0.1".to_owned(),
+            Some((host, s)) if host.trim().is_empty() => {
+                return Err(wrong(s, CONF_BRIDGE_HOST, "a host name or address"));
+            }
+            Some((host, _)) => host.trim().to_owned(),
+        };
+        let bridge_secret = match string(settings, CONF_BRIDGE_SECRET)? {
+            None => None,
+            Some((secret, s)) if secret.is_empty() => return Err(wrong(s, CONF_BRIDGE_SECRET, "a non-empty string")),
+            Some((secret, _)) => Some(Secret::new(secret)),
+        };
+        let server_id = match string(settings, CONF_SERVER_ID)? {
+            None => GameServerId::new(DEFAULT_SERVER_ID).map_err(|_| ConfProblem::Missing { key: CONF_SERVER_ID })?,
+            Some((id, s)) => GameServerId::new(id.trim())
+                .map_err(|_| wrong(s, CONF_SERVER_ID, "1 to 64 letters, digits, '_', '.' or '-'"))?,
+        };
+        Ok(Self {
+            ticket_enabled: boolean(settings, CONF_TICKET_ENABLED, true)?,
+            close_on_logout: boolean(settings, CONF_TICKET_CLOSE_ON_LOGOUT, true)?,
+            bridge_host,
+            bridge_port,
+            bridge_secret,
+            server_id,
+        })
+    }
+
+    /// The secret, or the error a game server would report without it.
+    pub fn require_secret(&self) -> Result<&Secret, ConfError> {
+        self.bridge_secret.as_ref().ok_or_else(|| ConfProblem::Missing { key: CONF_BRIDGE_SECRET }.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spec_example_and_defaults() {
+        let conf = ChannelsConf::parse(
+            "// Ticket Support System (PM @Support or @request command)\n\
+             ragnasync_ticket_support_system_enabled: true\n\
+             ragnasync_ticket_support_system_close_on_logout: true\n",
+        )
+        .unwrap();
+        assert!(conf.ticket_enabled && conf.close_on_logout);
+        assert_eq!((conf.bridge_host.as_str(), conf.bridge_port), ("127.0.0.1", 6121));
+        assert_eq!(conf.server_id.as_str(), "xilero");
+        assert!(conf.bridge_secret.is_none());
+        assert_eq!(conf.require_secret().unwrap_err().to_string(), "channels.conf: ragnasync_bridge_secret is missing");
+        let empty = ChannelsConf::parse("").unwrap();
+        assert!(empty.ticket_enabled && empty.close_on_logout);
+    }
+
+    #[test]
+    fn nested_and_overridden() {
+        let conf = ChannelsConf::parse(
+            "channel_config: {\n\
+               ragnasync_ticket_support_system_enabled: false;\n\
+               ragnasync: { ragnasync_bridge_port = 7000 }\n\
+             }\n\
+             ragnasync_ticket_support_system_close_on_logout: FALSE\n\
+             ragnasync_bridge_host: \" bridge.local \"\n\
+             ragnasync_bridge_secret: \"0123456789abcdef\"\n\
+             ragnasync_server_id: \"xilero-2\"\n",
+        )
+        .unwrap();
+        assert!(!conf.ticket_enabled && !conf.close_on_logout);
+        assert_eq!((conf.bridge_host.as_str(), conf.bridge_port), ("bridge.local", 7000));
+        assert!(conf.require_secret().unwrap().matches("0123456789abcdef"));
+        assert_eq!(conf.server_id.as_str(), "xilero-2");
+    }
+
+    #[test]
+    fn errors_are_clear_and_have_line_numbers() {
+        let cases = [
+            (
+                "\nragnasync_ticket_support_system_enabled: yes\n",
+                "channels.conf: line 2: expected a value, found \"yes\" (strings need double quotes)",
+            ),
+            (
+                "ragnasync_ticket_support_system_enabled: \"true\"\n",
+                "channels.conf: line 1: ragnasync_ticket_support_system_enabled must be true or false, found \"true\"",
+            ),
+            (
+                "a: { ragnasync_ticket_support_system_enabled: true }\nragnasync_ticket_support_system_enabled: false\n",
+                "channels.conf: line 2: ragnasync_ticket_support_system_enabled is set again (first on line 1)",
+            ),
+            (
+                "\n\nragnasync_bridge_port: 70000\n",
+                "channels.conf: line 3: ragnasync_bridge_port must be a port number (1-65535), found 70000",
+            ),
+            (
+                "ragnasync_bridge_port: \"6121\"\n",
+                "channels.conf: line 1: ragnasync_bridge_port must be a port number (1-65535), found \"6121\"",
+            ),
+            (
+                "ragnasync_server_id: \"bad id\"\n",
+                "channels.conf: line 1: ragnasync_server_id must be 1 to 64 letters, digits, '_', '.' or '-', found \"bad id\"",
+            ),
+            (
+                "ragnasync_bridge_secret: \"\"\n",
+                "channels.conf: line 1: ragnasync_bridge_secret must be a non-empty string, found \"\"",
+            ),
+            (
+                "ragnasync_bridge_host: { }\n",
+                "channels.conf: line 1: ragnasync_bridge_host must be a string in double quotes, found a group",
+            ),
+        ];
+        for (text, message) in cases {
+            assert_eq!(ChannelsConf::parse(text).unwrap_err().to_string(), message);
+        }
+    }
+
+    #[test]
+    fn files_are_read_with_their_name_in_errors() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let good = dir.join("channels.conf");
+        std::fs::write(&good, "ragnasync_ticket_support_system_enabled: false\n").unwrap();
+        assert!(!ChannelsConf::load(&good).unwrap().ticket_enabled);
+        let bad = dir.join("bad.conf");
+        std::fs::write(&bad, "\nragnasync_bridge_port: -1\n").unwrap();
+        let err = ChannelsConf::load(&bad).unwrap_err().to_string();
+        assert!(
+            err.ends_with("bad.conf: line 2: ragnasync_bridge_port must be a port number (1-65535), found -1"),
+            "{err}"
+        );
+        let missing = ChannelsConf::load(&dir.join("missing.conf")).unwrap_err().to_string();
+        assert!(missing.contains("missing.conf: cannot read it"), "{missing}");
+    }
+}

@@ -1,0 +1,185 @@
+//! The link server's configuration: where it listens, which game servers may connect, and its limits.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use ticket_core::{GameServerId, GuildId};
+
+use crate::codec::MAX_LINE;
+use crate::secret::Secret;
+
+/// The default port of the link.
+pub const DEFAULT_PORT: u16 = 6121;
+
+/// The default address of the link: `127.0.0.1:6121`.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), DEFAULT_PORT);
+
+/// A game server allowed to connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedServer {
+    /// The id it gives in its `auth` record.
+    pub id: GameServerId,
+    /// The secret it must give.
+    pub secret: Secret,
+    /// The Discord guild its tickets open in.
+    pub guild: GuildId,
+}
+
+/// Bounds on time, memory and queues. The defaults suit production; tests shorten the timeouts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkLimits {
+    /// The longest line accepted, in bytes (the protocol's limit is 8 KiB).
+    pub max_line: usize,
+    /// How long a new connection has to send its `auth` record.
+    pub auth_timeout: Duration,
+    /// How long an authenticated game may stay silent (no complete line) before the link is closed.
+    pub idle_timeout: Duration,
+    /// How long one write to the game may take before the link is considered dead and closed.
+    pub write_timeout: Duration,
+    /// Records waiting to be written to one game server. When full, the desk is told the link is congested.
+    pub outgoing_queue: usize,
+    /// Records read from one game server waiting for the desk. When full, reading pauses (TCP back-pressure).
+    pub desk_queue: usize,
+    /// Connections that have not authenticated yet; more are closed at once.
+    pub max_pending_auth: usize,
+    /// Players tracked per game server.
+    pub max_players_per_server: usize,
+}
+
+impl Default for LinkLimits {
+    fn default() -> Self {
+        Self {
+            max_line: MAX_LINE,
+            auth_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(10),
+            outgoing_queue: 256,
+            desk_queue: 1024,
+            max_pending_auth: 64,
+            max_players_per_server: 65_536,
+        }
+    }
+}
+
+/// Everything the link server needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkConfig {
+    /// Where to listen (default `127.0.0.1:6121`).
+    pub listen: SocketAddr,
+    /// The game servers allowed to connect.
+    pub servers: Vec<AllowedServer>,
+    /// Bounds.
+    pub limits: LinkLimits,
+}
+
+/// Why a [`LinkConfig`] is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkConfigError {
+    /// No game server is allowed to connect.
+    #[error("the game link allows no game server: add at least one (server id, secret, guild)")]
+    NoServers,
+    /// A server id is listed twice.
+    #[error("the game server {0} is listed twice")]
+    DuplicateServer(GameServerId),
+    /// A secret is too short to resist guessing.
+    #[error("the secret of game server {server} is {len} bytes; at least {min} are required")]
+    WeakSecret {
+        /// The server.
+        server: GameServerId,
+        /// Its length.
+        len: usize,
+        /// The minimum.
+        min: usize,
+    },
+    /// A limit is zero or out of range.
+    #[error("the game link limit {name} is out of range: {reason}")]
+    BadLimit {
+        /// Which limit.
+        name: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+impl LinkConfig {
+    /// A configuration listening on [`DEFAULT_LISTEN`] with default limits.
+    pub fn new(servers: Vec<AllowedServer>) -> Self {
+        Self { listen: DEFAULT_LISTEN, servers, limits: LinkLimits::default() }
+    }
+
+    /// Checks the configuration.
+    pub fn validate(&self) -> Result<(), LinkConfigError> {
+        if self.servers.is_empty() {
+            return Err(LinkConfigError::NoServers);
+        }
+        for (i, server) in self.servers.iter().enumerate() {
+            if self.servers[..i].iter().any(|s| s.id == server.id) {
+                return Err(LinkConfigError::DuplicateServer(server.id.clone()));
+            }
+            if server.secret.len() < Secret::MIN_LEN {
+                return Err(LinkConfigError::WeakSecret {
+                    server: server.id.clone(),
+                    len: server.secret.len(),
+                    min: Secret::MIN_LEN,
+                });
+            }
+        }
+        let l = &self.limits;
+        let bad = |name, reason| Err(LinkConfigError::BadLimit { name, reason });
+        if !(256..=MAX_LINE).contains(&l.max_line) {
+            return bad("max_line", "must be between 256 and 8192 bytes");
+        }
+        for (name, d) in
+            [("auth_timeout", l.auth_timeout), ("idle_timeout", l.idle_timeout), ("write_timeout", l.write_timeout)]
+        {
+            if d.is_zero() {
+                return bad(name, "must be more than zero");
+            }
+        }
+        for (name, n) in [
+            ("outgoing_queue", l.outgoing_queue),
+            ("desk_queue", l.desk_queue),
+            ("max_pending_auth", l.max_pending_auth),
+            ("max_players_per_server", l.max_players_per_server),
+        ] {
+            if n == 0 {
+                return bad(name, "must be at least 1");
+            }
+        }
+        Ok(())
+    }
+
+    /// The allowed server with this id.
+    pub fn server(&self, id: &str) -> Option<&AllowedServer> {
+        self.servers.iter().find(|s| s.id.as_str() == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allowed(id: &str, secret: &str) -> AllowedServer {
+        AllowedServer { id: GameServerId::new(id).unwrap(), secret: Secret::new(secret), guild: GuildId::new(1) }
+    }
+
+    #[test]
+    fn defaults_and_validation() {
+        let config = LinkConfig::new(vec![allowed("xilero", "0123456789abcdef")]);
+        assert_eq!(config.listen.to_string(), "127.0.0.1:6121");
+        assert_eq!(config.validate(), Ok(()));
+        assert!(config.server("xilero").is_some());
+        assert!(config.server("other").is_none());
+        assert_eq!(LinkConfig::new(vec![]).validate(), Err(LinkConfigError::NoServers));
+        let twice = LinkConfig::new(vec![allowed("a", "0123456789abcdef"), allowed("a", "0123456789abcdef")]);
+        assert!(matches!(twice.validate(), Err(LinkConfigError::DuplicateServer(_))));
+        let weak = LinkConfig::new(vec![allowed("a", "short")]);
+        assert!(matches!(weak.validate(), Err(LinkConfigError::WeakSecret { len: 5, min: 16, .. })));
+        let mut zero = LinkConfig::new(vec![allowed("a", "0123456789abcdef")]);
+        zero.limits.outgoing_queue = 0;
+        assert!(matches!(zero.validate(), Err(LinkConfigError::BadLimit { name: "outgoing_queue", .. })));
+        zero.limits.outgoing_queue = 1;
+        zero.limits.max_line = 1 << 20;
+        assert!(matches!(zero.validate(), Err(LinkConfigError::BadLimit { name: "max_line", .. })));
+    }
+}

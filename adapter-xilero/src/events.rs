@@ -1,0 +1,109 @@
+//! What the link server reports: events to subscribe to, and counters.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ticket_core::GameServerId;
+
+use crate::protocol::ErrorCode;
+
+/// Something that happened on the link. Subscribe with [`LinkHandle::subscribe`](crate::LinkHandle::subscribe).
+///
+/// Events never carry account or character ids, secrets or player messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkEvent {
+    /// A game server authenticated (`connection` numbers its connections).
+    Authenticated {
+        /// The server.
+        server: GameServerId,
+        /// Which connection.
+        connection: u64,
+        /// Whether it replaced a connection that was still open.
+        replaced: bool,
+    },
+    /// A connection was refused at authentication.
+    AuthRefused {
+        /// Where it came from.
+        peer: SocketAddr,
+        /// Why.
+        code: ErrorCode,
+    },
+    /// An authenticated connection ended.
+    Disconnected {
+        /// The server.
+        server: GameServerId,
+        /// Which connection.
+        connection: u64,
+        /// Why: `None` when the game closed it, else the code sent before closing.
+        reason: Option<ErrorCode>,
+    },
+    /// A record was answered with an `error` record without reaching the desk (malformed, unknown action…).
+    Refused {
+        /// The server.
+        server: GameServerId,
+        /// Why.
+        code: ErrorCode,
+    },
+    /// A `config`, `ticket`, `login`, `logout` or `sync_done` record went through the desk.
+    Handled {
+        /// The server.
+        server: GameServerId,
+        /// The record's action.
+        action: &'static str,
+        /// The `error` code answered, if the desk refused or failed.
+        error: Option<ErrorCode>,
+    },
+}
+
+/// Counters since the link started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    /// Connections accepted.
+    pub connections: u64,
+    /// Connections closed at once because too many were waiting to authenticate.
+    pub rejected_busy: u64,
+    /// Authentications refused.
+    pub auth_refused: u64,
+    /// Lines that were not records (bad syntax, not UTF-8, too long).
+    pub malformed: u64,
+    /// Records refused for their content (unknown action, missing or invalid field).
+    pub refused: u64,
+    /// Records the desk refused or failed on.
+    pub desk_errors: u64,
+    /// `error` records the game sent.
+    pub game_errors: u64,
+    /// Records not sent because the game's queue was full (error answers dropped, or congestion reported).
+    pub dropped: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub connections: AtomicU64,
+    pub rejected_busy: AtomicU64,
+    pub auth_refused: AtomicU64,
+    pub malformed: AtomicU64,
+    pub refused: AtomicU64,
+    pub desk_errors: AtomicU64,
+    pub game_errors: AtomicU64,
+    pub dropped: AtomicU64,
+}
+
+impl Counters {
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> LinkStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        LinkStats {
+            connections: get(&self.connections),
+            rejected_busy: get(&self.rejected_busy),
+            auth_refused: get(&self.auth_refused),
+            malformed: get(&self.malformed),
+            refused: get(&self.refused),
+            desk_errors: get(&self.desk_errors),
+            game_errors: get(&self.game_errors),
+            dropped: get(&self.dropped),
+        }
+    }
+}

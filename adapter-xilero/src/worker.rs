@@ -1,0 +1,134 @@
+//! A connection's desk worker: feeds the desk the game's records, one at a time, in the order they came.
+//!
+//! The reader never waits for the desk (it only waits for room in the bounded queue), so `ping`s are answered
+//! and malformed lines refused while the desk is busy, e.g. opening a Discord channel.
+
+use std::sync::Arc;
+
+use ticket_core::{Desk, DeskError, GamePlayer, TicketSource};
+use tokio::sync::mpsc;
+
+use crate::config::AllowedServer;
+use crate::events::{Counters, LinkEvent};
+use crate::hub::{LinkHandle, Outgoing, line_for};
+use crate::protocol::{ErrorCode, PlayerRef, Refusal, ToGame};
+
+/// A record for the desk.
+#[derive(Debug)]
+pub(crate) enum Work {
+    Config { enabled: bool, close_on_logout: bool, reference: Option<String> },
+    Ticket { source: TicketSource, player: PlayerRef, message: String, reference: Option<String> },
+    Login { player: PlayerRef, reference: Option<String> },
+    Logout { player: PlayerRef, reference: Option<String> },
+    SyncDone { gone: Vec<PlayerRef> },
+}
+
+impl Work {
+    fn action(&self) -> &'static str {
+        match self {
+            Self::Config { .. } => "config",
+            Self::Ticket { .. } => "ticket",
+            Self::Login { .. } => "login",
+            Self::Logout { .. } => "logout",
+            Self::SyncDone { .. } => "sync_done",
+        }
+    }
+}
+
+/// The `error` code for a desk refusal or failure.
+pub(crate) fn error_code(error: &DeskError) -> ErrorCode {
+    match error {
+        DeskError::InGameDisabled => ErrorCode::Disabled,
+        DeskError::Invalid { .. } => ErrorCode::InvalidField,
+        _ => ErrorCode::Failed,
+    }
+}
+
+fn game_player(player: &PlayerRef) -> GamePlayer {
+    GamePlayer { account: player.account, name: player.name.as_str().to_owned() }
+}
+
+/// Runs until the reader closes the queue and everything in it is handled.
+pub(crate) async fn run(
+    link: LinkHandle,
+    desk: Arc<Desk>,
+    server: AllowedServer,
+    mut queue: mpsc::Receiver<Work>,
+    out: mpsc::Sender<Outgoing>,
+) {
+    // The link is back: effects that waited for it (a congested queue, say) run again. On a task of its own, so
+    // that a long outbox (Discord being slow) does not hold up the game's records.
+    let resume = {
+        let (desk, server) = (desk.clone(), server.id.clone());
+        tokio::spawn(async move {
+            if let Err(e) = desk.resume().await {
+                tracing::warn!(%server, error = %e, "game link: resuming the outbox failed");
+            }
+        })
+    };
+    // A connection that replaced another waits until the records of the old one are all handled.
+    let turn = link.turn(&server.id);
+    let _turn = turn.lock_owned().await;
+    while let Some(work) = queue.recv().await {
+        let action = work.action();
+        let error = handle(&desk, &server, work, &out, &link).await;
+        link.emit(LinkEvent::Handled { server: server.id.clone(), action, error });
+    }
+    let _ = resume.await;
+}
+
+/// Handles one record; returns the `error` code answered, if any.
+async fn handle(
+    desk: &Desk,
+    server: &AllowedServer,
+    work: Work,
+    out: &mpsc::Sender<Outgoing>,
+    link: &LinkHandle,
+) -> Option<ErrorCode> {
+    let guild = server.guild;
+    let id = &server.id;
+    let action = work.action();
+    let (result, name, reference) = match work {
+        Work::Config { enabled, close_on_logout, reference } => {
+            tracing::info!(server = %id, enabled, close_on_logout, "game link: in-game ticket settings from the game");
+            (desk.apply_game_config(guild, enabled, close_on_logout).await, None, reference)
+        }
+        Work::Ticket { source, player, message, reference } => {
+            let result = desk.open_game_ticket(guild, id, &game_player(&player), source, &message).await;
+            (result.map(|_| ()), Some(player.name), reference)
+        }
+        Work::Login { player, reference } => {
+            let result = desk.player_login(guild, id, &game_player(&player)).await;
+            (result.map(|_| ()), Some(player.name), reference)
+        }
+        Work::Logout { player, reference } => {
+            let result = desk.player_logout(guild, id, &game_player(&player)).await;
+            (result.map(|_| ()), Some(player.name), reference)
+        }
+        Work::SyncDone { gone } => {
+            for player in gone {
+                let pid = desk.key().account(player.account);
+                tracing::info!(server = %id, player = %pid, "game link: logged out while the link was down");
+                if let Err(e) = desk.player_logout(guild, id, &game_player(&player)).await {
+                    Counters::bump(&link.counters().desk_errors);
+                    tracing::warn!(server = %id, player = %pid, error = %e, "game link: a missed logout failed");
+                }
+            }
+            (Ok(()), None, None)
+        }
+    };
+    let error = result.err()?;
+    Counters::bump(&link.counters().desk_errors);
+    let code = error_code(&error);
+    if error.is_refusal() {
+        tracing::info!(server = %id, action, %code, "game link: the desk refused a record");
+    } else {
+        tracing::warn!(server = %id, action, error = %error, "game link: the desk failed on a record");
+    }
+    let refusal = Refusal { code: code.clone(), detail: error.to_string() };
+    let answer = ToGame::refusal(refusal, Some(action.to_owned()), name.map(|n| n.to_string()), reference);
+    if out.try_send(Outgoing::Line { line: line_for(&answer), written: None }).is_err() {
+        Counters::bump(&link.counters().dropped);
+    }
+    Some(code)
+}

@@ -1,0 +1,319 @@
+//! The world of the link tests: a real `Desk` over the in-memory store, a recording fake Discord, the real link
+//! server on `127.0.0.1:0`, and simulated map servers or raw TCP clients connecting to it.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use adapter_xilero::sim::{Direction, MapServer, SimConfig, SimEvent, WireLine};
+use adapter_xilero::{AllowedServer, LinkConfig, LinkEvent, LinkHandle, LinkLimits, LinkServer, RunningLink, Secret};
+use async_trait::async_trait;
+use ticket_core::ports::{NewChannel, Overwrite, PlatformError};
+use ticket_core::{
+    Actor, ChannelId, ChatPlatform, Desk, GameServerId, GuildId, InMemoryStore, Message, MessageId, MessageOutcome,
+    Permissions, PidKey, Ports, RoleId, Ticket, TicketStore, UserId,
+};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::{broadcast, mpsc};
+
+pub const GUILD: GuildId = GuildId::new(1);
+pub const SECRET: &str = "xilero-test-secret-0123456789";
+/// How long any single expected event may take before the test fails. Never reached when things work.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+pub fn server_id() -> GameServerId {
+    GameServerId::new("xilero").unwrap()
+}
+
+/// What the fake Discord was asked, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chat {
+    Created(String),
+    Deleted(String),
+    Sent { channel: String, text: String },
+}
+
+/// A recording Discord: channels get ids, and every call is kept.
+#[derive(Default)]
+pub struct FakeChat {
+    calls: Mutex<Vec<Chat>>,
+    names: Mutex<HashMap<ChannelId, String>>,
+    by_ticket: Mutex<HashMap<u64, ChannelId>>,
+    next: AtomicU64,
+}
+
+impl FakeChat {
+    fn name(&self, channel: ChannelId) -> String {
+        self.names.lock().unwrap().get(&channel).cloned().unwrap_or_else(|| format!("#{channel}"))
+    }
+
+    pub fn take(&self) -> Vec<Chat> {
+        std::mem::take(&mut *self.calls.lock().unwrap())
+    }
+}
+
+#[async_trait]
+impl ChatPlatform for FakeChat {
+    async fn create_channel(&self, channel: NewChannel) -> Result<ChannelId, PlatformError> {
+        if let Some(id) = self.by_ticket.lock().unwrap().get(&channel.ticket.get()) {
+            return Ok(*id);
+        }
+        let id = ChannelId::new(1000 + self.next.fetch_add(1, Ordering::SeqCst));
+        self.by_ticket.lock().unwrap().insert(channel.ticket.get(), id);
+        self.names.lock().unwrap().insert(id, channel.name.clone());
+        self.calls.lock().unwrap().push(Chat::Created(channel.name));
+        Ok(id)
+    }
+
+    async fn delete_channel(&self, channel: ChannelId) -> Result<(), PlatformError> {
+        let name = self.name(channel);
+        self.calls.lock().unwrap().push(Chat::Deleted(name));
+        Ok(())
+    }
+
+    async fn set_topic(&self, _: ChannelId, _: String) -> Result<(), PlatformError> {
+        Ok(())
+    }
+
+    async fn set_overwrite(&self, _: ChannelId, _: Overwrite) -> Result<(), PlatformError> {
+        Ok(())
+    }
+
+    async fn send(&self, channel: ChannelId, message: Message) -> Result<MessageId, PlatformError> {
+        let mut text = message.content.clone();
+        for embed in &message.embeds {
+            text.push_str(&format!(" [embed: {}]", embed.title.clone().unwrap_or_default()));
+        }
+        let channel = self.name(channel);
+        self.calls.lock().unwrap().push(Chat::Sent { channel, text });
+        Ok(MessageId::new(5000 + self.next.fetch_add(1, Ordering::SeqCst)))
+    }
+
+    async fn edit(&self, _: ChannelId, _: MessageId, _: Message) -> Result<(), PlatformError> {
+        Ok(())
+    }
+
+    async fn delete_message(&self, _: ChannelId, _: MessageId) -> Result<(), PlatformError> {
+        Ok(())
+    }
+
+    async fn send_dm(&self, _: UserId, _: Message) -> Result<(), PlatformError> {
+        Ok(())
+    }
+
+    async fn add_role(&self, _: GuildId, _: UserId, _: RoleId) -> Result<(), PlatformError> {
+        Ok(())
+    }
+
+    async fn set_nickname(&self, _: GuildId, _: UserId, _: String) -> Result<(), PlatformError> {
+        Ok(())
+    }
+}
+
+/// Limits for tests: production values, except what a test shortens.
+pub fn limits() -> LinkLimits {
+    LinkLimits::default()
+}
+
+/// The bridge: desk, fake Discord, link handle and the running server.
+pub struct Bridge {
+    pub desk: Arc<Desk>,
+    pub store: Arc<InMemoryStore>,
+    pub chat: Arc<FakeChat>,
+    pub link: LinkHandle,
+    pub addr: SocketAddr,
+    pub events: broadcast::Receiver<LinkEvent>,
+    running: Option<RunningLink>,
+}
+
+impl Bridge {
+    pub async fn start() -> Self {
+        Self::with_limits(limits()).await
+    }
+
+    pub async fn with_limits(limits: LinkLimits) -> Self {
+        let config = LinkConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            servers: vec![AllowedServer { id: server_id(), secret: Secret::new(SECRET), guild: GUILD }],
+            limits,
+        };
+        let link = LinkHandle::new(config).unwrap();
+        let store = Arc::new(InMemoryStore::new());
+        let chat = Arc::new(FakeChat::default());
+        let ports = Ports::new(store.clone(), chat.clone()).with_game(Arc::new(link.clone()));
+        let desk = Arc::new(Desk::new(ports, PidKey::new(&[9; 32]).unwrap()));
+        let events = link.subscribe();
+        let server = LinkServer::bind(link.clone(), desk.clone()).await.unwrap();
+        let addr = server.local_addr().unwrap();
+        Self { desk, store, chat, link, addr, events, running: Some(server.spawn()) }
+    }
+
+    /// Stops the link server (every connection is closed).
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+
+    /// Starts the link server again on the same address.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let server = LinkServer::bind_to(self.addr, self.link.clone(), self.desk.clone()).await.unwrap();
+        self.running = Some(server.spawn());
+    }
+
+    /// Waits for a link event matching `pred`, skipping others.
+    pub async fn wait(&mut self, what: &str, pred: impl Fn(&LinkEvent) -> bool) -> LinkEvent {
+        let wait = async {
+            loop {
+                match self.events.recv().await {
+                    Ok(event) if pred(&event) => return event,
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(n)) => panic!("missed {n} link events"),
+                    Err(broadcast::error::RecvError::Closed) => panic!("the link closed its events"),
+                }
+            }
+        };
+        tokio::time::timeout(PATIENCE, wait).await.unwrap_or_else(|_| panic!("no link event: {what}"))
+    }
+
+    /// Waits until the desk has handled a record with `action`; returns the error code answered, if any.
+    pub async fn handled(&mut self, action: &str) -> Option<adapter_xilero::ErrorCode> {
+        match self.wait(action, |e| matches!(e, LinkEvent::Handled { action: a, .. } if *a == action)).await {
+            LinkEvent::Handled { error, .. } => error,
+            _ => unreachable!(),
+        }
+    }
+
+    /// The open ticket of a player.
+    pub async fn ticket_of(&self, player: &str) -> Option<Ticket> {
+        let open = self.store.open_tickets(GUILD).await.unwrap();
+        open.into_iter().find(|t| t.in_game().is_ok_and(|g| g.name.as_str() == player))
+    }
+
+    /// A staff member types in a player's ticket channel.
+    pub async fn staff_reply(&self, player: &str, text: &str) -> MessageOutcome {
+        let channel = self.ticket_of(player).await.expect("an open ticket").channel.expect("a channel");
+        let staff = Actor::member(UserId::new(7), "GM Alice", vec![], Permissions::MANAGE_CHANNELS);
+        self.desk.channel_message(channel, &staff, text).await.unwrap()
+    }
+
+    pub fn sim_config(&self) -> SimConfig {
+        let mut config = SimConfig::new(self.addr.ip().to_string(), self.addr.port(), server_id(), Secret::new(SECRET));
+        config.backoff_initial = Duration::from_millis(20);
+        config.backoff_max = Duration::from_millis(200);
+        // No keepalive pings in the middle of a flow: they would make wire snapshots racy.
+        config.ping_interval = Duration::from_secs(3600);
+        config.dead_after = Duration::from_secs(3600);
+        config.record_wire = true;
+        config
+    }
+
+    /// A simulated map server, connected and announced (`sync_done` handled).
+    pub async fn sim(&mut self, config: SimConfig) -> (MapServer, SimEvents) {
+        let (sim, events) = MapServer::start(config);
+        let mut events = SimEvents(events);
+        events.wait("link up", |e| *e == SimEvent::LinkUp).await;
+        self.handled("sync_done").await;
+        (sim, events)
+    }
+}
+
+/// The simulated server's events.
+pub struct SimEvents(pub mpsc::UnboundedReceiver<SimEvent>);
+
+impl SimEvents {
+    pub async fn wait(&mut self, what: &str, pred: impl Fn(&SimEvent) -> bool) -> SimEvent {
+        let wait = async {
+            loop {
+                match self.0.recv().await {
+                    Some(event) if pred(&event) => return event,
+                    Some(_) => {}
+                    None => panic!("the simulator stopped"),
+                }
+            }
+        };
+        tokio::time::timeout(PATIENCE, wait).await.unwrap_or_else(|_| panic!("no sim event: {what}"))
+    }
+
+    /// Every event emitted so far, as text.
+    pub fn drain(&mut self) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Ok(event) = self.0.try_recv() {
+            out.push(event.to_string());
+        }
+        out
+    }
+}
+
+/// The wire log as text, with the secret hidden, one list per direction: the order within a direction is
+/// fixed by the protocol, while how the two directions interleave depends on the network.
+pub fn wire(lines: Vec<WireLine>) -> BTreeMap<&'static str, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for line in lines {
+        let key = match line.direction {
+            Direction::Sent => "game_to_bridge",
+            Direction::Received => "bridge_to_game",
+        };
+        out.entry(key).or_insert_with(Vec::new).push(line.line.replace(SECRET, "<secret>"));
+    }
+    out
+}
+
+/// A raw TCP client speaking lines, for hostile tests.
+pub struct Raw {
+    pub read: BufReader<OwnedReadHalf>,
+    pub write: OwnedWriteHalf,
+}
+
+impl Raw {
+    pub async fn connect(addr: SocketAddr) -> Self {
+        let (read, write) = TcpStream::connect(addr).await.unwrap().into_split();
+        Self { read: BufReader::new(read), write }
+    }
+
+    /// Connects and authenticates.
+    pub async fn authed(addr: SocketAddr) -> Self {
+        let mut raw = Self::connect(addr).await;
+        raw.send(&format!("[action: auth][server_id: xilero][secret: {SECRET}]")).await;
+        assert!(raw.line().await.unwrap().starts_with("[action: auth_ok]"));
+        raw
+    }
+
+    pub async fn send(&mut self, line: &str) {
+        self.send_bytes(format!("{line}\n").as_bytes()).await;
+    }
+
+    pub async fn send_bytes(&mut self, bytes: &[u8]) {
+        self.write.write_all(bytes).await.unwrap();
+    }
+
+    /// The next line, or `None` once the bridge closed the connection.
+    pub async fn line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        let read = tokio::time::timeout(PATIENCE, self.read.read_line(&mut line)).await.expect("a line in time");
+        match read {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line.trim_end_matches('\n').to_owned()),
+        }
+    }
+
+    /// Pings with a ref and returns every line up to the pong (which proves the link is alive).
+    pub async fn until_pong(&mut self, reference: &str) -> Vec<String> {
+        self.send(&format!("[action: ping][ref: {reference}]")).await;
+        let pong = format!("[action: pong][ref: {reference}]");
+        let mut lines = Vec::new();
+        loop {
+            let line = self.line().await.expect("the link stays open");
+            if line == pong {
+                return lines;
+            }
+            lines.push(line);
+        }
+    }
+}
