@@ -1,2 +1,23 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+
+mod applications;
+mod codec;
+mod commit;
+mod error;
+mod ids;
+mod migrations;
+mod options;
+mod outbox;
+mod settings;
+mod store;
+#[cfg(test)]
+mod test_support;
+mod tickets;
+mod transcripts;
+mod worker;
+
+pub use error::SqliteError;
+pub use migrations::{APPLICATION_ID, SCHEMA_VERSION};
+pub use options::{OpenOptions, Synchronous};
+pub use store::SqliteStore;

@@ -2,7 +2,7 @@
 //! The store conformance suite: the rules every [`TicketStore`] backend must follow, as generic async checks,
 //! and [`store_conformance_tests!`](crate::store_conformance_tests) to run them all (matrix-rust-sdk's pattern).
 //!
-//! ```ignore
+//! ```text
 //! // In a backend's tests, with whatever async test attribute it uses:
 //! ticket_core::store_conformance_tests!(#[tokio::test], my_backend::Store::open_in_memory().await.unwrap());
 //! ```
@@ -38,12 +38,15 @@ macro_rules! store_conformance_tests {
             ticket_stale_version_conflicts,
             open_keys_are_unique,
             closing_frees_the_open_key,
+            closing_and_reopening_works_in_either_order,
+            open_channel_names_match_the_base,
             applications_round_trip_and_list,
             application_needs_its_ticket,
             transcripts_append_in_order_and_outlive_the_channel,
             commits_are_all_or_nothing,
             outbox_keeps_order_per_chain,
             outbox_done_retry_and_dead,
+            outbox_ignores_unknown_ids,
             every_effect_round_trips,
             ids_are_never_reused,
         ]);
@@ -414,6 +417,44 @@ pub async fn closing_frees_the_open_key(store: &impl TicketStore) {
     assert_eq!(holder.map(|t| t.id), Some(TicketId::new(2)), "the new ticket holds the key");
 }
 
+/// Closing a ticket and opening its successor with the same key works whichever comes first in the commit.
+pub async fn closing_and_reopening_works_in_either_order(store: &impl TicketStore) {
+    let pid = sample_key().account(crate::AccountId::new(1));
+    commit(store, tickets(vec![sample_in_game(1, 1, pid, "Foo")])).await;
+    let mut old = load(store, 1).await;
+    old.close(CloseReason::PlayerLoggedOut, None, T0).expect("closes");
+    commit(store, tickets(vec![sample_in_game(2, 1, pid, "Foo"), old])).await;
+    let key = sample_in_game(2, 1, pid, "Foo").open_key().unwrap_or_default();
+    let holder = store.open_ticket_by_key(&key).await.expect("load");
+    assert_eq!(holder.map(|t| t.id), Some(TicketId::new(2)), "new first, old second: the new ticket holds the key");
+    must_conflict(store, tickets(vec![sample_in_game(3, 1, pid, "Foo")]), "the key is still held").await;
+}
+
+/// Channel names of open tickets are found by their base name.
+pub async fn open_channel_names_match_the_base(store: &impl TicketStore) {
+    let pid = |n| sample_key().account(crate::AccountId::new(n));
+    let named = |id: u64, guild: u64, name: &str| {
+        let mut t = sample_in_game(id, guild, pid(id), "Foo");
+        t.channel_name = name.to_owned();
+        t
+    };
+    let mut closed = named(5, 1, "ticket-foo-3");
+    closed.close(CloseReason::ChannelDeleted, None, T0).expect("closes");
+    let list = vec![
+        named(1, 1, "ticket-foo"),
+        named(2, 1, "ticket-foo-2"),
+        named(3, 1, "ticket-foobar"),
+        named(4, 2, "ticket-foo-4"),
+        closed,
+        named(6, 1, "ticket-fo"),
+    ];
+    commit(store, tickets(list)).await;
+    let mut names = store.open_channel_names(GuildId::new(1), "ticket-foo").await.expect("load");
+    names.sort();
+    assert_eq!(names, vec!["ticket-foo", "ticket-foo-2"], "open, same guild, base or base-…");
+    assert!(store.open_channel_names(GuildId::new(1), "ticket-zed").await.expect("load").is_empty());
+}
+
 /// Applications load back as saved and are listed per applicant, oldest first.
 pub async fn applications_round_trip_and_list(store: &impl TicketStore) {
     let ticket = sample_recruitment(1, 1, 42, Some(1));
@@ -531,6 +572,28 @@ pub async fn outbox_done_retry_and_dead(store: &impl TicketStore) {
     let pending = store.pending_effects(None).await.expect("load");
     assert_eq!(pending.len(), 1, "done and dead effects are gone");
     assert_eq!((pending[0].id, pending[0].attempts, pending[0].not_before), (ids[1], 3, Some(later)));
+}
+
+/// Marking effects that do not exist done, retried or dead changes nothing and is no error.
+pub async fn outbox_ignores_unknown_ids(store: &impl TicketStore) {
+    let a = ChainKey::Ticket(TicketId::new(1));
+    let ids = commit(
+        store,
+        Commit { enqueue: vec![(a, Effect::DeleteTicketChannel { ticket: TicketId::new(1) })], ..Commit::default() },
+    )
+    .await;
+    let ghost = crate::EffectId::new(ids[0].get() + 100);
+    commit(
+        store,
+        Commit {
+            done: vec![ghost],
+            retry: vec![Retry { id: ghost, attempts: 1, not_before: T0 }],
+            dead: vec![ghost],
+            ..Commit::default()
+        },
+    )
+    .await;
+    assert_eq!(store.pending_effects(None).await.expect("load").len(), 1, "the real effect is untouched");
 }
 
 /// Every effect variant is stored and loaded without change.

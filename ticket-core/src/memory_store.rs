@@ -83,6 +83,18 @@ impl TicketStore for InMemoryStore {
         Ok(self.lock().tickets.values().filter(|t| t.guild == guild && t.is_open()).cloned().collect())
     }
 
+    async fn open_channel_names(&self, guild: GuildId, base: &str) -> Result<Vec<String>, StoreError> {
+        let dashed = format!("{base}-");
+        Ok(self
+            .lock()
+            .tickets
+            .values()
+            .filter(|t| t.guild == guild && t.is_open())
+            .filter(|t| t.channel_name == base || t.channel_name.starts_with(&dashed))
+            .map(|t| t.channel_name.clone())
+            .collect())
+    }
+
     async fn application(&self, id: ApplicationId) -> Result<Option<Application>, StoreError> {
         Ok(self.lock().applications.get(&id).cloned())
     }
@@ -166,10 +178,16 @@ impl State {
             settings.version += 1;
             self.settings.insert(settings.guild, settings);
         }
-        for mut ticket in commit.tickets {
+        // Free every old key first, so that one commit can close a ticket and open another with its key in
+        // either order.
+        for ticket in &commit.tickets {
             if let Some(old) = self.tickets.get(&ticket.id).and_then(Ticket::open_key) {
-                self.open_keys.remove(&old);
+                if self.open_keys.get(&old) == Some(&ticket.id) {
+                    self.open_keys.remove(&old);
+                }
             }
+        }
+        for mut ticket in commit.tickets {
             if let Some(key) = ticket.open_key() {
                 self.open_keys.insert(key, ticket.id);
             }

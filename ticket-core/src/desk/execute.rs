@@ -637,7 +637,8 @@ impl Desk {
             TicketDetail::InGame(game) => {
                 if let Some(text) = resend {
                     let new_id = self.ports.store.next_ticket_id().await?;
-                    let taken = self.ports.store.open_tickets(ticket.guild).await?;
+                    let base = crate::relay::channel_slug(game.name.as_str());
+                    let taken = self.ports.store.open_channel_names(ticket.guild, &base).await?;
                     let plan = self.plan_in_game_ticket(
                         &settings,
                         new_id,

@@ -79,11 +79,10 @@ impl Desk {
         name: &GameName,
         source: TicketSource,
         text: &str,
-        open: &[Ticket],
+        taken: &[String],
         now: OffsetDateTime,
     ) -> InGamePlan {
-        let channel_name =
-            unique_channel_name(&channel_slug(name.as_str()), |n| open.iter().any(|t| t.channel_name == n));
+        let channel_name = unique_channel_name(&channel_slug(name.as_str()), |n| taken.iter().any(|t| t == n));
         let ticket = Ticket {
             id,
             guild: settings.guild,
@@ -211,8 +210,8 @@ impl Desk {
             return Err(DeskError::NoOpenTicket);
         }
         let id = store.next_ticket_id().await?;
-        let open = store.open_tickets(guild).await?;
-        let plan = self.plan_in_game_ticket(&settings, id, server, pid, name, source, text, &open, now);
+        let taken = store.open_channel_names(guild, &channel_slug(name.as_str())).await?;
+        let plan = self.plan_in_game_ticket(&settings, id, server, pid, name, source, text, &taken, now);
         let chain = ChainKey::Ticket(id);
         let commit = Commit {
             tickets: vec![plan.ticket],

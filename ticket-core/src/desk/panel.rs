@@ -50,10 +50,9 @@ impl Desk {
         }
         let now = self.ports.clock.now();
         let id = store.next_ticket_id().await?;
-        let open = store.open_tickets(guild).await?;
-        let name = unique_channel_name(&channel_name(prefix, &opener.display_name, "member"), |n| {
-            open.iter().any(|t| t.channel_name == n)
-        });
+        let base = channel_name(prefix, &opener.display_name, "member");
+        let taken = store.open_channel_names(guild, &base).await?;
+        let name = unique_channel_name(&base, |n| taken.iter().any(|t| t == n));
         let parts = make(&settings, id, pid, contact);
         let ticket = Ticket {
             id,

@@ -133,6 +133,9 @@ pub trait TicketStore: Send + Sync {
     async fn open_ticket_by_key(&self, key: &str) -> Result<Option<Ticket>, StoreError>;
     /// A guild's open tickets, oldest first.
     async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError>;
+    /// The channel names of a guild's open tickets that are `base` or start with `base-`: what a new ticket
+    /// channel named after `base` must not collide with.
+    async fn open_channel_names(&self, guild: GuildId, base: &str) -> Result<Vec<String>, StoreError>;
     /// An application.
     async fn application(&self, id: ApplicationId) -> Result<Option<Application>, StoreError>;
     /// A member's applications in a guild, oldest first.

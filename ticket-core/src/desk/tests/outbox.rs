@@ -83,7 +83,7 @@ async fn a_failing_store_loses_nothing_and_sends_nothing() {
     store.expect_settings().returning(|g| Ok(GuildSettings::new(g)));
     store.expect_open_ticket_by_key().returning(|_| Ok(None));
     store.expect_next_ticket_id().returning(|| Ok(crate::TicketId::new(1)));
-    store.expect_open_tickets().returning(|_| Ok(vec![]));
+    store.expect_open_channel_names().returning(|_, _| Ok(vec![]));
     store.expect_commit().returning(|_| Err(StoreError::backend(std::io::Error::other("disk full"))));
     let mut chat = MockChatPlatform::new();
     chat.expect_create_channel().never();
@@ -129,6 +129,9 @@ impl TicketStore for Contended {
     }
     async fn open_tickets(&self, g: GuildId) -> Result<Vec<crate::Ticket>, StoreError> {
         self.inner.open_tickets(g).await
+    }
+    async fn open_channel_names(&self, g: GuildId, base: &str) -> Result<Vec<String>, StoreError> {
+        self.inner.open_channel_names(g, base).await
     }
     async fn application(&self, id: crate::ApplicationId) -> Result<Option<crate::Application>, StoreError> {
         self.inner.application(id).await

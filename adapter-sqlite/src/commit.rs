@@ -1,0 +1,116 @@
+//! One [`Commit`] as one SQLite transaction: checked against the stored state first, by the same rules as the
+//! in-memory store (`ticket_core::memory_store`), then written. Any failure rolls back everything.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use ticket_core::ports::{Commit, StoreError};
+use ticket_core::{EffectId, TicketId};
+
+use crate::{SqliteError, applications, outbox, settings, tickets, transcripts};
+
+/// Saves `commit` atomically; returns the ids given to its enqueued effects, in order.
+pub(crate) fn run(conn: &mut Connection, commit: &Commit) -> Result<Vec<EffectId>, StoreError> {
+    if commit.is_empty() {
+        return Ok(Vec::new());
+    }
+    // IMMEDIATE: take the write lock first, so that what `validate` reads cannot change before `apply` writes.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(SqliteError::from)?;
+    validate(&tx, commit)?;
+    let ids = apply(&tx, commit)?;
+    tx.commit().map_err(SqliteError::from)?;
+    Ok(ids)
+}
+
+fn check_version(stored: Option<u64>, loaded: u64) -> Result<(), StoreError> {
+    match stored {
+        None if loaded == 0 => Ok(()),
+        Some(v) if v == loaded => Ok(()),
+        _ => Err(StoreError::Conflict),
+    }
+}
+
+/// Checks a commit against the stored state without changing anything.
+fn validate(conn: &Connection, commit: &Commit) -> Result<(), StoreError> {
+    if let Some(s) = &commit.settings {
+        check_version(settings::version(conn, s.guild)?, s.version)?;
+    }
+    for ticket in &commit.tickets {
+        check_version(tickets::version(conn, ticket.id)?, ticket.version)?;
+    }
+    let mut keys: HashMap<String, TicketId> = HashMap::new();
+    for ticket in &commit.tickets {
+        let Some(key) = ticket.open_key() else { continue };
+        let holder = tickets::key_holder(conn, &key)?.filter(|holder| {
+            // A holder that this commit closes or re-keys frees the key.
+            commit.tickets.iter().find(|t| t.id == *holder).is_none_or(|t| t.open_key().as_ref() == Some(&key))
+        });
+        if holder.is_some_and(|h| h != ticket.id) || keys.insert(key, ticket.id).is_some_and(|other| other != ticket.id)
+        {
+            return Err(StoreError::Conflict);
+        }
+    }
+    let mut known: HashSet<TicketId> = commit.tickets.iter().map(|t| t.id).collect();
+    let mut ticket_exists = |ticket: TicketId| -> Result<bool, SqliteError> {
+        if known.contains(&ticket) {
+            return Ok(true);
+        }
+        let found = tickets::exists(conn, ticket)?;
+        if found {
+            known.insert(ticket);
+        }
+        Ok(found)
+    };
+    for app in &commit.applications {
+        check_version(applications::version(conn, app.id)?, app.version)?;
+        if !ticket_exists(app.ticket)? {
+            return Err(StoreError::Missing { what: "ticket", id: app.ticket.get() });
+        }
+    }
+    for entry in &commit.transcript {
+        if !ticket_exists(entry.ticket)? {
+            return Err(StoreError::Missing { what: "ticket", id: entry.ticket.get() });
+        }
+    }
+    Ok(())
+}
+
+fn is_unique_violation(error: &SqliteError) -> bool {
+    matches!(error, SqliteError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+        if e.code == ErrorCode::ConstraintViolation && e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+/// Writes a validated commit.
+fn apply(conn: &Connection, commit: &Commit) -> Result<Vec<EffectId>, StoreError> {
+    if let Some(s) = &commit.settings {
+        settings::save(conn, s)?;
+    }
+    for ticket in &commit.tickets {
+        tickets::release_key(conn, ticket)?;
+    }
+    for ticket in &commit.tickets {
+        // `validate` already refused taken keys; the unique index is the last line of defence.
+        tickets::save(conn, ticket)
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict } else { e.into() })?;
+    }
+    for app in &commit.applications {
+        applications::save(conn, app)?;
+    }
+    for entry in &commit.transcript {
+        transcripts::append(conn, entry)?;
+    }
+    for id in &commit.done {
+        outbox::done(conn, *id)?;
+    }
+    for retry in &commit.retry {
+        outbox::retry(conn, retry)?;
+    }
+    for id in &commit.dead {
+        outbox::bury(conn, *id)?;
+    }
+    let mut ids = Vec::with_capacity(commit.enqueue.len());
+    for (chain, effect) in &commit.enqueue {
+        ids.push(outbox::enqueue(conn, *chain, effect)?);
+    }
+    Ok(ids)
+}

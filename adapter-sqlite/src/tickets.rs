@@ -1,0 +1,331 @@
+//! Tickets on the `tickets` table: one row per ticket, kind-specific columns NULL for other kinds.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use ticket_core::relay::GameName;
+use ticket_core::settings::TicketType;
+use ticket_core::ticket::{
+    CloseReason, Closure, HeldReply, InGameTicket, RecruitmentTicket, SupportTicket, Ticket, TicketDetail,
+};
+use ticket_core::{ApplicationId, ChannelId, GameServerId, GuildId, Pid, SealedUser, TicketId};
+
+use crate::SqliteError;
+use crate::codec::{
+    count, from_json, from_name, id, json, name, opt_id, opt_time, parse, parse_opt, parse_time, raw_id, required,
+    stored_count, time,
+};
+
+const COLUMNS: &str = "id, guild_id, kind, channel_id, channel_name, person_pid, contact, game_server, player_name, \
+                       player_online, held_replies, question, application_id, opened_at, closed_at, close_reason, \
+                       resolution, closed_by, version";
+
+const BY_ID: &str = "id = ?1";
+const BY_CHANNEL: &str = "channel_id = ?1 ORDER BY id DESC LIMIT 1";
+const BY_OPEN_KEY: &str = "open_key = ?1";
+const OPEN_IN_GUILD: &str = "guild_id = ?1 AND closed_at IS NULL ORDER BY id";
+
+/// A `tickets` row as stored, before it is checked and turned into a [`Ticket`].
+struct TicketRow {
+    id: i64,
+    guild: i64,
+    kind: String,
+    channel: Option<i64>,
+    channel_name: String,
+    person: String,
+    contact: Option<String>,
+    server: Option<String>,
+    player_name: Option<String>,
+    online: Option<bool>,
+    held: Option<String>,
+    question: Option<String>,
+    application: Option<i64>,
+    opened_at: String,
+    closed_at: Option<String>,
+    close_reason: Option<String>,
+    resolution: Option<String>,
+    closed_by: Option<String>,
+    version: i64,
+}
+
+impl TicketRow {
+    fn read(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            guild: r.get(1)?,
+            kind: r.get(2)?,
+            channel: r.get(3)?,
+            channel_name: r.get(4)?,
+            person: r.get(5)?,
+            contact: r.get(6)?,
+            server: r.get(7)?,
+            player_name: r.get(8)?,
+            online: r.get(9)?,
+            held: r.get(10)?,
+            question: r.get(11)?,
+            application: r.get(12)?,
+            opened_at: r.get(13)?,
+            closed_at: r.get(14)?,
+            close_reason: r.get(15)?,
+            resolution: r.get(16)?,
+            closed_by: r.get(17)?,
+            version: r.get(18)?,
+        })
+    }
+
+    fn into_ticket(self) -> Result<Ticket, SqliteError> {
+        let detail = match from_name::<TicketType>(&self.kind, "ticket kind")? {
+            TicketType::InGame => TicketDetail::InGame(InGameTicket {
+                server: GameServerId::new(required(self.server, "game server")?)
+                    .map_err(|e| SqliteError::decode("game server", e))?,
+                player: parse(&self.person, "player pid")?,
+                name: GameName::new(required(self.player_name, "player name")?)
+                    .map_err(|e| SqliteError::decode("player name", e))?,
+                online: required(self.online, "player online")?,
+                held: from_json(&required(self.held, "held replies")?, "held replies")?,
+            }),
+            TicketType::Support => TicketDetail::Support(SupportTicket {
+                opener: parse(&self.person, "opener pid")?,
+                contact: parse(&required(self.contact, "opener contact")?, "opener contact")?,
+                question: required(self.question, "question")?,
+            }),
+            TicketType::Recruitment => TicketDetail::Recruitment(RecruitmentTicket {
+                applicant: parse(&self.person, "applicant pid")?,
+                contact: parse(&required(self.contact, "applicant contact")?, "applicant contact")?,
+                application: self.application.map(|a| ApplicationId::new(raw_id(a))),
+            }),
+        };
+        let closed = match (self.closed_at, self.close_reason) {
+            (None, None) => None,
+            (Some(at), Some(reason)) => Some(Closure {
+                reason: close_reason(&reason, self.resolution)?,
+                by: parse_opt(self.closed_by, "closed by")?,
+                at: parse_time(&at, "closed at")?,
+            }),
+            _ => return Err(SqliteError::decode("ticket closure", "closed_at and close_reason disagree")),
+        };
+        Ok(Ticket {
+            id: TicketId::new(raw_id(self.id)),
+            guild: GuildId::new(raw_id(self.guild)),
+            channel: self.channel.map(|c| ChannelId::new(raw_id(c))),
+            channel_name: self.channel_name,
+            detail,
+            opened_at: parse_time(&self.opened_at, "opened at")?,
+            closed,
+            version: stored_count(self.version, "ticket version")?,
+        })
+    }
+}
+
+/// The `close_reason` and `resolution` columns of a reason.
+fn reason_columns(reason: &CloseReason) -> (&'static str, Option<&str>) {
+    match reason {
+        CloseReason::Resolved { resolution } => ("resolved", Some(resolution)),
+        CloseReason::PlayerLoggedOut => ("player_logged_out", None),
+        CloseReason::Declined => ("declined", None),
+        CloseReason::Finalised => ("finalised", None),
+        CloseReason::ChannelDeleted => ("channel_deleted", None),
+        CloseReason::ChannelFailed => ("channel_failed", None),
+    }
+}
+
+fn close_reason(code: &str, resolution: Option<String>) -> Result<CloseReason, SqliteError> {
+    Ok(match code {
+        "resolved" => CloseReason::Resolved { resolution: required(resolution, "resolution")? },
+        "player_logged_out" => CloseReason::PlayerLoggedOut,
+        "declined" => CloseReason::Declined,
+        "finalised" => CloseReason::Finalised,
+        "channel_deleted" => CloseReason::ChannelDeleted,
+        "channel_failed" => CloseReason::ChannelFailed,
+        other => return Err(SqliteError::decode("close reason", format!("unknown value {other:?}"))),
+    })
+}
+
+fn one(conn: &Connection, filter: &str, key: impl rusqlite::Params) -> Result<Option<Ticket>, SqliteError> {
+    let sql = format!("SELECT {COLUMNS} FROM tickets WHERE {filter}");
+    let row = conn.prepare_cached(&sql)?.query_row(key, TicketRow::read).optional()?;
+    row.map(TicketRow::into_ticket).transpose()
+}
+
+/// A ticket.
+pub(crate) fn get(conn: &Connection, ticket: TicketId) -> Result<Option<Ticket>, SqliteError> {
+    one(conn, BY_ID, [id(ticket.get())])
+}
+
+/// The newest ticket whose channel this is, open or closed.
+pub(crate) fn by_channel(conn: &Connection, channel: ChannelId) -> Result<Option<Ticket>, SqliteError> {
+    one(conn, BY_CHANNEL, [id(channel.get())])
+}
+
+/// The open ticket holding an open key.
+pub(crate) fn by_open_key(conn: &Connection, key: &str) -> Result<Option<Ticket>, SqliteError> {
+    one(conn, BY_OPEN_KEY, [key])
+}
+
+/// A guild's open tickets, oldest first.
+pub(crate) fn open_in_guild(conn: &Connection, guild: GuildId) -> Result<Vec<Ticket>, SqliteError> {
+    let sql = format!("SELECT {COLUMNS} FROM tickets WHERE {OPEN_IN_GUILD}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([id(guild.get())], TicketRow::read)?;
+    rows.map(|row| row.map_err(SqliteError::from).and_then(TicketRow::into_ticket)).collect()
+}
+
+/// The channel names of a guild's open tickets that are `base` or start with `base-` (a range scan of
+/// `tickets_open_by_name`: `-` sorts just before `.`).
+pub(crate) fn open_names(conn: &Connection, guild: GuildId, base: &str) -> Result<Vec<String>, SqliteError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT channel_name FROM tickets WHERE guild_id = ?1 AND closed_at IS NULL \
+         AND (channel_name = ?2 OR (channel_name >= ?3 AND channel_name < ?4))",
+    )?;
+    let rows = stmt
+        .query_map(rusqlite::params![id(guild.get()), base, format!("{base}-"), format!("{base}.")], |r| {
+            r.get::<_, String>(0)
+        })?;
+    rows.map(|row| row.map_err(SqliteError::from)).collect()
+}
+
+/// The stored version of a ticket, if it exists.
+pub(crate) fn version(conn: &Connection, ticket: TicketId) -> Result<Option<u64>, SqliteError> {
+    let stored: Option<i64> = conn
+        .prepare_cached("SELECT version FROM tickets WHERE id = ?1")?
+        .query_row([id(ticket.get())], |r| r.get(0))
+        .optional()?;
+    stored.map(|v| stored_count(v, "ticket version")).transpose()
+}
+
+/// The open ticket holding an open key, by id.
+pub(crate) fn key_holder(conn: &Connection, key: &str) -> Result<Option<TicketId>, SqliteError> {
+    let holder: Option<i64> =
+        conn.prepare_cached("SELECT id FROM tickets WHERE open_key = ?1")?.query_row([key], |r| r.get(0)).optional()?;
+    Ok(holder.map(|h| TicketId::new(raw_id(h))))
+}
+
+/// Whether a ticket exists.
+pub(crate) fn exists(conn: &Connection, ticket: TicketId) -> Result<bool, SqliteError> {
+    Ok(conn.prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")?.exists([id(ticket.get())])?)
+}
+
+/// Frees the open key a stored ticket holds, unless it keeps holding it after the commit. Done for every ticket
+/// of a commit before any is written, so that a commit may close one ticket and open another with the same key in
+/// any order.
+pub(crate) fn release_key(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError> {
+    conn.prepare_cached("UPDATE tickets SET open_key = NULL WHERE id = ?1 AND open_key IS NOT ?2")?
+        .execute(params![id(ticket.id.get()), ticket.open_key()])?;
+    Ok(())
+}
+
+/// The columns whose meaning depends on the ticket's kind (NULL for the other kinds).
+struct KindColumns<'a> {
+    person: Pid,
+    contact: Option<SealedUser>,
+    server: Option<&'a str>,
+    player_name: Option<&'a str>,
+    online: Option<bool>,
+    held: Option<String>,
+    question: Option<&'a str>,
+    application: Option<u64>,
+}
+
+impl<'a> KindColumns<'a> {
+    fn person(person: Pid) -> Self {
+        Self {
+            person,
+            contact: None,
+            server: None,
+            player_name: None,
+            online: None,
+            held: None,
+            question: None,
+            application: None,
+        }
+    }
+
+    fn of(detail: &'a TicketDetail) -> Result<Self, SqliteError> {
+        Ok(match detail {
+            TicketDetail::InGame(InGameTicket { server, player, name, online, held }) => Self {
+                server: Some(server.as_str()),
+                player_name: Some(name.as_str()),
+                online: Some(*online),
+                held: Some(json::<Vec<HeldReply>>(held, "held replies")?),
+                ..Self::person(*player)
+            },
+            TicketDetail::Support(SupportTicket { opener, contact, question }) => {
+                Self { contact: Some(*contact), question: Some(question), ..Self::person(*opener) }
+            }
+            TicketDetail::Recruitment(RecruitmentTicket { applicant, contact, application }) => Self {
+                contact: Some(*contact),
+                application: application.map(ApplicationId::get),
+                ..Self::person(*applicant)
+            },
+        })
+    }
+}
+
+/// Writes a ticket at `version + 1`. The caller has checked the version and the open key.
+pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError> {
+    // Destructured in full: a field added to the domain type fails to compile here until it is stored.
+    let Ticket { id: ticket_id, guild, channel, channel_name, detail, opened_at, closed, version } = ticket;
+    let kind = KindColumns::of(detail)?;
+    let (closed_at, reason, resolution, closed_by) = match closed {
+        Some(Closure { reason, by, at }) => {
+            let (code, resolution) = reason_columns(reason);
+            (Some(*at), Some(code), resolution, *by)
+        }
+        None => (None, None, None, None),
+    };
+    conn.prepare_cached(
+        "INSERT INTO tickets (id, guild_id, kind, channel_id, channel_name, person_pid, contact, game_server,
+             player_name, player_online, held_replies, question, application_id, open_key, opened_at, closed_at,
+             close_reason, resolution, closed_by, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+         ON CONFLICT (id) DO UPDATE SET
+             guild_id = excluded.guild_id, kind = excluded.kind, channel_id = excluded.channel_id,
+             channel_name = excluded.channel_name, person_pid = excluded.person_pid, contact = excluded.contact,
+             game_server = excluded.game_server, player_name = excluded.player_name,
+             player_online = excluded.player_online, held_replies = excluded.held_replies,
+             question = excluded.question, application_id = excluded.application_id, open_key = excluded.open_key,
+             opened_at = excluded.opened_at, closed_at = excluded.closed_at, close_reason = excluded.close_reason,
+             resolution = excluded.resolution, closed_by = excluded.closed_by, version = excluded.version",
+    )?
+    .execute(params![
+        id(ticket_id.get()),
+        id(guild.get()),
+        name(&ticket.kind(), "ticket kind")?,
+        opt_id(channel.map(ChannelId::get)),
+        channel_name,
+        kind.person.to_string(),
+        kind.contact.map(|c| c.to_string()),
+        kind.server,
+        kind.player_name,
+        kind.online,
+        kind.held,
+        kind.question,
+        opt_id(kind.application),
+        ticket.open_key(),
+        time(*opened_at, "opened at")?,
+        opt_time(closed_at, "closed at")?,
+        reason,
+        resolution,
+        closed_by.map(|p| p.to_string()),
+        count(version.saturating_add(1), "ticket version")?,
+    ])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{database, plan};
+
+    #[test]
+    fn every_lookup_uses_an_index() {
+        let conn = database();
+        for (filter, index) in [
+            (BY_ID, "USING INTEGER PRIMARY KEY"),
+            (BY_CHANNEL, "USING INDEX tickets_by_channel"),
+            (BY_OPEN_KEY, "USING INDEX tickets_by_open_key"),
+            (OPEN_IN_GUILD, "USING INDEX tickets_open_by_guild"),
+        ] {
+            let steps = plan(&conn, &format!("SELECT {COLUMNS} FROM tickets WHERE {filter}"));
+            assert!(steps.contains(index) && !steps.contains("TEMP B-TREE"), "{filter}: {steps}");
+        }
+    }
+}
