@@ -44,6 +44,9 @@ pub struct LinkLimits {
     pub max_pending_auth: usize,
     /// Players tracked per game server.
     pub max_players_per_server: usize,
+    /// Whispers remembered per game server by their `ref`, so that a late `player_offline` answer can hand the
+    /// reply back to the desk to hold; beyond this the oldest is forgotten.
+    pub recent_whispers: usize,
 }
 
 impl Default for LinkLimits {
@@ -57,6 +60,7 @@ impl Default for LinkLimits {
             desk_queue: 1024,
             max_pending_auth: 64,
             max_players_per_server: 65_536,
+            recent_whispers: 1024,
         }
     }
 }
@@ -141,6 +145,7 @@ impl LinkConfig {
             ("desk_queue", l.desk_queue),
             ("max_pending_auth", l.max_pending_auth),
             ("max_players_per_server", l.max_players_per_server),
+            ("recent_whispers", l.recent_whispers),
         ] {
             if n == 0 {
                 return bad(name, "must be at least 1");
@@ -179,6 +184,9 @@ mod tests {
         zero.limits.outgoing_queue = 0;
         assert!(matches!(zero.validate(), Err(LinkConfigError::BadLimit { name: "outgoing_queue", .. })));
         zero.limits.outgoing_queue = 1;
+        zero.limits.recent_whispers = 0;
+        assert!(matches!(zero.validate(), Err(LinkConfigError::BadLimit { name: "recent_whispers", .. })));
+        zero.limits.recent_whispers = 1;
         zero.limits.max_line = 1 << 20;
         assert!(matches!(zero.validate(), Err(LinkConfigError::BadLimit { name: "max_line", .. })));
     }

@@ -3,8 +3,9 @@
 //! Three tasks per authenticated connection, so that no side can stall another:
 //!
 //! * the **reader** (this module) reads bounded lines, answers `ping` and malformed records at once, keeps the
-//!   session registry, and hands `config`, `ticket`, `login`, `logout` and `sync_done` to the worker in order
-//!   through a bounded queue (when it is full, reading pauses: TCP back-pressure on the game);
+//!   session registry, and hands `config`, `ticket`, `login`, `logout`, `sync_done` and the whispers the game
+//!   could not deliver (`player_offline` with a known `ref`) to the worker in order through a bounded queue
+//!   (when it is full, reading pauses: TCP back-pressure on the game);
 //! * the **worker** ([`crate::worker`]) feeds the desk, one record at a time, in the order they arrived;
 //! * the **writer** writes the outgoing queue to the socket, each write bounded by the write timeout.
 
@@ -82,7 +83,8 @@ pub(crate) async fn serve(
 
     let (work, work_queue) = mpsc::channel(limits.desk_queue);
     let worker = tokio::spawn(worker::run(link.clone(), desk, server.clone(), work_queue, out.clone()));
-    let mut session = Session { link: &link, server: &server, out: &out, work, kicked: registration.kicked };
+    let mut session =
+        Session { link: &link, server: &server, out: &out, work, kicked: registration.kicked, lost_logins: false };
     let reason = session.read_loop(&mut reader, &mut shutdown, limits.idle_timeout).await;
     drop(session);
 
@@ -193,6 +195,9 @@ struct Session<'a> {
     out: &'a mpsc::Sender<Outgoing>,
     work: mpsc::Sender<Work>,
     kicked: oneshot::Receiver<ErrorCode>,
+    /// A `login` was refused (the registry is full) since the last `sync_done`: the registry does not know
+    /// everyone online, so no logout may be inferred from who was not announced.
+    lost_logins: bool,
 }
 
 /// Why the read loop stopped: `None` when the game closed the connection or the writer died, else the code
@@ -268,7 +273,7 @@ impl Session<'_> {
     }
 
     /// Handles a record: answers what needs no desk, and returns what does.
-    fn on_record(&self, record: &Record) -> Option<Work> {
+    fn on_record(&mut self, record: &Record) -> Option<Work> {
         let reference = reference(record);
         let message = match FromGame::from_record(record) {
             Ok(message) => message,
@@ -296,12 +301,21 @@ impl Session<'_> {
                 self.answer(ToGame::refusal(refusal, Some("auth".into()), None, reference));
                 None
             }
-            FromGame::Error { code, name } => {
+            FromGame::Error { code, name, reference } => {
                 Counters::bump(&self.link.counters().game_errors);
-                tracing::warn!(server = %id, %code, "game link: the game reported an error");
-                // The game knows best who is online: a whisper it could not deliver means the player is gone.
-                let gone = name.and_then(|n| GameName::new(n.trim()).ok());
-                if let (ErrorCode::PlayerOffline, Some(name)) = (code, gone) {
+                if code != ErrorCode::PlayerOffline {
+                    tracing::warn!(server = %id, %code, "game link: the game reported an error");
+                    return None;
+                }
+                // The game knows best who is online: a whisper it could not deliver means the player is gone. With
+                // the whisper's ref, the reply itself goes back to the desk, to be held for their next login.
+                if let Some(whisper) = reference.and_then(|r| self.link.undelivered(id, &r)) {
+                    tracing::info!(server = %id, "game link: the game could not deliver a whisper; holding it");
+                    sessions.logout(id, &whisper.name);
+                    return Some(Work::Undelivered(whisper));
+                }
+                tracing::info!(server = %id, "game link: the game could not deliver a whisper (unknown ref)");
+                if let Some(name) = name.and_then(|n| GameName::new(n.trim()).ok()) {
                     sessions.logout(id, &name);
                 }
                 None
@@ -313,6 +327,7 @@ impl Session<'_> {
             FromGame::Login(player) => match sessions.login(id, &player) {
                 Ok(()) => Some(Work::Login { player, reference }),
                 Err(full) => {
+                    self.lost_logins = true;
                     let refusal = Refusal { code: ErrorCode::Full, detail: full.to_string() };
                     let re = Some("login".to_owned());
                     self.answer(ToGame::refusal(refusal, re, Some(player.name.to_string()), reference));
@@ -324,7 +339,11 @@ impl Session<'_> {
                 sessions.logout(id, &player.name);
                 Some(Work::Logout { player, reference })
             }
-            FromGame::SyncDone => Some(Work::SyncDone { gone: sessions.finish_resync(id) }),
+            FromGame::SyncDone => {
+                let online = sessions.finish_resync(id);
+                let complete = !std::mem::take(&mut self.lost_logins);
+                Some(Work::SyncDone { online: complete.then_some(online) })
+            }
         }
     }
 }

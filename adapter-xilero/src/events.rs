@@ -44,7 +44,8 @@ pub enum LinkEvent {
         /// Why.
         code: ErrorCode,
     },
-    /// A `config`, `ticket`, `login`, `logout` or `sync_done` record went through the desk.
+    /// A `config`, `ticket`, `login`, `logout` or `sync_done` record went through the desk, or an `error`
+    /// `player_offline` answering a whisper by its `ref` (the reply is then held for the player's next login).
     Handled {
         /// The server.
         server: GameServerId,
@@ -74,6 +75,11 @@ pub struct LinkStats {
     pub game_errors: u64,
     /// Records not sent because the game's queue was full (error answers dropped, or congestion reported).
     pub dropped: u64,
+    /// Whispers forgotten to make room for newer ones (see [`LinkLimits::recent_whispers`]): a late
+    /// `player_offline` for one of them cannot hold its reply any more.
+    ///
+    /// [`LinkLimits::recent_whispers`]: crate::LinkLimits::recent_whispers
+    pub forgotten_whispers: u64,
 }
 
 #[derive(Debug, Default)]
@@ -86,6 +92,7 @@ pub(crate) struct Counters {
     pub desk_errors: AtomicU64,
     pub game_errors: AtomicU64,
     pub dropped: AtomicU64,
+    pub forgotten_whispers: AtomicU64,
 }
 
 impl Counters {
@@ -104,6 +111,7 @@ impl Counters {
             desk_errors: get(&self.desk_errors),
             game_errors: get(&self.game_errors),
             dropped: get(&self.dropped),
+            forgotten_whispers: get(&self.forgotten_whispers),
         }
     }
 }

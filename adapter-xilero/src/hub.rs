@@ -20,6 +20,7 @@ use crate::config::{AllowedServer, LinkConfig, LinkConfigError};
 use crate::events::{Counters, LinkEvent, LinkStats};
 use crate::protocol::{ErrorCode, ToGame};
 use crate::sessions::Sessions;
+use crate::whispers::{RecentWhispers, SentWhisper};
 
 /// How many events a slow subscriber may fall behind before it misses some.
 const EVENT_BACKLOG: usize = 1024;
@@ -43,6 +44,7 @@ struct Live {
 struct Inner {
     config: LinkConfig,
     sessions: Sessions,
+    whispers: RecentWhispers,
     live: Mutex<HashMap<GameServerId, Live>>,
     /// One per allowed server: held by a connection's desk worker, so that the records of a replaced connection
     /// are handled before those of the one that replaced it.
@@ -80,6 +82,7 @@ impl LinkHandle {
         Ok(Self {
             inner: Arc::new(Inner {
                 sessions: Sessions::new(config.limits.max_players_per_server),
+                whispers: RecentWhispers::new(config.limits.recent_whispers),
                 config,
                 live: Mutex::new(HashMap::new()),
                 turns,
@@ -129,6 +132,12 @@ impl LinkHandle {
 
     pub(crate) fn sessions(&self) -> &Sessions {
         &self.inner.sessions
+    }
+
+    /// The whisper `reference` sent to `server`, which the game could not deliver: taken back (once) so that
+    /// the desk holds it. `None` if this link did not send it to that server, or forgot it since.
+    pub(crate) fn undelivered(&self, server: &GameServerId, reference: &str) -> Option<SentWhisper> {
+        self.inner.whispers.take(server, reference)
     }
 
     pub(crate) fn counters(&self) -> &Counters {
@@ -238,14 +247,33 @@ impl GameLink for LinkHandle {
         if !self.inner.sessions.is_online(server, player) {
             return Ok(WhisperOutcome::PlayerOffline);
         }
-        let line = line_for(&ToGame::Whisper { name: player.clone(), from: from.to_owned(), message: text.to_owned() });
-        let (written, on_socket) = oneshot::channel();
-        self.enqueue(server, line, Some(written))?;
-        match tokio::time::timeout(self.whisper_deadline(), on_socket).await {
-            Ok(Ok(())) => Ok(WhisperOutcome::Delivered),
-            // The connection closed before the whisper reached the socket: the desk holds it for the next login.
-            Ok(Err(_)) | Err(_) => Err(GameLinkError::LinkDown(server.clone())),
+        // Remembered before it can reach the game, which may answer `player_offline` at once.
+        let sent = SentWhisper { name: player.clone(), from: from.to_owned(), text: text.to_owned() };
+        let remembered = self.inner.whispers.remember(server, sent);
+        if remembered.forgot_one {
+            Counters::bump(&self.inner.counters.forgotten_whispers);
         }
+        let reference = remembered.reference;
+        let whisper = ToGame::Whisper {
+            name: player.clone(),
+            from: from.to_owned(),
+            message: text.to_owned(),
+            reference: Some(reference.clone()),
+        };
+        let (written, on_socket) = oneshot::channel();
+        let outcome = match self.enqueue(server, line_for(&whisper), Some(written)) {
+            Ok(()) => match tokio::time::timeout(self.whisper_deadline(), on_socket).await {
+                Ok(Ok(())) => Ok(WhisperOutcome::Delivered),
+                // The connection closed before the whisper reached the socket: the desk holds it for the next login.
+                Ok(Err(_)) | Err(_) => Err(GameLinkError::LinkDown(server.clone())),
+            },
+            Err(e) => Err(e),
+        };
+        if outcome.is_err() {
+            // The desk deals with it (holds it, or retries it with a new ref): a late answer must not hold it too.
+            self.inner.whispers.take(server, &reference);
+        }
+        outcome
     }
 
     async fn ticket_created(
@@ -321,10 +349,14 @@ mod tests {
         });
         assert_eq!(link.whisper(&server(), &foo(), "GM ]", "hi").await, Ok(WhisperOutcome::Delivered));
         let (line, _queue) = writer.await.unwrap();
-        assert_eq!(line, "[action: whisper][name: Foo][from: GM \\]][message: hi]");
+        assert_eq!(line, "[action: whisper][name: Foo][from: GM \\]][message: hi][ref: w1]");
+        let back = link.undelivered(&server(), "w1").unwrap();
+        assert_eq!((back.name, back.from.as_str(), back.text.as_str()), (foo(), "GM ]", "hi"));
         link.ticket_closed(&server(), &foo()).await.unwrap();
         assert_eq!(link.ticket_closed(&server(), &foo()).await, Err(GameLinkError::Congested(server())));
-        assert_eq!(link.stats().dropped, 1);
+        assert_eq!(link.whisper(&server(), &foo(), "GM", "hi").await, Err(GameLinkError::Congested(server())));
+        assert_eq!(link.undelivered(&server(), "w2"), None, "a whisper that was not sent is not remembered");
+        assert_eq!(link.stats().dropped, 2);
     }
 
     #[tokio::test]
@@ -344,7 +376,12 @@ mod tests {
 
     #[test]
     fn oversized_records_are_cut_not_broken() {
-        let line = line_for(&ToGame::Whisper { name: foo(), from: "x".repeat(9000), message: "y".repeat(9000) });
+        let line = line_for(&ToGame::Whisper {
+            name: foo(),
+            from: "x".repeat(9000),
+            message: "y".repeat(9000),
+            reference: Some("w1".into()),
+        });
         assert!(line.len() <= crate::codec::MAX_LINE);
         assert!(Record::parse(line.as_bytes()).unwrap().is_some());
     }

@@ -14,6 +14,7 @@ pub mod secret;
 mod server;
 pub mod sessions;
 pub mod sim;
+mod whispers;
 mod worker;
 
 pub use channels_conf::{ChannelsConf, ConfError};

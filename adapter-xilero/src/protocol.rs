@@ -174,6 +174,8 @@ pub enum FromGame {
         code: ErrorCode,
         /// The player concerned, if any.
         name: Option<String>,
+        /// The `ref` of the bridge's record it answers (for `player_offline`: the whisper's), if any.
+        reference: Option<String>,
     },
 }
 
@@ -201,7 +203,7 @@ pub enum ToGame {
         /// How they opened it.
         source: TicketSource,
     },
-    /// `[action: whisper][name][from][message]`: a staff reply to whisper to the player.
+    /// `[action: whisper][name][from][message][ref]`: a staff reply to whisper to the player.
     Whisper {
         /// The player.
         name: GameName,
@@ -209,6 +211,9 @@ pub enum ToGame {
         from: String,
         /// The reply (one line, at most 255 bytes when it comes from the desk).
         message: String,
+        /// The whisper's id (`w17`; the bridge always sends one): a game that cannot deliver the whisper echoes it
+        /// in its `player_offline` error, so that the bridge holds the reply for the player's next login.
+        reference: Option<String>,
     },
     /// `[action: ticket_closed][name]`.
     TicketClosed {
@@ -345,6 +350,7 @@ impl FromGame {
             "error" => Self::Error {
                 code: ErrorCode::parse(record.get("code").unwrap_or_default().trim()),
                 name: record.get("name").map(str::to_owned),
+                reference: reference(record),
             },
             other => {
                 let shown: String = other.chars().take(32).collect();
@@ -369,12 +375,15 @@ impl FromGame {
             }
             Self::Login(player) | Self::Logout(player) => with_player(record, player),
             Self::SyncDone | Self::Ping => record,
-            Self::Error { code, name } => {
-                let record = record.with("code", code.as_str());
-                match name {
-                    Some(name) => record.with("name", name.as_str()),
-                    None => record,
+            Self::Error { code, name, reference } => {
+                let mut record = record.with("code", code.as_str());
+                if let Some(name) = name {
+                    record.push("name", name.as_str());
                 }
+                if let Some(r) = reference {
+                    record.push("ref", r.as_str());
+                }
+                record
             }
         }
     }
@@ -413,8 +422,13 @@ impl ToGame {
             }
             Self::AuthError { code, detail } => record.with("code", code.as_str()).with("detail", detail.as_str()),
             Self::TicketCreated { name, source } => record.with("name", name.as_str()).with("source", source.as_str()),
-            Self::Whisper { name, from, message } => {
-                record.with("name", name.as_str()).with("from", from.as_str()).with("message", message.as_str())
+            Self::Whisper { name, from, message, reference } => {
+                let record =
+                    record.with("name", name.as_str()).with("from", from.as_str()).with("message", message.as_str());
+                match reference {
+                    Some(r) => record.with("ref", r.as_str()),
+                    None => record,
+                }
             }
             Self::TicketClosed { name } => record.with("name", name.as_str()),
             Self::Pong { reference } => match reference {
@@ -453,6 +467,7 @@ impl ToGame {
                 name: game_name(record)?,
                 from: required(record, "from")?.to_owned(),
                 message: required(record, "message")?.to_owned(),
+                reference: reference(record),
             },
             "ticket_closed" => Self::TicketClosed { name: game_name(record)? },
             "pong" => Self::Pong { reference: reference(record) },
@@ -497,7 +512,12 @@ mod tests {
             FromGame::Logout(foo()),
             FromGame::SyncDone,
             FromGame::Ping,
-            FromGame::Error { code: ErrorCode::PlayerOffline, name: Some("Foo Bar".into()) },
+            FromGame::Error { code: ErrorCode::PlayerOffline, name: Some("Foo Bar".into()), reference: None },
+            FromGame::Error {
+                code: ErrorCode::PlayerOffline,
+                name: Some("Foo Bar".into()),
+                reference: Some("w17".into()),
+            },
         ];
         for message in from_game {
             let line = wire(message.to_record());
@@ -508,7 +528,13 @@ mod tests {
             ToGame::AuthOk { protocol: 1, idle_timeout_secs: 60 },
             ToGame::AuthError { code: ErrorCode::Refused, detail: "no".into() },
             ToGame::TicketCreated { name: name("Foo Bar"), source: TicketSource::Request },
-            ToGame::Whisper { name: name("Foo Bar"), from: "GM [Alice]".into(), message: "On it!".into() },
+            ToGame::Whisper {
+                name: name("Foo Bar"),
+                from: "GM [Alice]".into(),
+                message: "On it!".into(),
+                reference: Some("w1".into()),
+            },
+            ToGame::Whisper { name: name("Foo Bar"), from: "GM".into(), message: "hi".into(), reference: None },
             ToGame::TicketClosed { name: name("Foo Bar") },
             ToGame::Pong { reference: Some("7".into()) },
             ToGame::Pong { reference: None },

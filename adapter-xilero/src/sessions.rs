@@ -5,7 +5,9 @@
 //!
 //! When a game server (re)authenticates, its players are marked *unconfirmed*: they count as offline until the
 //! game announces them again with `login`. When the game says `sync_done`, those still unconfirmed logged out
-//! while the link was down, and [`Sessions::finish_resync`] hands them over so their logout reaches the desk.
+//! while the link was down and are forgotten; [`Sessions::finish_resync`] returns everyone the game announced,
+//! so that the desk can close the tickets of everyone else (which also covers a bridge that restarted and so
+//! remembers nobody).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -82,16 +84,15 @@ impl Sessions {
         }
     }
 
-    /// The game announced everyone online: players not announced again logged out meanwhile. They are removed
-    /// and returned.
+    /// The game announced everyone online: players not announced again logged out meanwhile and are forgotten.
+    /// Returns the players online now (announced since [`Sessions::begin_resync`]), by name.
     pub fn finish_resync(&self, server: &GameServerId) -> Vec<PlayerRef> {
         let mut servers = self.lock();
         let Some(players) = servers.get_mut(server) else { return Vec::new() };
-        let gone: Vec<GameName> = players.iter().filter(|(_, s)| !s.confirmed).map(|(n, _)| n.clone()).collect();
-        let mut out: Vec<PlayerRef> =
-            gone.iter().filter_map(|name| players.remove(name)).map(|session| session.player).collect();
-        out.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
-        out
+        players.retain(|_, session| session.confirmed);
+        let mut online: Vec<PlayerRef> = players.values().map(|session| session.player.clone()).collect();
+        online.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+        online
     }
 }
 
@@ -133,13 +134,16 @@ mod tests {
         }
         sessions.begin_resync(&server());
         assert!(!sessions.is_online(&server(), &player("Foo", 1).name), "unconfirmed players count as offline");
+        sessions.login(&server(), &player("Qux", 4)).unwrap();
         sessions.login(&server(), &player("Bar", 2)).unwrap();
-        let gone = sessions.finish_resync(&server());
-        let names: Vec<&str> = gone.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["Baz", "Foo"]);
-        assert_eq!(gone[1].account, AccountId::new(1));
-        assert_eq!(sessions.online_count(&server()), 1);
-        assert!(sessions.finish_resync(&server()).is_empty());
+        let online = sessions.finish_resync(&server());
+        let names: Vec<&str> = online.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Bar", "Qux"], "the players announced since the authentication");
+        assert_eq!(online[0].account, AccountId::new(2));
+        assert_eq!(sessions.online_count(&server()), 2);
+        assert!(!sessions.is_online(&server(), &player("Foo", 1).name), "Foo was not announced: forgotten");
+        assert!(sessions.login(&server(), &player("Foo", 1)).is_ok());
+        assert_eq!(sessions.finish_resync(&server()).len(), 3);
         assert!(sessions.finish_resync(&GameServerId::new("other").unwrap()).is_empty());
     }
 }

@@ -12,15 +12,18 @@ use crate::config::AllowedServer;
 use crate::events::{Counters, LinkEvent};
 use crate::hub::{LinkHandle, Outgoing, line_for};
 use crate::protocol::{ErrorCode, PlayerRef, Refusal, ToGame};
+use crate::whispers::SentWhisper;
 
-/// A record for the desk.
+/// A record for the desk. `SyncDone` carries everyone the game announced since `auth_ok` (`None` if the registry
+/// could not take them all); `Undelivered` is a `player_offline` answering a whisper the link remembers.
 #[derive(Debug)]
 pub(crate) enum Work {
     Config { enabled: bool, close_on_logout: bool, reference: Option<String> },
     Ticket { source: TicketSource, player: PlayerRef, message: String, reference: Option<String> },
     Login { player: PlayerRef, reference: Option<String> },
     Logout { player: PlayerRef, reference: Option<String> },
-    SyncDone { gone: Vec<PlayerRef> },
+    SyncDone { online: Option<Vec<PlayerRef>> },
+    Undelivered(SentWhisper),
 }
 
 impl Work {
@@ -31,6 +34,7 @@ impl Work {
             Self::Login { .. } => "login",
             Self::Logout { .. } => "logout",
             Self::SyncDone { .. } => "sync_done",
+            Self::Undelivered(_) => "error",
         }
     }
 }
@@ -105,17 +109,25 @@ async fn handle(
             let result = desk.player_logout(guild, id, &game_player(&player)).await;
             (result.map(|_| ()), Some(player.name), reference)
         }
-        Work::SyncDone { gone } => {
-            for player in gone {
-                let pid = desk.key().account(player.account);
-                tracing::info!(server = %id, player = %pid, "game link: logged out while the link was down");
-                if let Err(e) = desk.player_logout(guild, id, &game_player(&player)).await {
-                    Counters::bump(&link.counters().desk_errors);
-                    tracing::warn!(server = %id, player = %pid, error = %e, "game link: a missed logout failed");
+        Work::SyncDone { online: Some(online) } => {
+            let online: Vec<GamePlayer> = online.iter().map(game_player).collect();
+            let result = desk.sync_players(guild, id, &online).await;
+            if let Ok(closed) = &result {
+                for ticket in closed {
+                    tracing::info!(server = %id, %ticket, "game link: a logout missed while the link was down");
                 }
             }
+            (result.map(|_| ()), None, None)
+        }
+        Work::SyncDone { online: None } => {
+            tracing::warn!(
+                server = %id,
+                "game link: more players announced than the link tracks; logouts missed while it was down are not inferred"
+            );
             (Ok(()), None, None)
         }
+        // An answer to the bridge's whisper: a failure here is logged, never answered (errors are not answered).
+        Work::Undelivered(whisper) => return undelivered(desk, server, whisper, link).await,
     };
     let error = result.err()?;
     Counters::bump(&link.counters().desk_errors);
@@ -131,4 +143,31 @@ async fn handle(
         Counters::bump(&link.counters().dropped);
     }
     Some(code)
+}
+
+/// Hands a whisper the game could not deliver back to the desk, which holds it for the player's next login;
+/// returns the error code (never sent: an `error` is not answered) if the desk failed.
+async fn undelivered(
+    desk: &Desk,
+    server: &AllowedServer,
+    whisper: SentWhisper,
+    link: &LinkHandle,
+) -> Option<ErrorCode> {
+    let id = &server.id;
+    let SentWhisper { name, from, text } = whisper;
+    match desk.reply_undelivered(server.guild, id, name.as_str(), &from, &text).await {
+        Ok(Some(ticket)) => {
+            tracing::info!(server = %id, %ticket, "game link: a reply the game could not deliver is held");
+            None
+        }
+        Ok(None) => {
+            tracing::info!(server = %id, "game link: a reply the game could not deliver has no open ticket left");
+            None
+        }
+        Err(error) => {
+            Counters::bump(&link.counters().desk_errors);
+            tracing::warn!(server = %id, %error, "game link: holding a reply the game could not deliver failed");
+            Some(error_code(&error))
+        }
+    }
 }

@@ -237,8 +237,11 @@ async fn a_whisper_the_game_cannot_deliver_makes_the_next_reply_held() {
 
     let out = bridge.staff_reply("Foo", "first").await;
     assert!(matches!(out, MessageOutcome::Relayed { held: false, .. }), "{out:?}");
-    assert_eq!(raw.line().await.as_deref(), Some("[action: whisper][name: Foo][from: GM Alice][message: first]"));
-    // Foo vanished without a logout record; the game says so.
+    assert_eq!(
+        raw.line().await.as_deref(),
+        Some("[action: whisper][name: Foo][from: GM Alice][message: first][ref: w1]")
+    );
+    // Foo vanished without a logout record; the game says so, without echoing the ref: that reply is lost.
     raw.send("[action: error][code: player_offline][name: Foo]").await;
     assert!(raw.until_pong("seen").await.is_empty(), "game errors are never answered");
     let out = bridge.staff_reply("Foo", "second").await;
@@ -247,7 +250,12 @@ async fn a_whisper_the_game_cannot_deliver_makes_the_next_reply_held() {
 
     raw.send("[action: login][name: Foo][account_id: 2000001][char_id: 150001]").await;
     bridge.handled("login").await;
-    assert_eq!(raw.line().await.as_deref(), Some("[action: whisper][name: Foo][from: GM Alice][message: second]"));
+    assert_eq!(
+        raw.line().await.as_deref(),
+        Some("[action: whisper][name: Foo][from: GM Alice][message: second][ref: w2]")
+    );
+    let ticket = bridge.ticket_of("Foo").await.unwrap();
+    assert!(ticket.in_game().unwrap().held.is_empty(), "the first reply was not held");
 }
 
 #[tokio::test]

@@ -282,3 +282,79 @@ async fn a_second_connection_for_the_same_server_replaces_the_first() {
     second.login("Baz").await.unwrap();
     open_ticket(&mut bridge, &second, &mut second_events, "Baz", "hi from the new connection").await;
 }
+
+#[tokio::test]
+async fn a_reply_that_crosses_a_logout_is_held_and_whispered_at_the_next_login() {
+    let mut bridge = Bridge::start().await;
+    let (sim, mut events) = bridge.sim(bridge.sim_config()).await;
+    sim.login("Foo").await.unwrap();
+    open_ticket(&mut bridge, &sim, &mut events, "Foo", "help").await;
+    sim.take_wire().await.unwrap();
+    events.drain();
+    bridge.chat.take();
+
+    // Foo leaves, and the bridge has not heard of it when the staff reply goes out.
+    sim.logout_unannounced("Foo").await.unwrap();
+    let foo = ticket_core::relay::GameName::new("Foo").unwrap();
+    assert!(bridge.link.is_online(&common::server_id(), &foo));
+    let out = bridge.staff_reply("Foo", "Found it, check your storage.").await;
+    assert!(matches!(out, MessageOutcome::Relayed { .. }), "{out:?}");
+    // The game answers `player_offline` with the whisper's ref: the reply is held, not lost.
+    assert_eq!(bridge.handled("error").await, None);
+    assert!(!bridge.link.is_online(&common::server_id(), &foo));
+    let ticket = bridge.ticket_of("Foo").await.unwrap();
+    let game = ticket.in_game().unwrap();
+    assert!(!game.online);
+    let held: Vec<&str> = game.held.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(held, ["Found it, check your storage."]);
+
+    sim.login("Foo").await.unwrap();
+    assert_eq!(bridge.handled("login").await, None);
+    let seen = sees("Foo", Seen::Whisper { from: "GM Alice".into(), message: "Found it, check your storage.".into() });
+    events.wait("the held reply", |e| *e == seen).await;
+    // The ticket's effects run in order: staff were told before the held reply went out.
+    let told = bridge.chat.take();
+    assert!(
+        told.iter()
+            .any(|c| matches!(c, Chat::Sent { channel, text } if channel == "ticket-foo" && text.contains("held"))),
+        "staff are told the reply is held: {told:?}"
+    );
+    sim.sync().await.unwrap();
+    insta::assert_yaml_snapshot!("wire_reply_crosses_logout", wire(sim.take_wire().await.unwrap()));
+    let ticket = bridge.ticket_of("Foo").await.unwrap();
+    assert!(ticket.in_game().unwrap().held.is_empty(), "nothing left behind");
+    assert_eq!(bridge.link.stats().game_errors, 1);
+}
+
+#[tokio::test]
+async fn a_logout_missed_while_the_bridge_restarted_closes_the_ticket_at_resync() {
+    let mut bridge = Bridge::start().await;
+    let (sim, mut events) = bridge.sim(bridge.sim_config()).await;
+    sim.login("Foo").await.unwrap();
+    sim.login("Bar").await.unwrap();
+    open_ticket(&mut bridge, &sim, &mut events, "Foo", "help").await;
+    open_ticket(&mut bridge, &sim, &mut events, "Bar", "me too").await;
+    let foo = bridge.ticket_of("Foo").await.unwrap().id;
+    let bar = bridge.ticket_of("Bar").await.unwrap().id;
+
+    bridge.stop().await;
+    events.wait("down", |e| matches!(e, SimEvent::LinkDown { .. })).await;
+    // Foo leaves while no bridge runs: nobody hears of it.
+    sim.logout("Foo").await.unwrap();
+    bridge.chat.take();
+    sim.take_wire().await.unwrap();
+
+    // A new bridge process over the same database: it has no memory of who was online.
+    bridge.restart_process().await;
+    events.wait("up again", |e| *e == SimEvent::LinkUp).await;
+    assert_eq!(bridge.handled("sync_done").await, None);
+    let ticket = bridge.store.ticket(foo).await.unwrap().unwrap();
+    assert_eq!(ticket.closed.map(|c| c.reason), Some(CloseReason::PlayerLoggedOut));
+    assert!(bridge.store.ticket(bar).await.unwrap().unwrap().is_open(), "Bar was announced: still open");
+    // The game is told last, after the channel is deleted.
+    events.wait("closed", |e| *e == SimEvent::TicketClosed { player: "Foo".into() }).await;
+    assert_eq!(bridge.chat.take(), vec![Chat::Deleted("ticket-foo".into())]);
+    assert_eq!(bridge.link.online_count(&common::server_id()), 1, "Bar is online");
+    sim.sync().await.unwrap();
+    insta::assert_yaml_snapshot!("wire_bridge_restart_resync", wire(sim.take_wire().await.unwrap()));
+}

@@ -310,12 +310,14 @@ impl Actor {
                     self.show(&name, Seen::TicketCreated);
                 }
             }
-            ToGame::Whisper { name, from, message } => {
+            ToGame::Whisper { name, from, message, reference } => {
                 if self.online(name.as_str()).is_some() {
                     self.show(&name, Seen::Whisper { from, message });
                 } else {
-                    // Like a real map server: a whisper to someone not here is reported, so the bridge holds it.
-                    let error = FromGame::Error { code: ErrorCode::PlayerOffline, name: Some(name.to_string()) };
+                    // Like a real map server: a whisper to someone not here is reported with its ref, so that the
+                    // bridge holds this reply (and the next ones) for the player's next login.
+                    let error =
+                        FromGame::Error { code: ErrorCode::PlayerOffline, name: Some(name.to_string()), reference };
                     self.send(&error).await;
                 }
             }
@@ -369,12 +371,12 @@ impl Actor {
                 let result = self.login(name).await;
                 let _ = reply.send(result);
             }
-            Command::Logout(name, reply) => {
+            Command::Logout { name, announce, reply } => {
                 let result = match self.players.get_mut(name.as_str()) {
                     Some(player) if player.online => {
                         player.online = false;
                         let player = player.reference();
-                        if self.is_up() {
+                        if announce && self.is_up() {
                             self.send(&FromGame::Logout(player)).await;
                         }
                         Ok(())

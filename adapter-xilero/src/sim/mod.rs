@@ -259,7 +259,7 @@ pub struct PlayerIds {
 
 enum Command {
     Login(GameName, oneshot::Sender<Result<PlayerIds, SimError>>),
-    Logout(GameName, oneshot::Sender<Result<(), SimError>>),
+    Logout { name: GameName, announce: bool, reply: oneshot::Sender<Result<(), SimError>> },
     Say { name: GameName, text: String, request: bool, reply: oneshot::Sender<Result<bool, SimError>> },
     SetConfig { enabled: bool, close_on_logout: bool, reply: oneshot::Sender<bool> },
     Connect(bool, oneshot::Sender<()>),
@@ -302,8 +302,16 @@ impl MapServer {
 
     /// A player logs out.
     pub async fn logout(&self, player: &str) -> Result<(), SimError> {
-        let player = name(player)?;
-        self.ask(|reply| Command::Logout(player, reply)).await?
+        let name = name(player)?;
+        self.ask(|reply| Command::Logout { name, announce: true, reply }).await?
+    }
+
+    /// A player logs out, but the bridge does not hear of it (no `logout` record is sent): the race of a staff
+    /// reply crossing a logout on the wire, made deterministic. The bridge still counts the player online, so its
+    /// next whisper for them reaches the game, which answers `player_offline` with the whisper's `ref`.
+    pub async fn logout_unannounced(&self, player: &str) -> Result<(), SimError> {
+        let name = name(player)?;
+        self.ask(|reply| Command::Logout { name, announce: false, reply }).await?
     }
 
     /// A player types `@request <text>`. Returns whether a `ticket` record went to the bridge (otherwise the

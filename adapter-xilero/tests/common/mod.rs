@@ -137,14 +137,20 @@ impl Bridge {
     }
 
     pub async fn with_limits(limits: LinkLimits) -> Self {
+        let store = Arc::new(InMemoryStore::new());
+        let chat = Arc::new(FakeChat::default());
+        Self::process(store, chat, limits, "127.0.0.1:0".parse().unwrap()).await
+    }
+
+    /// A bridge process over `store` and `chat` (what survives a restart: the database and Discord), listening
+    /// on `listen`.
+    async fn process(store: Arc<InMemoryStore>, chat: Arc<FakeChat>, limits: LinkLimits, listen: SocketAddr) -> Self {
         let config = LinkConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
+            listen,
             servers: vec![AllowedServer { id: server_id(), secret: Secret::new(SECRET), guild: GUILD }],
             limits,
         };
         let link = LinkHandle::new(config).unwrap();
-        let store = Arc::new(InMemoryStore::new());
-        let chat = Arc::new(FakeChat::default());
         let ports = Ports::new(store.clone(), chat.clone()).with_game(Arc::new(link.clone()));
         let desk = Arc::new(Desk::new(ports, PidKey::new(&[9; 32]).unwrap()));
         let events = link.subscribe();
@@ -165,6 +171,14 @@ impl Bridge {
         self.stop().await;
         let server = LinkServer::bind_to(self.addr, self.link.clone(), self.desk.clone()).await.unwrap();
         self.running = Some(server.spawn());
+    }
+
+    /// Stops the bridge process and starts a new one on the same address, over the same store and Discord: a
+    /// new link, which knows nobody online, and a new desk.
+    pub async fn restart_process(&mut self) {
+        self.stop().await;
+        let limits = self.link.config().limits.clone();
+        *self = Self::process(self.store.clone(), self.chat.clone(), limits, self.addr).await;
     }
 
     /// Waits for a link event matching `pred`, skipping others.

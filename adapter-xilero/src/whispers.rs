@@ -1,0 +1,161 @@
+//! The whispers recently sent to each game server, by their `ref`.
+//!
+//! A whisper counts as delivered once it is on the game's socket, but the player may have left just before it
+//! arrives. The game then answers `[action: error][code: player_offline][ref: …]` echoing the whisper's `ref`,
+//! and the reader takes the whisper back from here so that the desk holds the reply for the player's next login.
+//!
+//! The game never confirms a delivered whisper, so entries are not removed on success: each server keeps its
+//! most recent `limit` whispers, and the oldest is forgotten (and counted) to make room. A `player_offline` for
+//! a forgotten whisper is handled like one without a `ref`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use ticket_core::GameServerId;
+use ticket_core::relay::GameName;
+
+use crate::codec::MAX_LINE;
+
+/// A staff reply whispered to a player.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct SentWhisper {
+    /// The player.
+    pub name: GameName,
+    /// The staff member's display name.
+    pub from: String,
+    /// The reply.
+    pub text: String,
+}
+
+impl std::fmt::Debug for SentWhisper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The reply is a private conversation: never in debug output.
+        f.debug_struct("SentWhisper").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// What [`RecentWhispers::remember`] returns.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Remembered {
+    /// The whisper's `ref`, to send with it.
+    pub reference: String,
+    /// Whether the server's oldest whisper was forgotten to make room.
+    pub forgot_one: bool,
+}
+
+/// The most recent whispers of every game server, by `ref` (`w` and a number unique to this link).
+#[derive(Debug)]
+pub(crate) struct RecentWhispers {
+    /// Per server, by the number of the `ref`: the first entry is the oldest.
+    servers: Mutex<HashMap<GameServerId, BTreeMap<u64, SentWhisper>>>,
+    next: AtomicU64,
+    limit: usize,
+}
+
+/// The `ref` of whisper number `n`.
+fn reference(n: u64) -> String {
+    format!("w{n}")
+}
+
+/// The number of a `ref` this link made; `None` for anything else (`w017` and `w+17` included).
+fn number(reference: &str) -> Option<u64> {
+    let n = reference.strip_prefix('w')?.parse().ok()?;
+    (self::reference(n) == reference).then_some(n)
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn capped(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+impl RecentWhispers {
+    /// Remembers at most `limit` whispers per server (at least one).
+    pub fn new(limit: usize) -> Self {
+        Self { servers: Mutex::new(HashMap::new()), next: AtomicU64::new(1), limit: limit.max(1) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<GameServerId, BTreeMap<u64, SentWhisper>>> {
+        // Every change is one or two map operations; a panic elsewhere cannot leave the maps torn.
+        self.servers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Remembers a whisper about to be sent to `server` and gives it its `ref`.
+    pub fn remember(&self, server: &GameServerId, whisper: SentWhisper) -> Remembered {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        // No whisper line is longer than this: a caller bypassing the desk cannot make the memory grow.
+        let SentWhisper { name, from, text } = whisper;
+        let whisper = SentWhisper { name, from: capped(&from, MAX_LINE), text: capped(&text, MAX_LINE) };
+        let mut servers = self.lock();
+        let sent = servers.entry(server.clone()).or_default();
+        sent.insert(n, whisper);
+        let forgot_one = sent.len() > self.limit && sent.pop_first().is_some();
+        Remembered { reference: reference(n), forgot_one }
+    }
+
+    /// Takes back the whisper `reference` of `server`, if it is remembered (each is taken at most once).
+    pub fn take(&self, server: &GameServerId, reference: &str) -> Option<SentWhisper> {
+        let n = number(reference)?;
+        self.lock().get_mut(server)?.remove(&n)
+    }
+
+    /// How many whispers `server` has remembered.
+    #[cfg(test)]
+    fn len(&self, server: &GameServerId) -> usize {
+        self.lock().get(server).map_or(0, BTreeMap::len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(id: &str) -> GameServerId {
+        GameServerId::new(id).unwrap()
+    }
+
+    fn whisper(text: &str) -> SentWhisper {
+        SentWhisper { name: GameName::new("Foo").unwrap(), from: "GM".into(), text: text.into() }
+    }
+
+    #[test]
+    fn whispers_are_taken_back_once_by_ref_and_server() {
+        let recent = RecentWhispers::new(8);
+        let one = recent.remember(&server("a"), whisper("one"));
+        let two = recent.remember(&server("b"), whisper("two"));
+        assert_eq!((one.reference.as_str(), two.reference.as_str()), ("w1", "w2"), "refs are unique per link");
+        assert!(!one.forgot_one && !two.forgot_one);
+        assert_eq!(recent.take(&server("b"), "w1"), None, "another server's whisper");
+        assert_eq!(recent.take(&server("a"), "w1"), Some(whisper("one")));
+        assert_eq!(recent.take(&server("a"), "w1"), None, "taken once");
+        for other in ["w02", "w+2", "2", "w", "W2", "w2 ", "w99999999999999999999999"] {
+            assert_eq!(recent.take(&server("b"), other), None, "{other}");
+        }
+        assert_eq!(recent.take(&server("b"), "w2"), Some(whisper("two")));
+    }
+
+    #[test]
+    fn the_oldest_whisper_is_forgotten_beyond_the_limit() {
+        let recent = RecentWhispers::new(2);
+        let refs: Vec<Remembered> = ["1", "2", "3"].iter().map(|t| recent.remember(&server("a"), whisper(t))).collect();
+        assert_eq!(refs.iter().map(|r| r.forgot_one).collect::<Vec<_>>(), [false, false, true]);
+        assert_eq!(recent.len(&server("a")), 2);
+        assert_eq!(recent.take(&server("a"), "w1"), None);
+        assert_eq!(recent.take(&server("a"), "w3"), Some(whisper("3")));
+        assert_eq!(recent.take(&server("a"), "w2"), Some(whisper("2")));
+    }
+
+    #[test]
+    fn huge_texts_are_capped_at_a_character_boundary() {
+        let recent = RecentWhispers::new(1);
+        let huge = "é".repeat(MAX_LINE);
+        let kept = recent.remember(&server("a"), whisper(&huge));
+        let back = recent.take(&server("a"), &kept.reference).unwrap();
+        assert!(back.text.len() <= MAX_LINE && huge.starts_with(&back.text));
+        assert!(!format!("{back:?}").contains('é'), "no reply text in debug output");
+    }
+}
