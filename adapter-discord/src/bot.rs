@@ -1,0 +1,115 @@
+//! [`DiscordBot`]: connects to Discord (or a fake one) and runs the event handler over a `Desk`.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use serenity::all::{Client, ClientBuilder, GatewayIntents, HttpBuilder, ShardManager};
+use ticket_core::Desk;
+use ticket_core::ports::ChatPlatform;
+
+use crate::DiscordError;
+use crate::convert::from;
+use crate::handler::Handler;
+use crate::platform::SerenityPlatform;
+
+/// How to reach Discord.
+#[derive(Clone)]
+pub struct DiscordConfig {
+    /// The bot token.
+    pub token: String,
+    /// A different API base (the fake Discord's `http://127.0.0.1:PORT`); `None` for real Discord.
+    pub api_base: Option<String>,
+    /// How often unfinished effects are retried.
+    pub resume_every: Duration,
+}
+
+impl std::fmt::Debug for DiscordConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordConfig")
+            .field("token", &"<secret>")
+            .field("api_base", &self.api_base)
+            .field("resume_every", &self.resume_every)
+            .finish()
+    }
+}
+
+impl DiscordConfig {
+    /// Real Discord with `token`.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self { token: token.into(), api_base: None, resume_every: Duration::from_secs(30) }
+    }
+
+    /// Another API base, e.g. the fake Discord.
+    pub fn with_api_base(mut self, base: impl Into<String>) -> Self {
+        self.api_base = Some(base.into());
+        self
+    }
+}
+
+/// What the bot needs from the gateway: guilds (channels, roles), guild messages and their content.
+pub const INTENTS: GatewayIntents =
+    GatewayIntents::GUILDS.union(GatewayIntents::GUILD_MESSAGES).union(GatewayIntents::MESSAGE_CONTENT);
+
+/// A connected bot, ready to run.
+pub struct DiscordBot {
+    client: Client,
+    platform: Arc<SerenityPlatform>,
+    desk: Arc<Desk>,
+}
+
+impl std::fmt::Debug for DiscordBot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordBot").finish_non_exhaustive()
+    }
+}
+
+impl DiscordBot {
+    /// Checks the token, builds the platform, lets `build_desk` make the `Desk` over it, and prepares the gateway
+    /// connection. Nothing is received until [`DiscordBot::run`].
+    pub async fn connect(
+        config: &DiscordConfig,
+        build_desk: impl FnOnce(Arc<dyn ChatPlatform>) -> Arc<Desk>,
+    ) -> Result<Self, DiscordError> {
+        if config.token.trim().is_empty() {
+            return Err(DiscordError::Config("the bot token is empty"));
+        }
+        let mut http = HttpBuilder::new(&config.token);
+        if let Some(base) = &config.api_base {
+            // serenity ignores `.proxy` unless its rate limiter is disabled.
+            http = http.proxy(base.trim_end_matches('/')).ratelimiter_disabled(true);
+        }
+        let cell = Arc::new(OnceLock::new());
+        let handler = Handler::new(cell.clone(), config.resume_every);
+        let client = ClientBuilder::new_with_http(http.build(), INTENTS)
+            .event_handler(handler)
+            .await
+            .map_err(DiscordError::Connect)?;
+        let me = client.http.get_current_user().await.map_err(DiscordError::Connect)?;
+        let platform =
+            Arc::new(SerenityPlatform::new(client.http.clone(), from::user(me.id)).with_cache(client.cache.clone()));
+        let desk = build_desk(platform.clone());
+        // Set once, here, before any event can arrive (events only flow after `run`).
+        let _ = cell.set(desk.clone());
+        Ok(Self { client, platform, desk })
+    }
+
+    /// The desk the bot serves.
+    pub fn desk(&self) -> &Arc<Desk> {
+        &self.desk
+    }
+
+    /// The platform, for direct calls (e.g. reconciling at start).
+    pub fn platform(&self) -> &Arc<SerenityPlatform> {
+        &self.platform
+    }
+
+    /// A handle that stops the gateway connection.
+    pub fn shard_manager(&self) -> Arc<ShardManager> {
+        self.client.shard_manager.clone()
+    }
+
+    /// Runs until the gateway connection ends (see [`DiscordBot::shard_manager`] to stop it).
+    pub async fn run(&mut self) -> Result<(), DiscordError> {
+        self.client.start().await.map_err(DiscordError::Gateway)
+    }
+}

@@ -1,0 +1,127 @@
+//! The gateway event handler: messages, interactions and channel deletions turned into `Desk` calls.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serenity::all::{Context, EventHandler, Guild, GuildChannel, Interaction, Message as DiscordMessage, Ready};
+use ticket_core::desk::{Desk, DeskError, MessageOutcome, Problem};
+use ticket_core::strings::REOPEN_QNA_PREFIX_COMMAND;
+
+use crate::convert::{self, from};
+use crate::{actor, commands, interactions};
+
+/// Relays gateway events to the desk.
+pub(crate) struct Handler {
+    desk: Arc<OnceLock<Arc<Desk>>>,
+    resumer_started: AtomicBool,
+    resume_every: Duration,
+}
+
+impl Handler {
+    pub(crate) fn new(desk: Arc<OnceLock<Arc<Desk>>>, resume_every: Duration) -> Self {
+        Self { desk, resumer_started: AtomicBool::new(false), resume_every }
+    }
+
+    fn desk(&self) -> Option<Arc<Desk>> {
+        let desk = self.desk.get().cloned();
+        if desk.is_none() {
+            tracing::error!("a Discord event arrived before the desk was ready; ignored");
+        }
+        desk
+    }
+}
+
+/// What a staff message says, with its attachments named (the game cannot show them).
+fn message_text(message: &DiscordMessage) -> String {
+    let mut text = message.content.clone();
+    for a in &message.attachments {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&format!("[attachment: {}]", a.filename));
+    }
+    text
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, _ctx: Context, ready: Ready) {
+        tracing::info!(guilds = ready.guilds.len(), "connected to Discord");
+        let Some(desk) = self.desk() else { return };
+        if self.resumer_started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let every = self.resume_every;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(error) = desk.resume().await {
+                    tracing::warn!(%error, "resuming the outbox failed; will try again");
+                }
+            }
+        });
+    }
+
+    async fn guild_create(&self, ctx: Context, guild: Guild, _is_new: Option<bool>) {
+        let Some(desk) = self.desk() else { return };
+        if let Err(error) = guild.id.set_commands(&ctx.http, commands::definitions()).await {
+            tracing::warn!(%error, guild = %guild.id, "could not register slash commands");
+        }
+        let existing: Vec<_> = guild.channels.keys().map(|c| from::channel(*c)).collect();
+        match desk.reconcile(from::guild(guild.id), &existing).await {
+            Ok(closed) if !closed.is_empty() => {
+                tracing::info!(guild = %guild.id, closed = closed.len(), "closed tickets whose channels are gone")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "could not reconcile tickets with channels"),
+        }
+        if let Err(error) = desk.resume().await {
+            tracing::warn!(%error, "could not resume the outbox");
+        }
+    }
+
+    async fn message(&self, ctx: Context, message: DiscordMessage) {
+        if message.author.bot || message.webhook_id.is_some() || message.guild_id.is_none() {
+            return;
+        }
+        let Some(desk) = self.desk() else { return };
+        let actor = actor::from_message(&ctx.cache, &message);
+        if message.content.trim() == REOPEN_QNA_PREFIX_COMMAND {
+            interactions::reopen_by_prefix(&ctx, &desk, message.channel_id, &actor).await;
+            return;
+        }
+        match desk.channel_message(from::channel(message.channel_id), &actor, &message_text(&message)).await {
+            Ok(MessageOutcome::Relayed { held: true, .. }) | Ok(_) => {}
+            Err(DeskError::Invalid { problem: Problem::Empty, .. }) => {}
+            Err(DeskError::NotPermitted { .. }) => {
+                let note = ticket_core::Message::text(
+                    "Only staff replies are whispered to the player; this message was not sent.",
+                );
+                if let Err(error) = message.channel_id.send_message(&ctx.http, convert::create_message(&note)).await {
+                    tracing::warn!(%error, "could not explain a refused relay");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "a ticket message could not be handled"),
+        }
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let Some(desk) = self.desk() else { return };
+        match &interaction {
+            Interaction::Component(i) => interactions::component(&ctx, &desk, i).await,
+            Interaction::Modal(i) => interactions::modal(&ctx, &desk, i).await,
+            Interaction::Command(i) => interactions::command(&ctx, &desk, i).await,
+            _ => {}
+        }
+    }
+
+    async fn channel_delete(&self, _ctx: Context, channel: GuildChannel, _messages: Option<Vec<DiscordMessage>>) {
+        let Some(desk) = self.desk() else { return };
+        if let Err(error) = desk.channel_deleted(from::channel(channel.id)).await {
+            tracing::warn!(%error, "could not close the ticket of a deleted channel");
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! Clicks, selects, modal submits and slash commands, turned into `Desk` calls.
+//!
+//! Every control carries a stable [`CustomId`], so it works after a restart. Who may click is checked on every
+//! click (the `Desk` checks again on every use case). Anything that runs a use case answers with an ephemeral
+//! deferral first and edits it with the outcome, so Discord's three-second limit never bites.
+
+use serenity::all::{
+    ActionRowComponent, CommandInteraction, ComponentInteraction, ComponentInteractionDataKind, Context,
+    CreateInteractionResponse, ModalInteraction,
+};
+use ticket_core::desk::{Action, DEFAULT_AREA, Desk, DeskError, Problem, QnaProgress, Step1Input, area_names};
+use ticket_core::message::{ButtonStyle, Component, Message};
+use ticket_core::qna::QnaQuestion;
+use ticket_core::recruitment::RecruitmentStatus;
+use ticket_core::ticket::support_key;
+use ticket_core::{Actor, ApplicationId, ChannelId, CustomId, GuildId, RequestedRole, TicketId, render};
+
+use crate::actor;
+use crate::commands::{self, Command};
+use crate::convert::{self, from};
+
+/// What a person sees when something failed on our side.
+const INTERNAL_ERROR: &str = "Something went wrong on our side; nothing was changed. Please try again in a moment.";
+
+/// The text of an error for the person who acted.
+fn error_text(error: &DeskError) -> String {
+    if error.is_refusal() {
+        error.to_string()
+    } else {
+        tracing::error!(%error, "use case failed");
+        INTERNAL_ERROR.to_owned()
+    }
+}
+
+fn outcome(result: Result<Message, DeskError>) -> Message {
+    result.unwrap_or_else(|e| Message::text(error_text(&e)))
+}
+
+/// The pieces of an interaction every handler needs.
+struct Asked<'a> {
+    ctx: &'a Context,
+    desk: &'a Desk,
+    guild: GuildId,
+    channel: ChannelId,
+    actor: Actor,
+}
+
+macro_rules! respond {
+    ($asked:expr, $interaction:expr, $response:expr) => {
+        if let Err(error) = $interaction.create_response(&$asked.ctx.http, $response).await {
+            tracing::warn!(%error, "could not answer an interaction");
+        }
+    };
+}
+
+macro_rules! finish {
+    ($asked:expr, $interaction:expr, $message:expr) => {
+        if let Err(error) = $interaction.edit_response(&$asked.ctx.http, convert::edit_response(&$message)).await {
+            tracing::warn!(%error, "could not complete an interaction");
+        }
+    };
+}
+
+fn ephemeral(text: impl Into<String>) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(convert::interaction_message(&Message::text(text), true))
+}
+
+fn deferred() -> CreateInteractionResponse {
+    CreateInteractionResponse::Defer(serenity::all::CreateInteractionResponseMessage::new().ephemeral(true))
+}
+
+fn channel_link(channel: Option<ChannelId>) -> String {
+    channel.map(|c| format!("<#{c}>")).unwrap_or_else(|| "being created".into())
+}
+
+impl<'a> Asked<'a> {
+    /// The pieces of a guild interaction; `None` outside a guild (the bot only works in guilds).
+    fn new(
+        ctx: &'a Context,
+        desk: &'a Desk,
+        guild: Option<serenity::all::GuildId>,
+        channel: serenity::all::ChannelId,
+        member: Option<&serenity::all::Member>,
+        user: &serenity::all::User,
+    ) -> Option<Self> {
+        Some(Self {
+            ctx,
+            desk,
+            guild: from::guild(guild?),
+            channel: from::channel(channel),
+            actor: actor::from_interaction(member, user),
+        })
+    }
+
+    /// That the actor is the applicant of a recruitment ticket (Step 1 and Q&A are theirs alone).
+    async fn applicant_of(&self, ticket: TicketId) -> Result<(), DeskError> {
+        let stored = self.desk.store().ticket(ticket).await?.ok_or(DeskError::TicketNotFound(ticket))?;
+        if stored.recruitment()?.applicant != self.desk.pid_of(self.actor.user) {
+            return Err(DeskError::NotApplicant);
+        }
+        if !stored.is_open() {
+            return Err(ticket_core::ticket::TicketError::AlreadyClosed(ticket).into());
+        }
+        Ok(())
+    }
+
+    /// The Q&A questions, if the actor may answer page `page` of application `app` now.
+    async fn qna_page(&self, app: ApplicationId, page: usize) -> Result<Vec<QnaQuestion>, DeskError> {
+        let stored = self.desk.store().application(app).await?.ok_or(DeskError::ApplicationNotFound(app))?;
+        if stored.applicant != self.desk.pid_of(self.actor.user) {
+            return Err(DeskError::NotApplicant);
+        }
+        if stored.status != RecruitmentStatus::Pending {
+            return Err(DeskError::QnaClosed(stored.status));
+        }
+        let questions = self.desk.store().settings(stored.guild).await?.qna;
+        if QnaQuestion::page(&questions, page).is_empty() {
+            return Err(ticket_core::qna::QnaError::StalePage { page }.into());
+        }
+        Ok(questions)
+    }
+}
+
+/// A click or a select.
+pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteraction) {
+    let Some(asked) = Asked::new(ctx, desk, i.guild_id, i.channel_id, i.member.as_ref(), &i.user) else { return };
+    let Ok(id) = i.data.custom_id.parse::<CustomId>() else {
+        respond!(asked, i, ephemeral("This control is no longer in use."));
+        return;
+    };
+    let chosen = match &i.data.kind {
+        ComponentInteractionDataKind::StringSelect { values } => values.first().cloned(),
+        _ => None,
+    };
+    match id {
+        CustomId::OpenSupport => {
+            let key = support_key(asked.guild, desk.pid_of(asked.actor.user));
+            match desk.store().open_ticket_by_key(&key).await {
+                Ok(Some(t)) => respond!(
+                    asked,
+                    i,
+                    ephemeral(format!("You already have an open ticket: {}", channel_link(t.channel)))
+                ),
+                Ok(None) => {
+                    respond!(asked, i, CreateInteractionResponse::Modal(convert::modal(&render::open_support_form())))
+                }
+                Err(e) => respond!(asked, i, ephemeral(error_text(&e.into()))),
+            }
+        }
+        CustomId::Resolve => match desk.permits(asked.guild, &asked.actor, Action::Resolve).await {
+            Ok(()) => respond!(asked, i, CreateInteractionResponse::Modal(convert::modal(&render::resolve_form()))),
+            Err(e) => respond!(asked, i, ephemeral(error_text(&e))),
+        },
+        CustomId::OpenRecruitment => {
+            respond!(asked, i, deferred());
+            let result = desk.open_recruitment_ticket(asked.guild, &asked.actor).await;
+            let message =
+                result.map(|o| Message::text(format!("Your application channel is open: {}", channel_link(o.channel))));
+            finish!(asked, i, outcome(message));
+        }
+        CustomId::Step1Role(ticket) => {
+            let role = chosen.as_deref().and_then(RequestedRole::parse);
+            let step = async {
+                asked.applicant_of(ticket).await?;
+                let role = role.ok_or(DeskError::Invalid {
+                    field: "role",
+                    problem: Problem::Malformed { expected: "Member or Affiliate" },
+                })?;
+                let settings = desk.store().settings(asked.guild).await?;
+                Ok::<_, DeskError>(render::step1_area_step(ticket, role, &area_names(&settings)))
+            };
+            update_or_refuse(&asked, i, step.await).await;
+        }
+        CustomId::Step1Area(ticket, role) => {
+            let step = async {
+                asked.applicant_of(ticket).await?;
+                let area = chosen.filter(|a| !a.is_empty()).unwrap_or_else(|| DEFAULT_AREA.to_owned());
+                Ok::<_, DeskError>(render::step1_details_step(ticket, role, &area))
+            };
+            update_or_refuse(&asked, i, step.await).await;
+        }
+        CustomId::Step1Details(ticket, role, area) => match asked.applicant_of(ticket).await {
+            Ok(()) => {
+                let modal = render::step1_details_form(ticket, role, &area);
+                respond!(asked, i, CreateInteractionResponse::Modal(convert::modal(&modal)));
+            }
+            Err(e) => respond!(asked, i, ephemeral(error_text(&e))),
+        },
+        CustomId::Qna(app, page) => match asked.qna_page(app, page).await {
+            Ok(questions) => {
+                let modal = render::qna_form(app, &questions, page);
+                respond!(asked, i, CreateInteractionResponse::Modal(convert::modal(&modal)));
+            }
+            Err(e) => respond!(asked, i, ephemeral(error_text(&e))),
+        },
+        CustomId::Approve(app) => {
+            respond!(asked, i, deferred());
+            let result = desk.approve(app, &asked.actor).await;
+            finish!(asked, i, outcome(result.map(|_| Message::text(format!("Application #{app} approved.")))));
+        }
+        CustomId::Decline(app) => match desk.permits(asked.guild, &asked.actor, Action::Review).await {
+            Ok(()) => respond!(asked, i, CreateInteractionResponse::Modal(convert::modal(&render::decline_form(app)))),
+            Err(e) => respond!(asked, i, ephemeral(error_text(&e))),
+        },
+        CustomId::Finalise(app) => {
+            respond!(asked, i, deferred());
+            let result = desk.finalise(app, &asked.actor).await;
+            finish!(asked, i, outcome(result.map(|_| Message::text(format!("Application #{app} finalised.")))));
+        }
+        CustomId::OpenSupportForm | CustomId::ResolveForm | CustomId::Step1Form(..) | CustomId::DeclineForm(_) => {
+            respond!(asked, i, ephemeral("This control is no longer in use."));
+        }
+    }
+}
+
+/// Replaces the clicked message with the next wizard step, or tells the clicker why not.
+async fn update_or_refuse(asked: &Asked<'_>, i: &ComponentInteraction, next: Result<Message, DeskError>) {
+    match next {
+        Ok(message) => {
+            respond!(asked, i, CreateInteractionResponse::UpdateMessage(convert::interaction_message(&message, false)));
+        }
+        Err(e) => respond!(asked, i, ephemeral(error_text(&e))),
+    }
+}
+
+/// The value of a modal's text input.
+fn field(i: &ModalInteraction, id: &str) -> String {
+    i.data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|c| match c {
+            ActionRowComponent::InputText(input) if input.custom_id == id => input.value.clone(),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// A submitted modal.
+pub(crate) async fn modal(ctx: &Context, desk: &Desk, i: &ModalInteraction) {
+    let Some(asked) = Asked::new(ctx, desk, i.guild_id, i.channel_id, i.member.as_ref(), &i.user) else { return };
+    let Ok(id) = i.data.custom_id.parse::<CustomId>() else {
+        respond!(asked, i, ephemeral("This form is no longer in use."));
+        return;
+    };
+    respond!(asked, i, deferred());
+    let reply = match id {
+        CustomId::OpenSupportForm => desk
+            .open_support_ticket(asked.guild, &asked.actor, &field(i, "question"))
+            .await
+            .map(|o| Message::text(format!("Your support ticket is open: {}", channel_link(o.channel)))),
+        CustomId::ResolveForm => desk
+            .resolve_ticket(asked.channel, &asked.actor, &field(i, "resolution"))
+            .await
+            .map(|_| Message::text("Resolved and logged. This channel is being deleted.")),
+        CustomId::Step1Form(ticket, requested, area) => {
+            let form = Step1Input {
+                requested,
+                area,
+                time_zone: field(i, "time_zone"),
+                rsi_handle: field(i, "rsi_handle"),
+                notes: field(i, "notes"),
+            };
+            let result = desk.submit_step1(ticket, &asked.actor, &form).await;
+            if result.is_ok() {
+                if let Some(wizard) = &i.message {
+                    let done = convert::edit_message(&Message::text("✅ Step 1 submitted."));
+                    if let Err(error) = i.channel_id.edit_message(&ctx.http, wizard.id, done).await {
+                        tracing::info!(%error, "could not close the Step 1 wizard message");
+                    }
+                }
+            }
+            result.map(|_| Message::text("Step 1 saved. Next: press **Answer Q&A** below."))
+        }
+        CustomId::Qna(app, page) => {
+            // Discord returns the inputs in the order the modal listed them: the page's questions in order.
+            let answers: Vec<String> = i
+                .data
+                .components
+                .iter()
+                .flat_map(|row| row.components.iter())
+                .filter_map(|c| match c {
+                    ActionRowComponent::InputText(input) => Some(input.value.clone().unwrap_or_default()),
+                    _ => None,
+                })
+                .collect();
+            desk.submit_qna(app, &asked.actor, page, &answers).await.map(|progress| match progress {
+                QnaProgress::NextPage(next) => Message {
+                    content: format!("Page {page} saved. Press **Continue** for the next questions."),
+                    rows: vec![vec![Component::Button {
+                        id: CustomId::Qna(app, next),
+                        label: format!("Continue ({next})"),
+                        style: ButtonStyle::Primary,
+                        disabled: false,
+                    }]],
+                    ..Message::default()
+                },
+                QnaProgress::Completed => {
+                    Message::text("Thanks! Your answers are in; staff will review your application.")
+                }
+            })
+        }
+        CustomId::DeclineForm(app) => desk
+            .decline(app, &asked.actor, &field(i, "reason"))
+            .await
+            .map(|_| Message::text(format!("Application #{app} declined. The applicant gets a generic message."))),
+        _ => Ok(Message::text("This form is no longer in use.")),
+    };
+    finish!(asked, i, outcome(reply));
+}
+
+/// A slash command.
+pub(crate) async fn command(ctx: &Context, desk: &Desk, i: &CommandInteraction) {
+    let Some(asked) = Asked::new(ctx, desk, i.guild_id, i.channel_id, i.member.as_deref(), &i.user) else { return };
+    let parsed = commands::parse(&i.data.name, &i.data.options(), asked.channel);
+    respond!(asked, i, deferred());
+    let reply = match parsed {
+        Err(e) => Ok(Message::text(e.to_string())),
+        Ok(Command::Admin(command)) => desk.admin(asked.guild, &asked.actor, command).await,
+        Ok(Command::ReopenQna) => {
+            desk.reopen_qna(asked.channel, &asked.actor).await.map(|_| Message::text("The Q&A button is posted again."))
+        }
+        Ok(Command::RemoveMember(member)) => desk
+            .remove_member(asked.guild, &asked.actor, member)
+            .await
+            .map(|app| Message::text(format!("Application #{app} is marked Removed."))),
+    };
+    finish!(asked, i, outcome(reply));
+}
+
+/// `!reopen_qna` typed in a recruitment ticket.
+pub(crate) async fn reopen_by_prefix(ctx: &Context, desk: &Desk, channel: serenity::all::ChannelId, actor: &Actor) {
+    if let Err(e) = desk.reopen_qna(from::channel(channel), actor).await {
+        let text = error_text(&e);
+        if let Err(error) = channel.send_message(&ctx.http, convert::create_message(&Message::text(text))).await {
+            tracing::warn!(%error, "could not answer !reopen_qna");
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! [`SerenityPlatform`]: the core's `ChatPlatform` port over serenity's HTTP client.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serenity::all::{Cache, ChannelType, CreateChannel, EditChannel, EditMember, GuildChannel, Http, HttpError};
+use ticket_core::ports::{ChatPlatform, NewChannel, Overwrite, PlatformError};
+use ticket_core::topic::TopicMarkers;
+use ticket_core::{ChannelId, GuildId, Message, MessageId, RoleId, UserId};
+
+use crate::convert::{self, from, to};
+
+/// Discord's limit on channels in one category.
+pub const CATEGORY_CHANNELS_MAX: usize = 50;
+
+/// The wait assumed when Discord says "slow down" without saying how long.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(2);
+
+/// Maps a serenity error to the core's platform error.
+pub fn platform_error(error: &serenity::Error) -> PlatformError {
+    match error {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => {
+            let status = response.status_code.as_u16();
+            match status {
+                404 => PlatformError::NotFound,
+                403 => PlatformError::Forbidden,
+                429 => PlatformError::RateLimited { retry_after: DEFAULT_RETRY_AFTER },
+                500..=599 => PlatformError::Unavailable,
+                _ => PlatformError::Rejected { status, code: u64::try_from(response.error.code).ok() },
+            }
+        }
+        serenity::Error::Http(HttpError::Request(_)) | serenity::Error::Io(_) => PlatformError::Unavailable,
+        _ => PlatformError::Rejected { status: 0, code: None },
+    }
+}
+
+fn fail(error: serenity::Error) -> PlatformError {
+    let mapped = platform_error(&error);
+    if !matches!(mapped, PlatformError::NotFound) {
+        tracing::warn!(error = %error, "Discord call failed");
+    }
+    mapped
+}
+
+/// The core's view of Discord, through serenity's HTTP client.
+#[derive(Clone)]
+pub struct SerenityPlatform {
+    http: Arc<Http>,
+    cache: Option<Arc<Cache>>,
+    bot: UserId,
+}
+
+impl std::fmt::Debug for SerenityPlatform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SerenityPlatform").finish_non_exhaustive()
+    }
+}
+
+impl SerenityPlatform {
+    /// A platform over `http`, acting as the bot user `bot`.
+    pub fn new(http: Arc<Http>, bot: UserId) -> Self {
+        Self { http, cache: None, bot }
+    }
+
+    /// Reads a guild's channels from the gateway cache instead of asking Discord each time a ticket opens.
+    pub fn with_cache(mut self, cache: Arc<Cache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// A guild's channels: from the cache when it knows the guild, else from Discord.
+    async fn guild_channels(
+        &self,
+        guild: GuildId,
+        fresh: bool,
+    ) -> Result<HashMap<serenity::all::ChannelId, GuildChannel>, PlatformError> {
+        if !fresh {
+            if let Some(channels) =
+                self.cache.as_ref().and_then(|c| c.guild(to::guild(guild)).map(|g| g.channels.clone()))
+            {
+                return Ok(channels);
+            }
+        }
+        to::guild(guild).channels(&self.http).await.map_err(fail)
+    }
+
+    /// The HTTP client.
+    pub fn http(&self) -> &Arc<Http> {
+        &self.http
+    }
+
+    /// The bot's own user.
+    pub fn bot(&self) -> UserId {
+        self.bot
+    }
+
+    /// Where to create a channel under `category`: the category itself while it has room, else the first
+    /// overflow category (`<name> 2`, `<name> 3`…) with room, else a new overflow category with the original's
+    /// permission overwrites. A category that no longer exists means no category.
+    async fn category_with_room(
+        &self,
+        guild: GuildId,
+        category: ChannelId,
+        channels: &HashMap<serenity::all::ChannelId, GuildChannel>,
+    ) -> Result<Option<ChannelId>, PlatformError> {
+        let Some(original) = channels.get(&to::channel(category)) else {
+            tracing::warn!(%category, "the configured ticket category no longer exists; creating at top level");
+            return Ok(None);
+        };
+        let children = |id: serenity::all::ChannelId| channels.values().filter(|c| c.parent_id == Some(id)).count();
+        if children(original.id) < CATEGORY_CHANNELS_MAX {
+            return Ok(Some(category));
+        }
+        for n in 2..100u32 {
+            let name = format!("{} {n}", original.name);
+            match channels.values().find(|c| c.kind == ChannelType::Category && c.name == name) {
+                Some(overflow) if children(overflow.id) < CATEGORY_CHANNELS_MAX => {
+                    return Ok(Some(from::channel(overflow.id)));
+                }
+                Some(_) => continue,
+                None => {
+                    tracing::info!(category = %original.name, overflow = %name, "ticket category is full; opening an overflow category");
+                    let created = to::guild(guild)
+                        .create_channel(
+                            &self.http,
+                            CreateChannel::new(name)
+                                .kind(ChannelType::Category)
+                                .permissions(original.permission_overwrites.clone()),
+                        )
+                        .await
+                        .map_err(fail)?;
+                    return Ok(Some(from::channel(created.id)));
+                }
+            }
+        }
+        Err(PlatformError::Rejected { status: 400, code: None })
+    }
+}
+
+#[async_trait]
+impl ChatPlatform for SerenityPlatform {
+    async fn create_channel(&self, channel: NewChannel) -> Result<ChannelId, PlatformError> {
+        let guild = to::guild(channel.guild);
+        // The cache may lag behind channels created a moment ago; if Discord then says the category is full, look
+        // again at what Discord itself has.
+        for fresh in [false, true] {
+            let existing = self.guild_channels(channel.guild, fresh).await?;
+            // Idempotent per ticket: a replayed create finds the channel the first attempt made.
+            if let Some(found) = existing
+                .values()
+                .find(|c| c.topic.as_deref().is_some_and(|t| TopicMarkers::parse(t).ticket == Some(channel.ticket)))
+            {
+                return Ok(from::channel(found.id));
+            }
+            let category = match channel.category {
+                Some(c) => self.category_with_room(channel.guild, c, &existing).await?,
+                None => None,
+            };
+            let overwrites: Vec<_> =
+                channel.overwrites.iter().map(|o| convert::overwrite(o, channel.guild, self.bot)).collect();
+            let mut request =
+                CreateChannel::new(&channel.name).kind(ChannelType::Text).topic(&channel.topic).permissions(overwrites);
+            if let Some(category) = category {
+                request = request.category(to::channel(category));
+            }
+            match guild.create_channel(&self.http, request).await {
+                Ok(created) => return Ok(from::channel(created.id)),
+                Err(e) => match platform_error(&e) {
+                    PlatformError::Rejected { status: 400, .. } if category.is_some() && !fresh => continue,
+                    _ => return Err(fail(e)),
+                },
+            }
+        }
+        Err(PlatformError::Rejected { status: 400, code: None })
+    }
+
+    async fn delete_channel(&self, channel: ChannelId) -> Result<(), PlatformError> {
+        to::channel(channel).delete(&self.http).await.map(|_| ()).map_err(fail)
+    }
+
+    async fn set_topic(&self, channel: ChannelId, topic: String) -> Result<(), PlatformError> {
+        to::channel(channel).edit(&self.http, EditChannel::new().topic(topic)).await.map(|_| ()).map_err(fail)
+    }
+
+    async fn set_overwrite(&self, channel: ChannelId, overwrite: Overwrite) -> Result<(), PlatformError> {
+        let guild = match to::channel(channel).to_channel(&self.http).await.map_err(fail)?.guild() {
+            Some(c) => from::guild(c.guild_id),
+            None => return Err(PlatformError::NotFound),
+        };
+        let overwrite = convert::overwrite(&overwrite, guild, self.bot);
+        to::channel(channel).create_permission(&self.http, overwrite).await.map_err(fail)
+    }
+
+    async fn send(&self, channel: ChannelId, message: Message) -> Result<MessageId, PlatformError> {
+        let sent =
+            to::channel(channel).send_message(&self.http, convert::create_message(&message)).await.map_err(fail)?;
+        Ok(from::message(sent.id))
+    }
+
+    async fn edit(&self, channel: ChannelId, message: MessageId, new: Message) -> Result<(), PlatformError> {
+        to::channel(channel)
+            .edit_message(&self.http, to::message(message), convert::edit_message(&new))
+            .await
+            .map(|_| ())
+            .map_err(fail)
+    }
+
+    async fn delete_message(&self, channel: ChannelId, message: MessageId) -> Result<(), PlatformError> {
+        to::channel(channel).delete_message(&self.http, to::message(message)).await.map_err(fail)
+    }
+
+    async fn send_dm(&self, user: UserId, message: Message) -> Result<(), PlatformError> {
+        let dm = to::user(user).create_dm_channel(&self.http).await.map_err(fail)?;
+        dm.id.send_message(&self.http, convert::create_message(&message)).await.map(|_| ()).map_err(fail)
+    }
+
+    async fn add_role(&self, guild: GuildId, user: UserId, role: RoleId) -> Result<(), PlatformError> {
+        self.http
+            .add_member_role(to::guild(guild), to::user(user), to::role(role), Some("ticket approved"))
+            .await
+            .map_err(fail)
+    }
+
+    async fn set_nickname(&self, guild: GuildId, user: UserId, nickname: String) -> Result<(), PlatformError> {
+        to::guild(guild)
+            .edit_member(&self.http, to::user(user), EditMember::new().nickname(nickname))
+            .await
+            .map(|_| ())
+            .map_err(fail)
+    }
+}

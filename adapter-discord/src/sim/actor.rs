@@ -1,0 +1,483 @@
+//! Acting as a member: typing in a channel, clicking a button, choosing in a select, submitting a
+//! modal, running a slash command, deleting a channel by hand.
+//!
+//! The fake refuses what a real user could not do (a button that is not there, a modal that was
+//! not shown, a channel the user cannot see): it records a violation and sends nothing.
+
+use serde_json::{Value, json};
+
+use super::FakeDiscord;
+use super::interactions::{Interaction, InteractionKind, InteractionRecord, create_payload, modal_submit_components};
+use super::payload::{self, sf};
+use super::permissions::{self, ADMINISTRATOR, SEND_MESSAGES, VIEW_CHANNEL};
+use super::rest::{emit_channel_update, post_message};
+use super::shared::lock;
+use super::world::{ChannelKind, MessageState, StoredMessage, World, json_id};
+
+/// A refusal: what a real user could not do.
+type Refusal = String;
+
+/// Checks that `user` can see `channel` (guild channels) or is its recipient (DMs).
+fn can_see(w: &World, channel: u64, user: u64) -> Result<(), Refusal> {
+    let c = w.channels.get(&channel).ok_or_else(|| format!("channel {channel} does not exist"))?;
+    match (c.kind, c.guild.and_then(|g| w.guilds.get(&g))) {
+        (ChannelKind::Dm, _) if c.recipient == Some(user) => Ok(()),
+        (ChannelKind::Dm, _) => Err(format!("user {user} is not in DM channel {channel}")),
+        (_, Some(g)) if permissions::in_channel(g, c, user) & VIEW_CHANNEL != 0 => Ok(()),
+        _ => Err(format!("user {user} cannot see channel {channel}")),
+    }
+}
+
+/// Finds a component by `custom_id` in a message's components (any depth).
+fn find_component<'a>(components: &'a Value, custom_id: &str) -> Option<&'a Value> {
+    match components {
+        Value::Array(items) => items.iter().find_map(|c| find_component(c, custom_id)),
+        Value::Object(map) => {
+            if map.get("custom_id").and_then(Value::as_str) == Some(custom_id) {
+                return Some(components);
+            }
+            ["components", "component", "accessory"]
+                .iter()
+                .filter_map(|k| map.get(*k))
+                .find_map(|c| find_component(c, custom_id))
+        }
+        _ => None,
+    }
+}
+
+/// The message a component interaction is on (a channel message, or an ephemeral one the user
+/// was shown).
+fn component_message(w: &World, channel: u64, message: u64, user: u64) -> Result<&StoredMessage, Refusal> {
+    if let Some(m) = w.messages.get(&message).filter(|m| m.state.channel == channel) {
+        return Ok(m);
+    }
+    let seen_by_user =
+        |m: &&StoredMessage| m.interaction.as_ref().and_then(|i| i.pointer("/user/id")).and_then(json_id) == Some(user);
+    w.ephemeral
+        .get(&message)
+        .filter(|m| m.state.channel == channel)
+        .filter(seen_by_user)
+        .ok_or_else(|| format!("message {message} is not in channel {channel}"))
+}
+
+impl FakeDiscord {
+    /// `author` types `content` in `channel` (MESSAGE_CREATE); returns the message id (0 when the
+    /// author could not have posted there, see `violations()`).
+    pub async fn send_message(&self, channel: u64, author: u64, content: &str) -> u64 {
+        let result = self.shared.mutate(|w| {
+            can_see(w, channel, author)?;
+            let c = w.channel(channel).map_err(|_| format!("channel {channel} does not exist"))?;
+            if c.kind == ChannelKind::Category {
+                return Err(format!("channel {channel} is a category"));
+            }
+            if let Some(g) = c.guild.and_then(|g| w.guilds.get(&g)) {
+                if permissions::in_channel(g, c, author) & SEND_MESSAGES == 0 {
+                    return Err(format!("user {author} may not send in channel {channel}"));
+                }
+            }
+            let id = w.ids.next();
+            post_message(
+                w,
+                StoredMessage {
+                    state: MessageState {
+                        id,
+                        channel,
+                        author,
+                        content: content.to_string(),
+                        embeds: json!([]),
+                        components: json!([]),
+                        allowed_mentions: Value::Null,
+                        flags: 0,
+                        edited: false,
+                    },
+                    interaction: None,
+                    webhook_id: None,
+                    edited_at: None,
+                },
+            );
+            Ok(id)
+        });
+        result.unwrap_or_else(|refusal| {
+            self.shared.violation(format!("send_message refused: {refusal}"));
+            0
+        })
+    }
+
+    /// `user` clicks the button `custom_id` on `message`; returns once the bot answered.
+    pub async fn click_button(&self, channel: u64, message: u64, custom_id: &str, user: u64) -> Interaction {
+        let asked = Asked {
+            what: "click_button",
+            channel,
+            user,
+            message: Some(message),
+            triggered_by: None,
+            kind: InteractionKind::Component,
+        };
+        self.interact(asked, |w| {
+            let m = component_message(w, channel, message, user)?;
+            let button = find_component(&m.state.components, custom_id)
+                .filter(|c| c.get("type").and_then(Value::as_u64) == Some(2))
+                .ok_or_else(|| format!("no button {custom_id:?} on message {message}"))?;
+            if button.get("disabled").and_then(Value::as_bool) == Some(true) {
+                return Err(format!("button {custom_id:?} is disabled"));
+            }
+            Ok(json!({ "custom_id": custom_id, "component_type": 2 }))
+        })
+        .await
+    }
+
+    /// `user` chooses `values` in the string select `custom_id` on `message`.
+    pub async fn choose(&self, channel: u64, message: u64, custom_id: &str, values: &[&str], user: u64) -> Interaction {
+        let asked = Asked {
+            what: "choose",
+            channel,
+            user,
+            message: Some(message),
+            triggered_by: None,
+            kind: InteractionKind::Component,
+        };
+        self.interact(asked, |w| {
+            let m = component_message(w, channel, message, user)?;
+            let select = find_component(&m.state.components, custom_id)
+                .filter(|c| c.get("type").and_then(Value::as_u64) == Some(3))
+                .ok_or_else(|| format!("no string select {custom_id:?} on message {message}"))?;
+            if select.get("disabled").and_then(Value::as_bool) == Some(true) {
+                return Err(format!("select {custom_id:?} is disabled"));
+            }
+            let options: Vec<&str> = select
+                .get("options")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|o| o.get("value").and_then(Value::as_str))
+                .collect();
+            if let Some(v) = values.iter().find(|v| !options.contains(v)) {
+                return Err(format!("{v:?} is not an option of select {custom_id:?}"));
+            }
+            let bound = |k: &str| select.get(k).and_then(Value::as_u64).unwrap_or(1);
+            let count = values.len() as u64;
+            if count < bound("min_values") || count > bound("max_values") {
+                return Err(format!("{count} values chosen in select {custom_id:?}"));
+            }
+            Ok(json!({ "custom_id": custom_id, "component_type": 3, "values": values }))
+        })
+        .await
+    }
+
+    /// `user` submits the modal `custom_id` the bot showed them, with `fields` as
+    /// (text input `custom_id`, value); inputs not listed are sent empty.
+    pub async fn submit_modal(&self, channel: u64, custom_id: &str, fields: &[(&str, &str)], user: u64) -> Interaction {
+        let shown = {
+            let w = lock(&self.shared.world);
+            w.modals.iter().find(|m| m.user == user && m.view.custom_id == custom_id).cloned()
+        };
+        let Some(shown) = shown else {
+            self.shared.violation(format!("submit_modal refused: no modal {custom_id:?} was shown to user {user}"));
+            return Interaction::default();
+        };
+        let values: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let asked = Asked {
+            what: "submit_modal",
+            channel,
+            user,
+            message: shown.source_message,
+            triggered_by: Some(shown.source_interaction),
+            kind: InteractionKind::ModalSubmit,
+        };
+        self.interact(asked, |w| {
+            for (k, _) in &values {
+                if !shown.view.inputs.iter().any(|i| &i.custom_id == k) {
+                    return Err(format!("modal {custom_id:?} has no input {k:?}"));
+                }
+            }
+            for input in &shown.view.inputs {
+                let value = values.iter().find(|(k, _)| *k == input.custom_id).map_or("", |(_, v)| v);
+                let len = u32::try_from(value.chars().count()).unwrap_or(u32::MAX);
+                if input.required && value.is_empty() {
+                    return Err(format!("required input {:?} left empty", input.custom_id));
+                }
+                let too_long = input.max_length.is_some_and(|m| len > m);
+                let too_short = !value.is_empty() && input.min_length.is_some_and(|m| len < m);
+                if too_long || too_short {
+                    return Err(format!("input {:?} has {len} characters", input.custom_id));
+                }
+            }
+            w.modals.retain(|m| !(m.user == user && m.view.custom_id == custom_id));
+            Ok(json!({
+                "custom_id": custom_id,
+                "components": modal_submit_components(&shown.data, &values),
+            }))
+        })
+        .await
+    }
+
+    /// `user` runs the slash command `name` in `channel` of `guild` with Discord's `options` array
+    /// (subcommands nest as on Discord; user, role and channel values get `resolved` data).
+    pub async fn run_command(&self, guild: u64, channel: u64, user: u64, name: &str, options: Value) -> Interaction {
+        let asked = Asked {
+            what: "run_command",
+            channel,
+            user,
+            message: None,
+            triggered_by: None,
+            kind: InteractionKind::Command,
+        };
+        self.interact(asked, |w| {
+            let c = w.channels.get(&channel).ok_or_else(|| format!("channel {channel} does not exist"))?;
+            if c.guild != Some(guild) {
+                return Err(format!("channel {channel} is not in guild {guild}"));
+            }
+            let command = w
+                .commands
+                .iter()
+                .filter(|c| c.guild.is_none_or(|g| g == guild))
+                .find(|c| {
+                    c.body.get("name").and_then(Value::as_str) == Some(name)
+                        && c.body.get("type").and_then(Value::as_u64).unwrap_or(1) == 1
+                })
+                .ok_or_else(|| format!("no slash command {name:?} is registered for guild {guild}"))?;
+            if let Some(g) = w.guilds.get(&guild) {
+                let needed = match command.body.get("default_member_permissions") {
+                    Some(Value::String(s)) => s.parse::<u64>().unwrap_or(0),
+                    Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
+                    _ => 0,
+                };
+                let has = permissions::base(g, user);
+                if needed != 0 && has & ADMINISTRATOR == 0 && has & needed != needed {
+                    return Err(format!("user {user} cannot see /{name} (default_member_permissions)"));
+                }
+            }
+            let options = normalize_options(&options);
+            check_options(command.body.get("options"), &options, name)?;
+            let mut data = json!({
+                "id": sf(command.id),
+                "name": name,
+                "type": 1,
+                "guild_id": sf(guild),
+                "options": options,
+            });
+            let resolved = resolve(w, guild, &data["options"]);
+            if resolved.as_object().is_some_and(|r| !r.is_empty()) {
+                data["resolved"] = resolved;
+            }
+            Ok(data)
+        })
+        .await
+    }
+
+    /// Deletes a channel as a person would in Discord's client (CHANNEL_DELETE; children of a
+    /// category lose their parent).
+    pub async fn delete_channel_by_hand(&self, channel: u64) {
+        self.shared.mutate(|w| {
+            let Some(c) = w.channels.get(&channel) else {
+                return;
+            };
+            let data = payload::channel(w, c);
+            if let Some((_, orphans)) = w.remove_channel(channel) {
+                w.emit("CHANNEL_DELETE", data);
+                for orphan in orphans {
+                    emit_channel_update(w, orphan);
+                }
+            }
+        });
+    }
+
+    /// Sends an interaction built by `build` and waits for the bot's answer.
+    async fn interact(
+        &self,
+        asked: Asked<'_>,
+        build: impl FnOnce(&mut World) -> Result<Value, Refusal>,
+    ) -> Interaction {
+        let Asked { what, channel, user, message, triggered_by, kind } = asked;
+        if !self.shared.hub.connected() {
+            self.shared.violation(format!("{what} refused: no bot is connected to the gateway"));
+            return Interaction::default();
+        }
+        let sent = self.shared.mutate(|w| {
+            can_see(w, channel, user)?;
+            let guild = w.channels.get(&channel).and_then(|c| c.guild);
+            if let Some(g) = guild {
+                if w.member(g, user).is_err() {
+                    return Err(format!("user {user} is not a member of guild {g}"));
+                }
+            }
+            let data = build(w)?;
+            let id = w.ids.next();
+            let record = InteractionRecord {
+                id,
+                token: format!("sim-interaction-token.{id:x}"),
+                kind,
+                guild,
+                channel,
+                user,
+                message,
+                triggered_by,
+                response: None,
+                followups: Vec::new(),
+                original_edits: Vec::new(),
+                original_message: None,
+                webhook_messages: Vec::new(),
+            };
+            let payload = create_payload(w, &record, data);
+            w.interactions.insert(id, record);
+            w.emit("INTERACTION_CREATE", payload);
+            Ok(id)
+        });
+        let id = match sent {
+            Ok(id) => id,
+            Err(refusal) => {
+                self.shared.violation(format!("{what} refused: {refusal}"));
+                return Interaction::default();
+            }
+        };
+        let timeout = *lock(&self.shared.reply_timeout);
+        self.wait_for(timeout, |fake| {
+            fake.shared.read(|w| w.interactions.get(&id).is_none_or(InteractionRecord::settled))
+        })
+        .await;
+        self.interaction(id).unwrap_or_default()
+    }
+}
+
+/// Snowflake-valued options (user 6, channel 7, role 8, mentionable 9) as strings, as Discord
+/// sends them.
+fn normalize_options(options: &Value) -> Value {
+    let mut options = match options {
+        Value::Array(_) => options.clone(),
+        _ => json!([]),
+    };
+    if let Value::Array(items) = &mut options {
+        for o in items.iter_mut() {
+            let kind = o.get("type").and_then(Value::as_u64).unwrap_or(0);
+            if (6..=9).contains(&kind) {
+                if let Some(id) = o.get("value").and_then(json_id) {
+                    o["value"] = sf(id);
+                }
+            }
+            if let Some(nested) = o.get("options") {
+                o["options"] = normalize_options(nested);
+            }
+        }
+    }
+    options
+}
+
+/// Checks sent options against the registered definition: known names, matching types, required
+/// options present.
+fn check_options(defined: Option<&Value>, sent: &Value, at: &str) -> Result<(), Refusal> {
+    let defined: &[Value] = defined.and_then(Value::as_array).map_or(&[], Vec::as_slice);
+    let sent: &[Value] = sent.as_array().map_or(&[], Vec::as_slice);
+    for o in sent {
+        let name = o.get("name").and_then(Value::as_str).unwrap_or_default();
+        let def = defined
+            .iter()
+            .find(|d| d.get("name").and_then(Value::as_str) == Some(name))
+            .ok_or_else(|| format!("/{at} has no option {name:?}"))?;
+        if def.get("type") != o.get("type") {
+            return Err(format!("option {name:?} of /{at} has another type"));
+        }
+        if o.get("options").is_some() {
+            check_options(def.get("options"), &o["options"], &format!("{at} {name}"))?;
+        }
+    }
+    for d in defined {
+        let required = d.get("required").and_then(Value::as_bool) == Some(true);
+        let name = d.get("name").and_then(Value::as_str).unwrap_or_default();
+        if required && !sent.iter().any(|o| o.get("name").and_then(Value::as_str) == Some(name)) {
+            return Err(format!("required option {name:?} of /{at} missing"));
+        }
+    }
+    Ok(())
+}
+
+/// The `resolved` data for user, role and channel options (any depth).
+fn resolve(w: &World, guild: u64, options: &Value) -> Value {
+    let mut resolved = json!({});
+    let mut stack: Vec<&Value> = vec![options];
+    while let Some(Value::Array(items)) = stack.pop() {
+        for o in items {
+            if let Some(nested) = o.get("options") {
+                stack.push(nested);
+            }
+            let kind = o.get("type").and_then(Value::as_u64).unwrap_or(0);
+            let Some(id) = o.get("value").and_then(json_id) else {
+                continue;
+            };
+            let key = id.to_string();
+            if matches!(kind, 6 | 9) && w.users.contains_key(&id) {
+                resolved["users"][&key] = payload::user_by_id(w, id);
+                if let Ok(m) = w.member(guild, id) {
+                    let mut member = payload::member(w, m);
+                    if let Value::Object(map) = &mut member {
+                        map.remove("user");
+                    }
+                    resolved["members"][&key] = member;
+                }
+            }
+            if matches!(kind, 8 | 9) {
+                if let Some(r) = w.guilds.get(&guild).and_then(|g| g.roles.get(&id)) {
+                    resolved["roles"][&key] = payload::role(r, w.bot_id);
+                }
+            }
+            if kind == 7 {
+                if let Some(c) = w.channels.get(&id) {
+                    let perms = permissions::for_channel(w.guilds.get(&guild), c, w.bot_id);
+                    resolved["channels"][&key] = json!({
+                        "id": sf(id),
+                        "type": c.kind.discord_type(),
+                        "name": c.name,
+                        "permissions": perms.to_string(),
+                        "parent_id": c.parent.map_or(Value::Null, sf),
+                    });
+                }
+            }
+        }
+    }
+    resolved
+}
+
+/// Who asks what of the bot, for [`FakeDiscord::interact`].
+struct Asked<'a> {
+    /// The test API call, for violation messages.
+    what: &'a str,
+    channel: u64,
+    user: u64,
+    /// The message a component sits on.
+    message: Option<u64>,
+    /// For a modal submit: the interaction that showed the modal.
+    triggered_by: Option<u64>,
+    kind: InteractionKind,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_checked_against_the_definition() {
+        let defined = json!([
+            {"type": 1, "name": "set", "description": "d", "options": [
+                {"type": 6, "name": "user", "description": "d", "required": true}
+            ]}
+        ]);
+        let ok = json!([{"type": 1, "name": "set", "options": [{"type": 6, "name": "user", "value": "5"}]}]);
+        assert_eq!(check_options(Some(&defined), &ok, "admin"), Ok(()));
+        let missing = json!([{"type": 1, "name": "set", "options": []}]);
+        assert!(check_options(Some(&defined), &missing, "admin").is_err());
+        let unknown = json!([{"type": 3, "name": "nope", "value": "x"}]);
+        assert!(check_options(Some(&defined), &unknown, "admin").is_err());
+    }
+
+    #[test]
+    fn snowflake_options_become_strings() {
+        let out = normalize_options(&json!([{"type": 6, "name": "u", "value": 42}]));
+        assert_eq!(out[0]["value"], "42");
+    }
+
+    #[test]
+    fn components_are_found_at_any_depth() {
+        let rows = json!([{"type": 1, "components": [{"type": 2, "custom_id": "a"}]}]);
+        assert!(find_component(&rows, "a").is_some());
+        assert!(find_component(&rows, "b").is_none());
+    }
+}

@@ -1,0 +1,98 @@
+//! Inspecting the fake: channels, messages, DMs, members, roles, commands, interactions, the
+//! request log and violations; and waiting for a condition.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::interactions::Interaction;
+use super::shared::lock;
+use super::world::{ChannelKind, ChannelState, MemberState, MessageState, RoleState};
+use super::{FakeDiscord, RecordedRequest, payload};
+
+impl FakeDiscord {
+    /// A channel (guild channel, category or DM).
+    pub fn channel(&self, id: u64) -> Option<ChannelState> {
+        self.shared.read(|w| w.channels.get(&id).cloned())
+    }
+
+    /// A guild's channels, sorted by position.
+    pub fn channels(&self, guild: u64) -> Vec<ChannelState> {
+        self.shared.read(|w| w.guild_channels(guild).into_iter().cloned().collect())
+    }
+
+    /// A channel's messages, oldest first (ephemeral interaction replies are not in channels).
+    pub fn messages(&self, channel: u64) -> Vec<MessageState> {
+        self.shared.read(|w| w.channel_messages(channel).map(|m| m.state.clone()).collect())
+    }
+
+    /// What the bot DMed this user, oldest first.
+    pub fn dms(&self, user: u64) -> Vec<MessageState> {
+        self.shared.read(|w| {
+            let Some(dm) = w.channels.values().find(|c| c.kind == ChannelKind::Dm && c.recipient == Some(user)) else {
+                return Vec::new();
+            };
+            w.channel_messages(dm.id).filter(|m| m.state.author == w.bot_id).map(|m| m.state.clone()).collect()
+        })
+    }
+
+    /// A member of a guild.
+    pub fn member(&self, guild: u64, user: u64) -> Option<MemberState> {
+        self.shared.read(|w| w.member(guild, user).ok().cloned())
+    }
+
+    /// A guild's roles, lowest first.
+    pub fn roles(&self, guild: u64) -> Vec<RoleState> {
+        self.shared.read(|w| {
+            let mut roles: Vec<RoleState> =
+                w.guilds.get(&guild).map(|g| g.roles.values().cloned().collect()).unwrap_or_default();
+            roles.sort_by_key(|r| (r.position, r.id));
+            roles
+        })
+    }
+
+    /// Registered application commands (global and guild), as Discord returns them.
+    pub fn commands(&self) -> Vec<Value> {
+        self.shared.read(|w| w.commands.iter().map(|c| payload::command(w, c)).collect())
+    }
+
+    /// The latest state of an interaction (answers that arrived after the test API returned
+    /// included).
+    pub fn interaction(&self, id: u64) -> Option<Interaction> {
+        self.shared.read(|w| w.interactions.get(&id).map(|r| r.view()))
+    }
+
+    /// Every REST request served so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Schema and serenity mismatches, protocol errors, and test actions a real user could not
+    /// have done. Tests assert it is empty.
+    pub fn violations(&self) -> Vec<String> {
+        self.shared.violations()
+    }
+
+    /// Whether a bot is connected and identified on the gateway.
+    pub fn is_connected(&self) -> bool {
+        self.shared.hub.connected()
+    }
+
+    /// Waits until `check` holds, re-checking on every change of the fake (world, requests,
+    /// connections); `false` after `timeout`.
+    pub async fn wait_for(&self, timeout: Duration, check: impl Fn(&FakeDiscord) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut changes = self.shared.subscribe();
+        loop {
+            changes.borrow_and_update();
+            if check(self) {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => {}
+                // The sender lives as long as `self`; a timeout ends the wait.
+                Ok(Err(_)) | Err(_) => return check(self),
+            }
+        }
+    }
+}

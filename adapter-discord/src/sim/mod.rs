@@ -1,0 +1,204 @@
+//! A fake Discord for tests (feature `sim`): REST under `/api/v10/…` and a gateway, on
+//! `127.0.0.1:0`.
+//!
+//! The fake keeps guilds, channels (categories, topics, permission overwrites), roles, members,
+//! messages, DMs, commands and interactions in memory, records every request, and behaves like
+//! Discord where a ticket bot can tell: permissions and the role hierarchy (403 / 50013), unknown
+//! ids (404 with Discord's codes), size limits (2000-character content, 50 channels per category,
+//! 500 per guild), rate limits on request (429 with `retry_after`), interaction tokens that answer
+//! once, intents and the message-content intent on the gateway.
+//!
+//! Everything it serves is checked: request bodies against Discord's OpenAPI spec (a mismatch is
+//! a 400 *and* a violation), its own answers against the spec's response schemas and against
+//! serenity 0.12.5's models, and every gateway payload against serenity's event parsing (never
+//! `Event::Unknown`). Tests assert [`FakeDiscord::violations`] is empty.
+//!
+//! Connect serenity with the fake's [`FakeDiscord::base_url`] as proxy:
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use adapter_discord::sim::FakeDiscord;
+//! use serenity::http::HttpBuilder;
+//!
+//! let fake = FakeDiscord::start().await?;
+//! let guild = fake.create_guild("Test Guild");
+//! let http = HttpBuilder::new(fake.token())
+//!     .proxy(fake.base_url())
+//!     .ratelimiter_disabled(true)
+//!     .build();
+//! // … `serenity::Client::builder` / `ClientBuilder::new_with_http(http, intents)` …
+//! # let _ = (guild, http);
+//! assert!(fake.violations().is_empty());
+//! # Ok(()) }
+//! ```
+//!
+//! Set `DISCORD_SIM_TRAFFIC=/some/file.jsonl` to get every served request appended to that file
+//! as one JSON line (`method`, `path`, `body`, `status`, `response`).
+//!
+//! # What counts as a violation
+//!
+//! Discord refusing something (401, 403, 404 for an unknown id, 429, 503, a size limit) is
+//! ordinary behaviour, not a violation: the bot must cope with it. A violation is something that
+//! would break against the real Discord or that no real user could do: a request body outside
+//! the schema, a route Discord does not have (or the fake does not serve), a payload serenity
+//! cannot read, a gateway protocol error, or a test acting as a user in a way Discord's client
+//! would not allow (clicking a missing button, submitting a modal that was not shown, typing in a
+//! channel the user cannot see, sending an interaction while no bot is connected).
+//!
+//! # Interactions
+//!
+//! [`FakeDiscord::click_button`], [`FakeDiscord::choose`], [`FakeDiscord::submit_modal`] and
+//! [`FakeDiscord::run_command`] send INTERACTION_CREATE and return once the bot answered the
+//! callback, or after the reply timeout ([`FakeDiscord::set_reply_timeout`], 10 s by default)
+//! with `response: None`. A deferred reply (type 5) is waited on until its content arrives (an
+//! edit of `@original` or a followup); a deferred update (type 6) returns at once. Later answers
+//! show in [`FakeDiscord::interaction`]. Type 4 posts the reply (ephemeral ones stay out of the
+//! channel), type 7 edits the clicked message, type 9 remembers the modal for
+//! [`FakeDiscord::submit_modal`]. Each token answers one callback; a second gets
+//! 400 / 40060 as on Discord.
+//!
+//! # The bot's rights
+//!
+//! The bot's managed "Bot" role allows View Channels, Send Messages, Manage Channels, Manage
+//! Roles, Manage Nicknames, Embed Links and Read Message History on top of `@everyone`'s
+//! defaults; it stays above roles made with [`FakeDiscord::create_role`]. Permission overwrites
+//! apply as on Discord, so a private channel that forgets to let the bot in is closed to the bot
+//! too. Change the role with [`FakeDiscord::set_role_permissions`] and
+//! [`FakeDiscord::bot_role`].
+
+mod actor;
+mod builder;
+mod conformance;
+mod errors;
+mod gateway;
+mod hub;
+mod inspect;
+mod interactions;
+mod openapi;
+mod payload;
+pub mod permissions;
+mod rest;
+mod router;
+mod server;
+mod shared;
+mod world;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use interactions::{Interaction, ModalInput, ModalView};
+pub use router::served_routes;
+pub use shared::RecordedRequest;
+pub use world::{ChannelKind, ChannelState, MemberState, MessageState, OverwriteKind, OverwriteState, RoleState};
+
+use shared::{Shared, lock};
+use world::World;
+
+/// The environment variable naming the traffic file.
+pub const TRAFFIC_ENV: &str = "DISCORD_SIM_TRAFFIC";
+
+/// Options for [`FakeDiscord::start_with`].
+#[derive(Clone, Debug, Default)]
+pub struct SimOptions {
+    /// Append every served request to this file as one JSON line.
+    pub traffic_file: Option<PathBuf>,
+}
+
+impl SimOptions {
+    /// Options from the environment (`DISCORD_SIM_TRAFFIC`).
+    pub fn from_env() -> Self {
+        Self { traffic_file: std::env::var_os(TRAFFIC_ENV).filter(|p| !p.is_empty()).map(PathBuf::from) }
+    }
+}
+
+/// A fake Discord (REST + gateway) on loopback. Cheap to clone; all clones are the same fake.
+#[derive(Clone)]
+pub struct FakeDiscord {
+    shared: Arc<Shared>,
+    server: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl std::fmt::Debug for FakeDiscord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeDiscord").field("base_url", &self.base_url()).finish_non_exhaustive()
+    }
+}
+
+impl FakeDiscord {
+    /// Starts a fake on `127.0.0.1:0` (options from the environment, see [`SimOptions::from_env`]).
+    pub async fn start() -> std::io::Result<FakeDiscord> {
+        Self::start_with(SimOptions::from_env()).await
+    }
+
+    /// Starts a fake on `127.0.0.1:0` with explicit options.
+    pub async fn start_with(options: SimOptions) -> std::io::Result<FakeDiscord> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let traffic = match &options.traffic_file {
+            Some(path) => Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
+            None => None,
+        };
+        let world = World::new("RagnaSync Tickets");
+        let token = format!("sim.{:x}.{:x}", world.app_id, world::now_ms() ^ u64::from(addr.port()));
+        let shared = Arc::new(Shared::new(world, token, addr, traffic));
+        let server = tokio::spawn(server::run(listener, Arc::clone(&shared)));
+        Ok(FakeDiscord { shared, server: Arc::new(Mutex::new(Some(server))) })
+    }
+
+    /// `http://127.0.0.1:PORT`, what serenity's `HttpBuilder::proxy` gets.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url()
+    }
+
+    /// The gateway URL (`ws://127.0.0.1:PORT/gateway`), as `GET /gateway` returns it.
+    pub fn gateway_url(&self) -> String {
+        self.shared.gateway_url()
+    }
+
+    /// The one bot token accepted (`Authorization: Bot <token>`; anything else is 401).
+    pub fn token(&self) -> &str {
+        &self.shared.token
+    }
+
+    /// The bot's application id.
+    pub fn application_id(&self) -> u64 {
+        self.shared.read(|w| w.app_id)
+    }
+
+    /// The bot's user id.
+    pub fn bot_user_id(&self) -> u64 {
+        self.shared.read(|w| w.bot_id)
+    }
+
+    /// Stops serving: gateway sessions are closed (code 1001) and new connections refused.
+    pub async fn shutdown(&self) {
+        self.shared.shutdown.send_replace(true);
+        let server = lock(&self.server).take();
+        if let Some(server) = server {
+            // The accept loop ends on the signal; a join error means it panicked, nothing to add.
+            let _ = server.await;
+        }
+    }
+
+    /// Every REST call gets `503` while set.
+    pub fn set_unavailable(&self, down: bool) {
+        lock(&self.shared.faults).unavailable = down;
+    }
+
+    /// The next `n` REST calls get `429` with `retry_after` (seconds) in the body and
+    /// `Retry-After` / `X-RateLimit-*` headers.
+    pub fn rate_limit_next(&self, n: usize, retry_after_secs: f64) {
+        let mut faults = lock(&self.shared.faults);
+        faults.rate_limited = n;
+        faults.retry_after = retry_after_secs;
+    }
+
+    /// How long the interaction methods wait for the bot's answer (default 10 s).
+    pub fn set_reply_timeout(&self, timeout: Duration) {
+        *lock(&self.shared.reply_timeout) = timeout;
+    }
+}

@@ -1,0 +1,410 @@
+//! The REST API: one request through the pipeline (route, faults, auth, limits, schema, handler,
+//! checks of the answer, log), and the handlers per resource.
+
+mod app;
+mod channels;
+mod guilds;
+mod interactions;
+mod limits;
+mod messages;
+
+pub(crate) use channels::emit_update as emit_channel_update;
+pub(crate) use guilds::{emit_member_update, next_position};
+pub(crate) use messages::post as post_message;
+
+use serde_json::{Value, json};
+
+use super::conformance::{self, Model};
+use super::errors::{ApiError, Unknown};
+use super::openapi;
+use super::router::{Endpoint, Params, RouteMatch, match_route};
+use super::shared::{RecordedRequest, Shared, lock};
+use super::world::parse_id;
+
+/// The prefix of every REST path.
+pub(crate) const API_PREFIX: &str = "/api/v10";
+
+/// A request as the server hands it over.
+pub(crate) struct RestRequest<'a> {
+    pub method: &'a str,
+    /// Path with query, as requested.
+    pub path_and_query: &'a str,
+    pub authorization: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// The answer.
+#[derive(Debug)]
+pub(crate) struct RestResponse {
+    pub status: u16,
+    pub body: Option<Value>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// What a handler answers on success.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub body: Option<Value>,
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> Self {
+        Self { status: 200, body: Some(body) }
+    }
+
+    pub fn created(body: Value) -> Self {
+        Self { status: 201, body: Some(body) }
+    }
+
+    pub fn no_content() -> Self {
+        Self { status: 204, body: None }
+    }
+}
+
+/// What a handler gets.
+pub(crate) struct Ctx {
+    params: Params,
+    query: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Ctx {
+    /// A raw path parameter.
+    pub fn param(&self, name: &str) -> &str {
+        self.params.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// A snowflake path parameter; a malformed one is an unknown resource, as on Discord.
+    pub fn id(&self, name: &str) -> Result<u64, ApiError> {
+        parse_id(self.param(name)).ok_or_else(|| ApiError::unknown(unknown_for(name)))
+    }
+
+    /// A query parameter.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The JSON body (`null` when there was none).
+    pub fn body(&self) -> &Value {
+        &self.body
+    }
+}
+
+fn unknown_for(param: &str) -> Unknown {
+    match param {
+        "guild_id" => Unknown::Guild,
+        "user_id" => Unknown::User,
+        "role_id" => Unknown::Role,
+        "message_id" => Unknown::Message,
+        "overwrite_id" => Unknown::Overwrite,
+        "application_id" => Unknown::Application,
+        "command_id" => Unknown::Command,
+        "interaction_id" => Unknown::Interaction,
+        "webhook_id" | "webhook_token" => Unknown::Webhook,
+        _ => Unknown::Channel,
+    }
+}
+
+/// The serenity type each endpoint's success body is read as.
+fn model_of(endpoint: Endpoint) -> Model {
+    use Endpoint as E;
+    match endpoint {
+        E::GetGateway => Model::Gateway,
+        E::GetBotGateway => Model::BotGateway,
+        E::GetMyUser => Model::CurrentUser,
+        E::GetUser => Model::User,
+        E::GetMyApplication => Model::Application,
+        E::ListCommands | E::PutCommands | E::ListGuildCommands | E::PutGuildCommands => Model::Commands,
+        E::CreateCommand | E::CreateGuildCommand => Model::Command,
+        E::GetGuild => Model::PartialGuild,
+        E::ListGuildChannels => Model::GuildChannels,
+        E::CreateGuildChannel | E::UpdateChannel => Model::GuildChannel,
+        E::GetChannel | E::DeleteChannel => Model::Channel,
+        E::CreateDm => Model::PrivateChannel,
+        E::ListMembers => Model::Members,
+        E::GetMember | E::UpdateMember => Model::Member,
+        E::ListRoles => Model::Roles,
+        E::ListMessages => Model::Messages,
+        E::CreateMessage
+        | E::GetMessage
+        | E::UpdateMessage
+        | E::ExecuteWebhook
+        | E::GetOriginal
+        | E::UpdateOriginal
+        | E::GetWebhookMessage
+        | E::UpdateWebhookMessage => Model::Message,
+        E::DeleteCommand
+        | E::DeleteGuildCommand
+        | E::PutOverwrite
+        | E::DeleteOverwrite
+        | E::DeleteMessage
+        | E::TriggerTyping
+        | E::AddMemberRole
+        | E::RemoveMemberRole
+        | E::InteractionCallback
+        | E::DeleteOriginal
+        | E::DeleteWebhookMessage => Model::Nothing,
+    }
+}
+
+fn handle(shared: &Shared, endpoint: Endpoint, ctx: &Ctx) -> Result<Reply, ApiError> {
+    use Endpoint as E;
+    match endpoint {
+        E::GetGateway | E::GetBotGateway | E::GetMyUser | E::GetUser | E::GetMyApplication => {
+            app::handle(shared, endpoint, ctx)
+        }
+        E::ListCommands
+        | E::PutCommands
+        | E::CreateCommand
+        | E::DeleteCommand
+        | E::ListGuildCommands
+        | E::PutGuildCommands
+        | E::CreateGuildCommand
+        | E::DeleteGuildCommand => app::commands(shared, endpoint, ctx),
+        E::GetGuild
+        | E::ListGuildChannels
+        | E::CreateGuildChannel
+        | E::ListMembers
+        | E::GetMember
+        | E::UpdateMember
+        | E::AddMemberRole
+        | E::RemoveMemberRole
+        | E::ListRoles => guilds::handle(shared, endpoint, ctx),
+        E::GetChannel
+        | E::UpdateChannel
+        | E::DeleteChannel
+        | E::PutOverwrite
+        | E::DeleteOverwrite
+        | E::TriggerTyping
+        | E::CreateDm => channels::handle(shared, endpoint, ctx),
+        E::ListMessages | E::CreateMessage | E::GetMessage | E::UpdateMessage | E::DeleteMessage => {
+            messages::handle(shared, endpoint, ctx)
+        }
+        E::InteractionCallback
+        | E::ExecuteWebhook
+        | E::GetOriginal
+        | E::UpdateOriginal
+        | E::DeleteOriginal
+        | E::GetWebhookMessage
+        | E::UpdateWebhookMessage
+        | E::DeleteWebhookMessage => interactions::handle(shared, endpoint, ctx),
+    }
+}
+
+fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (kv.to_string(), String::new()),
+        })
+        .collect()
+}
+
+/// The JSON of a multipart body's `payload_json` part (serenity sends multipart with files).
+fn multipart_payload(content_type: &str, body: &[u8]) -> Option<Value> {
+    let boundary = content_type.split(';').find_map(|p| p.trim().strip_prefix("boundary="))?.trim_matches('"');
+    let text = String::from_utf8_lossy(body);
+    let delimiter = format!("--{boundary}");
+    text.split(delimiter.as_str()).find_map(|part| {
+        let (headers, content) = part.split_once("\r\n\r\n")?;
+        if !headers.contains("name=\"payload_json\"") {
+            return None;
+        }
+        serde_json::from_str(content.trim_end_matches("\r\n")).ok()
+    })
+}
+
+/// Serves one REST request end to end, logging it.
+pub(crate) fn serve(shared: &Shared, request: &RestRequest<'_>) -> RestResponse {
+    let (path, query) = request.path_and_query.split_once('?').unwrap_or((request.path_and_query, ""));
+    let (body, outcome) = run(shared, request, path, query);
+    let response = match &outcome.body {
+        Some(v) => v.clone(),
+        None => Value::Null,
+    };
+    shared.record(RecordedRequest {
+        method: request.method.to_string(),
+        path: request.path_and_query.to_string(),
+        body,
+        status: outcome.status,
+        response,
+    });
+    outcome
+}
+
+fn error_response(error: ApiError) -> RestResponse {
+    RestResponse { status: error.status, body: Some(error.body), headers: Vec::new() }
+}
+
+/// The pipeline; returns the parsed request body (for the log) and the answer.
+fn run(shared: &Shared, request: &RestRequest<'_>, path: &str, query: &str) -> (Value, RestResponse) {
+    let method = request.method.to_ascii_uppercase();
+    let content_type = request.content_type.unwrap_or_default();
+
+    // The body, when there is one.
+    let body: Option<Value> = if request.body.is_empty() {
+        None
+    } else if content_type.starts_with("multipart/form-data") {
+        match multipart_payload(content_type, request.body) {
+            Some(v) => Some(v),
+            None => {
+                shared.violation(format!("{method} {path}: multipart body without a JSON payload_json part"));
+                return (
+                    Value::Null,
+                    error_response(ApiError::bad_request(50109, "The request body contains invalid JSON.")),
+                );
+            }
+        }
+    } else {
+        match serde_json::from_slice(request.body) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                shared.violation(format!("{method} {path}: body is not JSON ({e})"));
+                let raw = Value::String(String::from_utf8_lossy(request.body).into_owned());
+                return (raw, error_response(ApiError::bad_request(50109, "The request body contains invalid JSON.")));
+            }
+        }
+    };
+    let logged_body = body.clone().unwrap_or(Value::Null);
+
+    let Some(route_path) = path.strip_prefix(API_PREFIX).filter(|p| p.starts_with('/')) else {
+        shared.violation(format!("{method} {path}: not under {API_PREFIX}"));
+        return (logged_body, error_response(ApiError::no_route()));
+    };
+    let (route, params) = match match_route(&method, route_path) {
+        RouteMatch::Served(route, params) => (route, params),
+        RouteMatch::MethodNotAllowed => {
+            shared.violation(format!("{method} {route_path}: method not allowed"));
+            return (logged_body, error_response(ApiError::method_not_allowed()));
+        }
+        RouteMatch::NotFound => {
+            match openapi::unserved_operation(&method, route_path) {
+                Some(op) => shared.violation(format!(
+                    "{method} {route_path}: Discord has this route ({op}) but the fake does not serve it"
+                )),
+                None => shared.violation(format!("{method} {route_path}: not a Discord route")),
+            }
+            return (logged_body, error_response(ApiError::no_route()));
+        }
+    };
+    let matched = Matched { endpoint: route.endpoint, method: &method, template: route.template };
+    let outcome = run_route(shared, request, &matched, params, query, body);
+    let outcome = check_answer(shared, &matched, outcome);
+    (logged_body, outcome)
+}
+
+/// The served route a request matched.
+#[derive(Clone, Copy)]
+struct Matched<'a> {
+    endpoint: Endpoint,
+    method: &'a str,
+    template: &'static str,
+}
+
+/// Faults, auth, limits, schema, handler.
+fn run_route(
+    shared: &Shared,
+    request: &RestRequest<'_>,
+    matched: &Matched<'_>,
+    params: Params,
+    query: &str,
+    body: Option<Value>,
+) -> RestResponse {
+    let Matched { endpoint, method, template } = *matched;
+    {
+        let mut faults = lock(&shared.faults);
+        if faults.unavailable {
+            return error_response(ApiError::unavailable());
+        }
+        if faults.rate_limited > 0 {
+            faults.rate_limited -= 1;
+            return rate_limited(faults.retry_after);
+        }
+    }
+    let expected = format!("Bot {}", shared.token);
+    if !openapi::auth_optional(method, template) && request.authorization != Some(expected.as_str()) {
+        return error_response(ApiError::unauthorized());
+    }
+    if let Some(body) = &body {
+        if let Err(e) = limits::check(endpoint, body) {
+            return error_response(e);
+        }
+    }
+    if let Err(e) = openapi::validate_request(method, template, body.as_ref()) {
+        shared.violation(format!(
+            "{method} {template}: request does not match Discord's schema: {e}; body: {}",
+            body.as_ref().map_or("none".to_string(), Value::to_string)
+        ));
+        return error_response(ApiError::invalid_body(&e));
+    }
+    let ctx = Ctx { params, query: parse_query(query), body: body.unwrap_or(Value::Null) };
+    match handle(shared, endpoint, &ctx) {
+        Ok(reply) => RestResponse { status: reply.status, body: reply.body, headers: Vec::new() },
+        Err(e) => error_response(e),
+    }
+}
+
+fn rate_limited(retry_after: f64) -> RestResponse {
+    let reset = super::world::now_ms() as f64 / 1000.0 + retry_after;
+    RestResponse {
+        status: 429,
+        body: Some(json!({
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": false,
+            "code": 0,
+        })),
+        headers: vec![
+            ("Retry-After", format!("{}", retry_after.ceil().max(0.0) as u64)),
+            ("X-RateLimit-Limit", "5".to_string()),
+            ("X-RateLimit-Remaining", "0".to_string()),
+            ("X-RateLimit-Reset", format!("{reset:.3}")),
+            ("X-RateLimit-Reset-After", format!("{retry_after:.3}")),
+            ("X-RateLimit-Bucket", "sim-bucket".to_string()),
+            ("X-RateLimit-Scope", "user".to_string()),
+        ],
+    }
+}
+
+/// Checks the answer against the spec's response schema and serenity's model; mismatches are
+/// violations (bugs of the fake), the answer goes out unchanged.
+fn check_answer(shared: &Shared, matched: &Matched<'_>, outcome: RestResponse) -> RestResponse {
+    let Matched { endpoint, method, template } = *matched;
+    if let Err(e) = openapi::validate_response(method, template, outcome.status, outcome.body.as_ref()) {
+        shared.violation(format!(
+            "{method} {template}: the fake's {} answer does not match Discord's schema: {e}",
+            outcome.status
+        ));
+    }
+    let checked = match (&outcome.body, (200..300).contains(&outcome.status)) {
+        (Some(body), true) => conformance::check_rest(model_of(endpoint), body),
+        (Some(body), false) => conformance::check_error(body),
+        (None, _) => Ok(()),
+    };
+    if let Err(e) = checked {
+        shared.violation(format!("{method} {template} ({}): {e}", outcome.status));
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_tolerate_serenitys_leading_ampersand() {
+        let q = parse_query("&limit=50&before=12");
+        assert_eq!(q, vec![("limit".into(), "50".into()), ("before".into(), "12".into())]);
+    }
+
+    #[test]
+    fn multipart_payload_json_is_read() {
+        let body =
+            b"--b\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{\"content\":\"x\"}\r\n--b--\r\n";
+        assert_eq!(multipart_payload("multipart/form-data; boundary=b", body), Some(json!({"content": "x"})));
+    }
+}

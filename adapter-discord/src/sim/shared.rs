@@ -1,0 +1,150 @@
+//! The state every part of the fake shares: the world, the gateway hub, the request log, the
+//! violations, the faults and the traffic file.
+
+use std::fs::File;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use super::hub::Hub;
+use super::world::World;
+
+/// One REST request the fake served.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedRequest {
+    /// HTTP method (`GET`, `POST` …).
+    pub method: String,
+    /// Path as requested, with the query (`/api/v10/channels/1/messages?limit=5`).
+    pub path: String,
+    /// The JSON body (`null` when there was none).
+    pub body: Value,
+    /// The HTTP status the fake answered.
+    pub status: u16,
+    /// The JSON the fake answered (`null` for an empty body).
+    pub response: Value,
+}
+
+/// Faults a test asked for.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    pub unavailable: bool,
+    /// Remaining rate-limited calls and their `retry_after` in seconds.
+    pub rate_limited: usize,
+    pub retry_after: f64,
+}
+
+/// Locks a mutex, carrying on after a panic elsewhere (the data stays usable for a fake).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Everything behind a [`super::FakeDiscord`].
+pub(crate) struct Shared {
+    pub world: Mutex<World>,
+    pub hub: Hub,
+    changes: watch::Sender<u64>,
+    pub requests: Mutex<Vec<RecordedRequest>>,
+    violations: Mutex<Vec<String>>,
+    pub faults: Mutex<Faults>,
+    traffic: Option<Mutex<File>>,
+    pub token: String,
+    pub addr: SocketAddr,
+    pub shutdown: watch::Sender<bool>,
+    pub reply_timeout: Mutex<Duration>,
+}
+
+impl Shared {
+    pub fn new(world: World, token: String, addr: SocketAddr, traffic: Option<File>) -> Self {
+        Self {
+            world: Mutex::new(world),
+            hub: Hub::default(),
+            changes: watch::Sender::new(0),
+            requests: Mutex::new(Vec::new()),
+            violations: Mutex::new(Vec::new()),
+            faults: Mutex::new(Faults::default()),
+            traffic: traffic.map(Mutex::new),
+            token,
+            addr,
+            shutdown: watch::Sender::new(false),
+            reply_timeout: Mutex::new(Duration::from_secs(10)),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The gateway URL `GET /gateway` hands out.
+    pub fn gateway_url(&self) -> String {
+        format!("ws://{}/gateway", self.addr)
+    }
+
+    /// Reads the world.
+    pub fn read<R>(&self, f: impl FnOnce(&World) -> R) -> R {
+        f(&lock(&self.world))
+    }
+
+    /// Changes the world; the gateway events it queued are dispatched in order (under the world
+    /// lock, so they cannot overtake each other), and waiters are woken.
+    pub fn mutate<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let result = {
+            let mut world = lock(&self.world);
+            let result = f(&mut world);
+            let events = world.take_events();
+            if !events.is_empty() {
+                self.hub.dispatch(&world, events, self);
+            }
+            result
+        };
+        self.bump();
+        result
+    }
+
+    /// Wakes everyone waiting for a change.
+    pub fn bump(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver that sees every later change.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// Records a violation (a schema or serenity mismatch, a protocol error, a test asking for
+    /// something a real user could not do).
+    pub fn violation(&self, message: impl Into<String>) {
+        let message = message.into();
+        tracing::warn!(target: "discord_sim", "violation: {message}");
+        lock(&self.violations).push(message);
+        self.bump();
+    }
+
+    pub fn violations(&self) -> Vec<String> {
+        lock(&self.violations).clone()
+    }
+
+    /// Logs a served request, and appends it to the traffic file when there is one.
+    pub fn record(&self, request: RecordedRequest) {
+        if let Some(file) = &self.traffic {
+            let line = json!({
+                "method": request.method,
+                "path": request.path,
+                "body": request.body,
+                "status": request.status,
+                "response": request.response,
+            });
+            let mut file = lock(file);
+            let written = writeln!(file, "{line}").and_then(|()| file.flush());
+            if let Err(e) = written {
+                tracing::warn!(target: "discord_sim", "cannot write the traffic file: {e}");
+            }
+        }
+        lock(&self.requests).push(request);
+        self.bump();
+    }
+}

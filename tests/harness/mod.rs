@@ -1,0 +1,292 @@
+//! The end-to-end harness: a fake Discord with a configured guild, the real `ticket-bot` wiring over a real SQLite
+//! file, and the simulated map server linked to it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A test harness: a failed unwrap is a failed test.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use adapter_discord::DiscordConfig;
+pub use adapter_discord::sim::permissions;
+use adapter_discord::sim::{FakeDiscord, Interaction, MessageState};
+use adapter_xilero::sim::{MapServer, SimConfig, SimEvent};
+use adapter_xilero::{AllowedServer, LinkConfig, Secret};
+use serde_json::{Value, json};
+use ticket_bot::{App, AppConfig};
+use ticket_core::{GameServerId, GuildId};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// How long a test waits for something that should happen at once.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// The game server's id and secret.
+pub const SERVER: &str = "xilero";
+const LINK_SECRET: &str = "a-long-enough-link-secret";
+
+/// The people of the test guild.
+#[derive(Debug, Clone, Copy)]
+pub struct People {
+    /// Manage Server: runs the admin commands.
+    pub admin: u64,
+    /// Has the support role (support capability and ping).
+    pub staff: u64,
+    /// Has the in-game staff role.
+    pub gm: u64,
+    /// A plain member.
+    pub ann: u64,
+    /// Another plain member.
+    pub bob: u64,
+}
+
+/// The channels and roles set up for the bot.
+#[derive(Debug, Clone, Copy)]
+pub struct Places {
+    /// The guild.
+    pub guild: u64,
+    /// Support panel channel.
+    pub support_panel: u64,
+    /// Staff action log.
+    pub log: u64,
+    /// Support ticket category.
+    pub support_category: u64,
+    /// In-game ticket category.
+    pub game_category: u64,
+    /// The support role.
+    pub support_role: u64,
+    /// The in-game staff role.
+    pub game_role: u64,
+}
+
+/// Everything running.
+pub struct Stack {
+    /// The fake Discord.
+    pub discord: FakeDiscord,
+    /// The bot.
+    pub app: App,
+    /// The people.
+    pub people: People,
+    /// The channels and roles.
+    pub places: Places,
+    /// The database file.
+    pub database: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn config(discord: &FakeDiscord, database: PathBuf, guild: u64) -> AppConfig {
+    let server = AllowedServer {
+        id: GameServerId::new(SERVER).unwrap(),
+        secret: Secret::new(LINK_SECRET),
+        guild: GuildId::new(guild),
+    };
+    let mut link = LinkConfig::new(vec![server]);
+    link.listen = "127.0.0.1:0".parse().unwrap();
+    AppConfig {
+        database,
+        pid_secret: vec![42; 32],
+        discord: DiscordConfig::new(discord.token()).with_api_base(discord.base_url()),
+        game_link: Some(link),
+    }
+}
+
+/// An option of a slash command.
+pub fn opt(name: &str, kind: u8, value: impl Into<Value>) -> Value {
+    json!({ "name": name, "type": kind, "value": value.into() })
+}
+
+/// A subcommand with options.
+pub fn sub(name: &str, options: Vec<Value>) -> Value {
+    json!([{ "name": name, "type": 1, "options": options }])
+}
+
+impl Stack {
+    /// A guild with roles, people and channels; the bot started and configured with slash commands.
+    pub async fn start() -> Stack {
+        let discord = FakeDiscord::start().await.unwrap();
+        let guild = discord.create_guild("RagnaSync Test");
+        let support_role = discord.create_role(guild, "Support", 0);
+        let game_role = discord.create_role(guild, "GM", 0);
+        let people = People {
+            admin: discord.add_member(guild, "owner", &[]),
+            staff: discord.add_member(guild, "sam", &[support_role]),
+            gm: discord.add_member(guild, "gm-alice", &[game_role]),
+            ann: discord.add_member(guild, "ann", &[]),
+            bob: discord.add_member(guild, "bob", &[]),
+        };
+        discord.set_owner(guild, people.admin);
+        let places = Places {
+            guild,
+            support_panel: discord.create_text_channel(guild, "support", None),
+            log: discord.create_text_channel(guild, "ticket-log", None),
+            support_category: discord.create_category(guild, "Support Tickets"),
+            game_category: discord.create_category(guild, "In-game Tickets"),
+            support_role,
+            game_role,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("tickets.db");
+        let app = App::start(config(&discord, database.clone(), guild)).await.unwrap();
+        let stack = Stack { discord, app, people, places, database, _dir: Some(dir) };
+        stack.wait_until_ready().await;
+        stack.configure().await;
+        stack
+    }
+
+    async fn wait_until_ready(&self) {
+        let ready = self.discord.wait_for(PATIENCE, |d| d.is_connected() && d.commands().len() >= 3).await;
+        assert!(ready, "the bot connected and registered its commands");
+    }
+
+    async fn configure(&self) {
+        let p = &self.places;
+        let targets = sub(
+            "set-targets",
+            vec![
+                opt("support_panel", 7, p.support_panel.to_string()),
+                opt("support_category", 7, p.support_category.to_string()),
+                opt("log_channel", 7, p.log.to_string()),
+            ],
+        );
+        self.admin_command("tickets", targets).await;
+        self.admin_command("tickets", sub("set-ping", vec![opt("support", 8, p.support_role.to_string())])).await;
+        self.admin_command("tickets", sub("set-dm-on-close", vec![opt("enabled", 5, true)])).await;
+        let ingame = sub(
+            "set-ingame",
+            vec![opt("category", 7, p.game_category.to_string()), opt("staff_role", 8, p.game_role.to_string())],
+        );
+        self.admin_command("tickets", ingame).await;
+        let roles = sub("set", vec![opt("capability", 3, "support"), opt("role", 8, p.support_role.to_string())]);
+        self.admin_command("roles", roles).await;
+    }
+
+    /// Runs a slash command as the admin in the support panel channel and checks it was answered.
+    pub async fn admin_command(&self, name: &str, options: Value) -> Interaction {
+        let asked = self
+            .discord
+            .run_command(self.places.guild, self.places.support_panel, self.people.admin, name, options)
+            .await;
+        assert!(asked.reply_text().is_some(), "/{name} was answered: {asked:?}");
+        asked
+    }
+
+    /// Stops the bot and starts a new one over the same database, the same Discord and the same game link address
+    /// (a restart: a connected game server reconnects by itself).
+    pub async fn restart(self) -> Stack {
+        self.restart_with(async |_| {}).await
+    }
+
+    /// [`Stack::restart`], doing `while_down` to Discord while no bot is connected.
+    pub async fn restart_with(self, while_down: impl AsyncFnOnce(&FakeDiscord)) -> Stack {
+        let Stack { discord, app, people, places, database, _dir } = self;
+        let link = app.link_addr();
+        app.shutdown().await;
+        assert!(discord.wait_for(PATIENCE, |d| !d.is_connected()).await, "the old bot disconnected");
+        while_down(&discord).await;
+        let mut config = config(&discord, database.clone(), places.guild);
+        if let (Some(game), Some(addr)) = (config.game_link.as_mut(), link) {
+            game.listen = addr;
+        }
+        let app = App::start(config).await.unwrap();
+        let stack = Stack { discord, app, people, places, database, _dir };
+        stack.wait_until_ready().await;
+        stack
+    }
+
+    /// A simulated map server linked to the bot.
+    pub async fn game(&self) -> (MapServer, UnboundedReceiver<SimEvent>) {
+        let addr = self.app.link_addr().expect("the game link runs");
+        let mut config = SimConfig::new(
+            addr.ip().to_string(),
+            addr.port(),
+            GameServerId::new(SERVER).unwrap(),
+            Secret::new(LINK_SECRET),
+        );
+        config.backoff_initial = Duration::from_millis(20);
+        config.backoff_max = Duration::from_millis(200);
+        let (sim, events) = MapServer::start(config);
+        linked(&sim).await;
+        (sim, events)
+    }
+
+    /// The guild's channel with this name.
+    pub fn channel_named(&self, name: &str) -> Option<u64> {
+        self.discord.channels(self.places.guild).into_iter().find(|c| c.name == name).map(|c| c.id)
+    }
+
+    /// Waits for a channel with this name to exist.
+    pub async fn wait_channel(&self, name: &str) -> u64 {
+        let guild = self.places.guild;
+        let found = self.discord.wait_for(PATIENCE, |d| d.channels(guild).iter().any(|c| c.name == name)).await;
+        assert!(found, "#{name} was created");
+        self.channel_named(name).unwrap()
+    }
+
+    /// Waits until a message in `channel` satisfies `check`; returns it.
+    pub async fn wait_message(&self, channel: u64, check: impl Fn(&MessageState) -> bool) -> MessageState {
+        let found = self.discord.wait_for(PATIENCE, |d| d.messages(channel).iter().any(&check)).await;
+        assert!(found, "the expected message arrived in {channel}: {:#?}", self.discord.messages(channel));
+        self.discord.messages(channel).into_iter().find(check).unwrap()
+    }
+
+    /// Asserts the fake saw nothing Discord would not have accepted.
+    pub fn assert_no_violations(&self) {
+        let violations = self.discord.violations();
+        assert!(violations.is_empty(), "the fake Discord saw violations: {violations:#?}");
+    }
+
+    /// Stops everything.
+    pub async fn stop(self) {
+        self.app.shutdown().await;
+        self.discord.shutdown().await;
+    }
+}
+
+/// Waits until the map server is linked and has resynced (it reconnects by itself with back-off).
+pub async fn linked(sim: &MapServer) {
+    let up = tokio::time::timeout(PATIENCE, async {
+        while !sim.is_up().await.unwrap_or(false) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(up.is_ok(), "the map server linked up");
+    sim.sync().await.unwrap();
+}
+
+/// The custom ids of a message's buttons and selects.
+pub fn custom_ids(message: &MessageState) -> Vec<String> {
+    let mut out = Vec::new();
+    for row in message.components.as_array().into_iter().flatten() {
+        for c in row["components"].as_array().into_iter().flatten() {
+            if let Some(id) = c["custom_id"].as_str() {
+                out.push(id.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// Every text of a message a person reads: content, embed titles, descriptions and fields.
+pub fn readable(message: &MessageState) -> String {
+    let mut out = vec![message.content.clone()];
+    for e in message.embeds.as_array().into_iter().flatten() {
+        for key in ["title", "description"] {
+            out.extend(e[key].as_str().map(str::to_owned));
+        }
+        for f in e["fields"].as_array().into_iter().flatten() {
+            out.push(format!("{}: {}", f["name"].as_str().unwrap_or(""), f["value"].as_str().unwrap_or("")));
+        }
+    }
+    out.join("\n")
+}
+
+/// The roles and users a message may ping, per its allowed mentions.
+pub fn may_ping(message: &MessageState) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let list = |key: &str| -> Vec<String> {
+        message.allowed_mentions[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    (list("parse"), list("users"), list("roles"))
+}

@@ -1,0 +1,171 @@
+//! In-game tickets end to end: `@request`/whisper in the simulated map server → `ticket-<name>` channel → staff
+//! message → whisper in game → the player's next whisper in the same channel → logout closes and deletes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
+
+use adapter_discord::sim::FakeDiscord;
+use adapter_xilero::sim::{Seen, SimEvent};
+use e2e::{PATIENCE, Stack, permissions, readable};
+use ticket_core::relay::pings;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// Waits for the game to show `player` a line.
+async fn sees(events: &mut UnboundedReceiver<SimEvent>, player: &str, line: Seen) {
+    let wanted = SimEvent::Sees { player: player.into(), line: line.clone() };
+    let found = tokio::time::timeout(PATIENCE, async {
+        while let Some(event) = events.recv().await {
+            if event == wanted {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "{player} saw {line}");
+}
+
+/// Waits for the game to hear that `player`'s ticket closed.
+async fn closed(events: &mut UnboundedReceiver<SimEvent>, player: &str) {
+    let found = tokio::time::timeout(PATIENCE, async {
+        while let Some(event) = events.recv().await {
+            if event == (SimEvent::TicketClosed { player: player.into() }) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(found.is_ok(), "the game heard {player}'s ticket closed");
+}
+
+fn relayed(d: &FakeDiscord, channel: u64, text: &str) -> bool {
+    d.messages(channel).iter().any(|m| m.content.contains(text))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_game_ticket_from_request_to_logout() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (sim, mut events) = stack.game().await;
+    sim.login("Foo Bar").await.unwrap();
+    let before = d.requests().len();
+
+    assert!(sim.request("Foo Bar", "my item vanished").await.unwrap());
+    sees(&mut events, "Foo Bar", Seen::RequestEcho("my item vanished".into())).await;
+    let channel = stack.wait_channel("ticket-foo-bar").await;
+    sees(&mut events, "Foo Bar", Seen::TicketCreated).await;
+
+    // Private to the in-game staff role, the support role and the bot.
+    let created = d.channel(channel).unwrap();
+    assert_eq!(created.parent, Some(stack.places.game_category));
+    let everyone = created.overwrites.iter().find(|o| o.id == stack.places.guild).unwrap();
+    assert_ne!(everyone.deny & permissions::VIEW_CHANNEL, 0);
+    for role in [stack.places.game_role, stack.places.support_role] {
+        assert!(created.overwrites.iter().any(|o| o.id == role && o.allow & permissions::VIEW_CHANNEL != 0));
+    }
+    let welcome = stack.wait_message(channel, |m| readable(m).contains("In-game ticket: Foo Bar")).await;
+    assert!(welcome.content.contains(&format!("<@&{}>", stack.places.game_role)), "in-game staff are pinged");
+    stack.wait_message(channel, |m| m.content == "**Foo Bar** (in game): my item vanished").await;
+
+    // Ten messages each way.
+    for n in 1..=10 {
+        d.send_message(channel, stack.people.gm, &format!("staff reply {n}")).await;
+        sees(&mut events, "Foo Bar", Seen::Whisper { from: "gm-alice".into(), message: format!("staff reply {n}") })
+            .await;
+        assert!(sim.whisper_support("Foo Bar", &format!("player message {n}")).await.unwrap());
+        let text = format!("**Foo Bar** (in game): player message {n}");
+        assert!(d.wait_for(PATIENCE, |d| relayed(d, channel, &text)).await, "whisper {n} reached the same channel");
+    }
+    assert_eq!(stack.channel_named("ticket-foo-bar-2"), None, "no second channel");
+
+    // Logout closes the ticket and deletes the channel (close_on_logout is on by default).
+    sim.logout("Foo Bar").await.unwrap();
+    assert!(d.wait_for(PATIENCE, |d| d.channel(channel).is_none()).await, "the channel is deleted at logout");
+    closed(&mut events, "Foo Bar").await;
+    let log = stack.wait_message(stack.places.log, |m| readable(m).contains("In-game ticket closed")).await;
+    assert!(readable(&log).contains("player logged out"));
+
+    let calls: Vec<String> = d.requests()[before..]
+        .iter()
+        .filter(|r| !r.path.contains("/interactions/") && !r.path.contains("/webhooks/"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    println!("REST calls for one in-game ticket (open, 10 messages each way, close): {}", calls.len());
+    for call in &calls {
+        println!("  {call}");
+    }
+    assert!(calls.len() <= 15, "a lifecycle stays cheap: {calls:#?}");
+    stack.assert_no_violations();
+    sim.shutdown().await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_and_huge_game_text_never_pings_and_is_split() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (sim, mut events) = stack.game().await;
+    let ids = sim.login("Eve").await.unwrap();
+    let hostile = format!("@everyone @here <@{}> <@&{}> look", stack.people.admin, stack.places.support_role);
+    assert!(sim.request("Eve", &hostile).await.unwrap());
+    sees(&mut events, "Eve", Seen::TicketCreated).await;
+    let channel = stack.wait_channel("ticket-eve").await;
+    // A game cuts chat at its own limit (255 bytes); a longer text can only reach the desk from elsewhere. Feed the
+    // desk 10 000 characters directly: they must reach Discord whole, split into valid messages.
+    let huge = "0123456789".repeat(1000);
+    let eve = ticket_core::GamePlayer { account: ids.account, name: "Eve".into() };
+    let server = ticket_core::GameServerId::new(e2e::SERVER).unwrap();
+    let guild = ticket_core::GuildId::new(stack.places.guild);
+    stack.app.desk().open_game_ticket(guild, &server, &eve, ticket_core::TicketSource::Whisper, &huge).await.unwrap();
+    let all_digits = |d: &FakeDiscord| {
+        let relayed: String = d
+            .messages(channel)
+            .iter()
+            .filter_map(|m| m.content.strip_prefix("**Eve** (in game): "))
+            .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
+            .collect();
+        relayed == "0123456789".repeat(1000)
+    };
+    assert!(d.wait_for(PATIENCE, all_digits).await, "the 10 000 characters arrived in order, in parts");
+    let said = d.messages(channel).iter().find(|m| m.content.contains("look")).map(|m| m.content.clone()).unwrap();
+    assert!(said.contains("@\u{200B}everyone"), "the hostile text is shown, defused: {said:?}");
+    for m in d.messages(channel) {
+        assert!(m.content.chars().count() <= 2000);
+        if m.content.starts_with("**Eve**") {
+            assert!(!pings(&m.content), "a relayed message could ping: {:?}", m.content);
+            assert_eq!(m.allowed_mentions["parse"], serde_json::json!([]), "mentions are disabled");
+            assert!(m.allowed_mentions["users"].as_array().is_none_or(Vec::is_empty));
+            assert!(m.allowed_mentions["roles"].as_array().is_none_or(Vec::is_empty));
+        }
+    }
+    let parts = d
+        .messages(channel)
+        .iter()
+        .filter(|m| {
+            m.content.strip_prefix("**Eve** (in game): ").is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .count();
+    assert!(parts >= 6, "split into {parts} messages");
+    stack.assert_no_violations();
+    sim.shutdown().await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_game_channel_deleted_by_hand_closes_the_ticket_and_the_next_whisper_opens_another() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (sim, mut events) = stack.game().await;
+    sim.login("Foo").await.unwrap();
+    assert!(sim.request("Foo", "help").await.unwrap());
+    let channel = stack.wait_channel("ticket-foo").await;
+    sees(&mut events, "Foo", Seen::TicketCreated).await;
+    d.delete_channel_by_hand(channel).await;
+    closed(&mut events, "Foo").await;
+    assert!(sim.whisper_support("Foo", "hello again").await.unwrap());
+    sees(&mut events, "Foo", Seen::TicketCreated).await;
+    let next = stack.wait_channel("ticket-foo").await;
+    assert_ne!(next, channel);
+    stack.wait_message(next, |m| m.content == "**Foo** (in game): hello again").await;
+    stack.assert_no_violations();
+    sim.shutdown().await;
+    stack.stop().await;
+}

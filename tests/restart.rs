@@ -1,0 +1,89 @@
+//! A restart in the middle of tickets: controls keep working, relays continue, nothing is lost.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
+
+use adapter_xilero::sim::{Seen, SimEvent};
+use e2e::{PATIENCE, Stack, custom_ids, readable};
+use ticket_core::TicketStore;
+use ticket_core::ticket::CloseReason;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_in_the_middle_of_tickets_loses_nothing() {
+    let stack = Stack::start().await;
+    let (people, places) = (stack.people, stack.places);
+
+    // A support ticket, opened before the restart.
+    let d = stack.discord.clone();
+    let panel = stack.wait_message(places.support_panel, |m| custom_ids(m) == ["tickets:open-support"]).await;
+    let click = d.click_button(places.support_panel, panel.id, "tickets:open-support", people.ann).await;
+    let modal = click.modal().unwrap();
+    d.submit_modal(places.support_panel, &modal.custom_id, &[("question", "before the restart")], people.ann).await;
+    let support = stack.wait_channel("support-ann").await;
+    let welcome = stack.wait_message(support, |m| custom_ids(m) == ["tickets:resolve"]).await;
+
+    // An in-game ticket, opened before the restart, with the game server staying up throughout.
+    let (sim, mut events) = stack.game().await;
+    sim.login("Foo").await.unwrap();
+    assert!(sim.request("Foo", "stuck in a wall").await.unwrap());
+    let game = stack.wait_channel("ticket-foo").await;
+
+    let stack = stack.restart().await;
+    let d = &stack.discord;
+
+    // The game server reconnects on its own; a staff reply typed after the restart reaches the player.
+    e2e::linked(&sim).await;
+    d.send_message(game, people.gm, "Unstuck you, relog").await;
+    let whispered = tokio::time::timeout(PATIENCE, async {
+        while let Some(event) = events.recv().await {
+            if matches!(&event, SimEvent::Sees { line: Seen::Whisper { message, .. }, .. } if message == "Unstuck you, relog") {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(whispered.is_ok(), "the player got the reply typed after the restart");
+    assert!(sim.whisper_support("Foo", "thanks!").await.unwrap());
+    stack.wait_message(game, |m| m.content == "**Foo** (in game): thanks!").await;
+
+    // The Resolve button posted before the restart still works.
+    let click = d.click_button(support, welcome.id, "tickets:resolve", people.staff).await;
+    let modal = click.modal().expect("the old control still opens the form");
+    d.submit_modal(support, &modal.custom_id, &[("resolution", "after the restart")], people.staff).await;
+    assert!(d.wait_for(PATIENCE, |d| d.channel(support).is_none()).await);
+    let log = stack.wait_message(places.log, |m| readable(m).contains("after the restart")).await;
+    assert!(readable(&log).contains("before the restart"), "the opening question survived the restart");
+
+    stack.assert_no_violations();
+    sim.shutdown().await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_deleted_while_the_bot_was_down_closes_its_ticket_at_start() {
+    let stack = Stack::start().await;
+    let (sim, _events) = stack.game().await;
+    sim.login("Foo").await.unwrap();
+    assert!(sim.request("Foo", "help").await.unwrap());
+    let game = stack.wait_channel("ticket-foo").await;
+    // Deleted by hand while the bot is down: no event will ever tell it.
+    let stack = stack.restart_with(async |discord| discord.delete_channel_by_hand(game).await).await;
+    let store = stack.app.store().clone();
+    let closed = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let ticket = store.ticket_by_channel(ticket_core::ChannelId::new(game)).await.unwrap().unwrap();
+            if let Some(closure) = ticket.closed {
+                return closure.reason;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert_eq!(closed.ok(), Some(CloseReason::ChannelDeleted), "reconciled at start");
+    // The player can open a new ticket at once.
+    e2e::linked(&sim).await;
+    assert!(sim.whisper_support("Foo", "again").await.unwrap());
+    let next = stack.wait_channel("ticket-foo").await;
+    assert_ne!(next, game);
+    stack.assert_no_violations();
+    sim.shutdown().await;
+    stack.stop().await;
+}

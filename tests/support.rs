@@ -1,0 +1,135 @@
+//! Support tickets end to end: panel → modal → private channel → ping → Resolve (Staff) → log → deleted → DM.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
+
+use e2e::{PATIENCE, Stack, custom_ids, may_ping, permissions, readable};
+
+/// The support panel message and its Open Support Ticket button.
+async fn panel(stack: &Stack) -> u64 {
+    let panel = stack.wait_message(stack.places.support_panel, |m| custom_ids(m) == ["tickets:open-support"]).await;
+    assert!(readable(&panel).contains("Open Support Ticket"));
+    panel.id
+}
+
+/// Opens a support ticket as `user`; returns its channel.
+async fn open_ticket(stack: &Stack, user: u64, question: &str) -> u64 {
+    let d = &stack.discord;
+    let panel = panel(stack).await;
+    let click = d.click_button(stack.places.support_panel, panel, "tickets:open-support", user).await;
+    let modal = click.modal().expect("the opening question is asked in a modal");
+    assert_eq!(modal.custom_id, "tickets:open-support:form");
+    let submitted = d.submit_modal(stack.places.support_panel, &modal.custom_id, &[("question", question)], user).await;
+    assert!(submitted.is_ephemeral());
+    let reply = submitted.reply_text().expect("the member is told where the ticket is");
+    assert!(reply.starts_with("Your support ticket is open: <#"), "{reply}");
+    let id: u64 = reply.trim_start_matches("Your support ticket is open: <#").trim_end_matches('>').parse().unwrap();
+    assert!(d.channel(id).is_some());
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_support_ticket_from_panel_to_resolved() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (people, places) = (stack.people, stack.places);
+    let channel = open_ticket(&stack, people.ann, "My ship fell through the hangar floor").await;
+
+    // A private channel in the support category: the opener, the support role and the bot, nobody else.
+    let created = d.channel(channel).unwrap();
+    assert_eq!(created.parent, Some(places.support_category));
+    assert!(created.topic.as_deref().unwrap().contains("TID:"));
+    let everyone = created.overwrites.iter().find(|o| o.id == places.guild).expect("@everyone is denied");
+    assert_ne!(everyone.deny & permissions::VIEW_CHANNEL, 0);
+    for who in [people.ann, places.support_role, d.bot_user_id()] {
+        let o = created.overwrites.iter().find(|o| o.id == who).expect("let in");
+        assert_ne!(o.allow & permissions::VIEW_CHANNEL, 0, "{who} may see the channel");
+    }
+    assert!(created.overwrites.iter().all(|o| o.id != people.bob), "other members are not let in");
+
+    // Staff are pinged with the opener, and the Resolve (Staff) button is there.
+    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    assert!(welcome.content.contains(&format!("<@&{}>", places.support_role)));
+    let (parse, users, roles) = may_ping(&welcome);
+    assert!(parse.is_empty(), "no @everyone/@here parsing");
+    assert_eq!(users, vec![people.ann.to_string()]);
+    assert_eq!(roles, vec![places.support_role.to_string()]);
+    assert!(readable(&welcome).contains("My ship fell through the hangar floor"));
+
+    // Staff resolve with the modal.
+    let click = d.click_button(channel, welcome.id, "tickets:resolve", people.staff).await;
+    let modal = click.modal().expect("staff get the resolution modal");
+    let done = d
+        .submit_modal(channel, &modal.custom_id, &[("resolution", "Claimed the ship back for you")], people.staff)
+        .await;
+    assert!(done.reply_text().unwrap().starts_with("Resolved and logged"));
+
+    // Logged, deleted, and the opener DMed (DM-on-close is on).
+    let log = stack.wait_message(places.log, |m| readable(m).contains("Support ticket resolved")).await;
+    assert!(readable(&log).contains("Claimed the ship back for you"));
+    assert!(d.wait_for(PATIENCE, |d| d.channel(channel).is_none()).await, "the channel is deleted");
+    assert!(d.wait_for(PATIENCE, |d| !d.dms(people.ann).is_empty()).await, "the opener is DMed");
+    assert!(readable(&d.dms(people.ann)[0]).contains("Claimed the ship back for you"));
+    stack.assert_no_violations();
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_clicking_resolve_is_refused_and_nothing_happens() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let channel = open_ticket(&stack, stack.people.ann, "help").await;
+    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    let click = d.click_button(channel, welcome.id, "tickets:resolve", stack.people.ann).await;
+    assert!(click.modal().is_none(), "no form for non-staff");
+    assert!(click.is_ephemeral());
+    assert_eq!(
+        click.reply_text().as_deref(),
+        Some("You need the support role or the Manage Channels permission to resolve tickets.")
+    );
+    assert!(d.channel(channel).is_some());
+    let again =
+        d.click_button(stack.places.support_panel, panel(&stack).await, "tickets:open-support", stack.people.ann).await;
+    assert!(
+        again.reply_text().unwrap().starts_with("You already have an open ticket: <#"),
+        "one open ticket per member"
+    );
+    stack.assert_no_violations();
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_deleted_by_hand_closes_its_ticket() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let channel = open_ticket(&stack, stack.people.ann, "help").await;
+    d.delete_channel_by_hand(channel).await;
+    let reopened = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let panel = panel(&stack).await;
+            let click =
+                d.click_button(stack.places.support_panel, panel, "tickets:open-support", stack.people.ann).await;
+            if click.modal().is_some() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(reopened.is_ok(), "the member can open a new ticket once the old channel is gone");
+    stack.assert_no_violations();
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_category_overflows_into_a_new_one() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    for n in 0..50 {
+        d.create_text_channel(stack.places.guild, &format!("old-{n}"), Some(stack.places.support_category));
+    }
+    let channel = open_ticket(&stack, stack.people.ann, "help").await;
+    let parent = d.channel(channel).unwrap().parent.expect("in a category");
+    assert_ne!(parent, stack.places.support_category);
+    assert_eq!(d.channel(parent).unwrap().name, "Support Tickets 2");
+    stack.assert_no_violations();
+    stack.stop().await;
+}
