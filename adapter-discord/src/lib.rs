@@ -9,6 +9,7 @@ mod error;
 mod handler;
 mod interactions;
 pub mod platform;
+mod zones;
 
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -18,3 +19,4 @@ pub use error::DiscordError;
 pub use platform::SerenityPlatform;
 /// Stops the gateway connection (see [`DiscordBot::shard_manager`]).
 pub use serenity::all::ShardManager;
+pub use zones::IanaZones;

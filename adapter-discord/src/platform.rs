@@ -5,8 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serenity::all::{Cache, ChannelType, CreateChannel, EditChannel, EditMember, GuildChannel, Http, HttpError};
-use ticket_core::ports::{ChatPlatform, NewChannel, Overwrite, PlatformError};
+use serenity::all::{
+    ActionRowComponent, ButtonKind, Cache, ChannelType, CreateChannel, EditChannel, EditMember, GetMessages,
+    GuildChannel, Http, HttpError,
+};
+use ticket_core::ports::{BotMessage, ChatPlatform, NewChannel, Overwrite, PlatformError};
 use ticket_core::topic::TopicMarkers;
 use ticket_core::{ChannelId, GuildId, Message, MessageId, RoleId, UserId};
 
@@ -209,6 +212,32 @@ impl ChatPlatform for SerenityPlatform {
 
     async fn delete_message(&self, channel: ChannelId, message: MessageId) -> Result<(), PlatformError> {
         to::channel(channel).delete_message(&self.http, to::message(message)).await.map_err(fail)
+    }
+
+    async fn recent_bot_messages(&self, channel: ChannelId, limit: u8) -> Result<Vec<BotMessage>, PlatformError> {
+        let messages =
+            to::channel(channel).messages(&self.http, GetMessages::new().limit(limit)).await.map_err(fail)?;
+        let bot = to::user(self.bot);
+        Ok(messages
+            .into_iter()
+            .filter(|m| m.author.id == bot)
+            .map(|m| {
+                let controls = m
+                    .components
+                    .iter()
+                    .flat_map(|row| row.components.iter())
+                    .filter_map(|c| match c {
+                        ActionRowComponent::Button(b) => match &b.data {
+                            ButtonKind::NonLink { custom_id, .. } => Some(custom_id.clone()),
+                            _ => None,
+                        },
+                        ActionRowComponent::SelectMenu(s) => s.custom_id.clone(),
+                        _ => None,
+                    })
+                    .collect();
+                BotMessage { id: from::message(m.id), controls }
+            })
+            .collect())
     }
 
     async fn send_dm(&self, user: UserId, message: Message) -> Result<(), PlatformError> {

@@ -63,6 +63,13 @@ impl ChatPlatform for NoopChat {
     async fn edit(&self, _: ChannelId, _: MessageId, _: Message) -> Result<(), PlatformError> {
         Ok(())
     }
+    async fn recent_bot_messages(
+        &self,
+        _: ChannelId,
+        _: u8,
+    ) -> Result<Vec<ticket_core::ports::BotMessage>, PlatformError> {
+        Ok(Vec::new())
+    }
     async fn delete_message(&self, _: ChannelId, _: MessageId) -> Result<(), PlatformError> {
         Ok(())
     }

@@ -31,6 +31,8 @@ pub struct People {
     pub staff: u64,
     /// Has the in-game staff role.
     pub gm: u64,
+    /// Has the recruiter role (recruitment capability).
+    pub rita: u64,
     /// A plain member.
     pub ann: u64,
     /// Another plain member.
@@ -54,6 +56,18 @@ pub struct Places {
     pub support_role: u64,
     /// The in-game staff role.
     pub game_role: u64,
+    /// Recruitment panel channel.
+    pub recruitment_panel: u64,
+    /// Recruitment ticket category.
+    pub recruitment_category: u64,
+    /// Permanent application records.
+    pub records: u64,
+    /// The recruiter role (recruitment capability and ping).
+    pub recruiter_role: u64,
+    /// Granted to approved Members.
+    pub member_role: u64,
+    /// Granted to approved Affiliates.
+    pub affiliate_role: u64,
 }
 
 /// Everything running.
@@ -104,10 +118,14 @@ impl Stack {
         let guild = discord.create_guild("RagnaSync Test");
         let support_role = discord.create_role(guild, "Support", 0);
         let game_role = discord.create_role(guild, "GM", 0);
+        let recruiter_role = discord.create_role(guild, "Recruiter", 0);
+        let member_role = discord.create_role(guild, "Member", 0);
+        let affiliate_role = discord.create_role(guild, "Affiliate", 0);
         let people = People {
             admin: discord.add_member(guild, "owner", &[]),
             staff: discord.add_member(guild, "sam", &[support_role]),
             gm: discord.add_member(guild, "gm-alice", &[game_role]),
+            rita: discord.add_member(guild, "rita", &[recruiter_role]),
             ann: discord.add_member(guild, "ann", &[]),
             bob: discord.add_member(guild, "bob", &[]),
         };
@@ -120,6 +138,12 @@ impl Stack {
             game_category: discord.create_category(guild, "In-game Tickets"),
             support_role,
             game_role,
+            recruitment_panel: discord.create_text_channel(guild, "join-us", None),
+            recruitment_category: discord.create_category(guild, "Applications"),
+            records: discord.create_text_channel(guild, "application-records", None),
+            recruiter_role,
+            member_role,
+            affiliate_role,
         };
         let dir = tempfile::tempdir().unwrap();
         let database = dir.path().join("tickets.db");
@@ -137,24 +161,35 @@ impl Stack {
 
     async fn configure(&self) {
         let p = &self.places;
+        let id = |n: u64| n.to_string();
         let targets = sub(
             "set-targets",
             vec![
-                opt("support_panel", 7, p.support_panel.to_string()),
-                opt("support_category", 7, p.support_category.to_string()),
-                opt("log_channel", 7, p.log.to_string()),
+                opt("support_panel", 7, id(p.support_panel)),
+                opt("recruitment_panel", 7, id(p.recruitment_panel)),
+                opt("support_category", 7, id(p.support_category)),
+                opt("recruitment_category", 7, id(p.recruitment_category)),
+                opt("log_channel", 7, id(p.log)),
             ],
         );
         self.admin_command("tickets", targets).await;
-        self.admin_command("tickets", sub("set-ping", vec![opt("support", 8, p.support_role.to_string())])).await;
+        let pings =
+            sub("set-ping", vec![opt("support", 8, id(p.support_role)), opt("recruitment", 8, id(p.recruiter_role))]);
+        self.admin_command("tickets", pings).await;
         self.admin_command("tickets", sub("set-dm-on-close", vec![opt("enabled", 5, true)])).await;
-        let ingame = sub(
-            "set-ingame",
-            vec![opt("category", 7, p.game_category.to_string()), opt("staff_role", 8, p.game_role.to_string())],
-        );
+        let ingame =
+            sub("set-ingame", vec![opt("category", 7, id(p.game_category)), opt("staff_role", 8, id(p.game_role))]);
         self.admin_command("tickets", ingame).await;
-        let roles = sub("set", vec![opt("capability", 3, "support"), opt("role", 8, p.support_role.to_string())]);
-        self.admin_command("roles", roles).await;
+        for (capability, role) in [("support", p.support_role), ("recruitment", p.recruiter_role)] {
+            let roles = sub("set", vec![opt("capability", 3, capability), opt("role", 8, id(role))]);
+            self.admin_command("roles", roles).await;
+        }
+        let org = sub("set-org", vec![opt("member", 8, id(p.member_role)), opt("affiliate", 8, id(p.affiliate_role))]);
+        self.admin_command("roles", org).await;
+        self.admin_command("recruit-config", sub("set-log-channel", vec![opt("channel", 7, id(p.records))])).await;
+        for area in ["medical", "salvage"] {
+            self.admin_command("tickets", sub("add-option", vec![opt("name", 3, area)])).await;
+        }
     }
 
     /// Runs a slash command as the admin in the support panel channel and checks it was answered.

@@ -256,6 +256,7 @@ pub fn sample_effects() -> Vec<Effect> {
         Effect::CompleteQnaPrompt { app },
         Effect::UpdateRecord { app },
         Effect::DeleteMessage { message: PostedMessage { channel: ChannelId::new(1), message: MessageId::new(2) } },
+        Effect::RemoveOldPanels { channel: ChannelId::new(1), keep: MessageId::new(3), control: "recruit:open".into() },
         Effect::GrantRole { guild: GuildId::new(1), user, role: RoleId::new(3) },
         Effect::SyncNickname { guild: GuildId::new(1), user, rsi_handle: "Pilot".into(), log_channel: None },
         Effect::ShowRsiProfile { ticket, rsi_handle: "Pilot".into() },

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::id::{ApplicationId, ChannelId, EffectId, GameServerId, GuildId, RoleId, TicketId};
+use crate::id::{ApplicationId, ChannelId, EffectId, GameServerId, GuildId, MessageId, RoleId, TicketId};
 use crate::pid::SealedUser;
 use crate::qna::QnaAnswer;
 use crate::recruitment::{RecruitmentStatus, Step1};
@@ -282,6 +282,16 @@ pub enum Effect {
     UpdateRecord {
         /// The application.
         app: ApplicationId,
+    },
+    /// Delete the bot's older copies of a panel in a channel: every recent bot message carrying `control`, except
+    /// `keep`.
+    RemoveOldPanels {
+        /// The panel channel.
+        channel: ChannelId,
+        /// The panel just posted.
+        keep: MessageId,
+        /// The panel's button (`tickets:open-support` or `recruit:open`).
+        control: String,
     },
     /// Delete a message (an older panel); already gone counts as done.
     DeleteMessage {

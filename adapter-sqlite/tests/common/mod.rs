@@ -197,6 +197,13 @@ impl ChatPlatform for FakeChat {
     async fn edit(&self, _: ChannelId, _: MessageId, _: Message) -> Result<(), PlatformError> {
         self.call().map(drop)
     }
+    async fn recent_bot_messages(
+        &self,
+        _: ChannelId,
+        _: u8,
+    ) -> Result<Vec<ticket_core::ports::BotMessage>, PlatformError> {
+        self.call().map(|_| Vec::new())
+    }
     async fn delete_message(&self, _: ChannelId, _: MessageId) -> Result<(), PlatformError> {
         self.call().map(drop)
     }

@@ -98,6 +98,13 @@ impl ChatPlatform for FakeChat {
         Ok(())
     }
 
+    async fn recent_bot_messages(
+        &self,
+        _: ChannelId,
+        _: u8,
+    ) -> Result<Vec<ticket_core::ports::BotMessage>, PlatformError> {
+        Ok(Vec::new())
+    }
     async fn delete_message(&self, _: ChannelId, _: MessageId) -> Result<(), PlatformError> {
         Ok(())
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use crate::custom_id::CustomId;
 use crate::effect::{ChainKey, Destination, Effect, LogEntry, Notice, PendingEffect};
 use crate::id::{ApplicationId, ChannelId, EffectId, GuildId, TicketId};
 use crate::permissions::Permissions;
@@ -23,6 +24,8 @@ use super::{Desk, DeskError, MAX_TRIES};
 const MAX_ATTEMPTS: u32 = 10;
 /// Discord's longest nickname.
 const NICKNAME_MAX: usize = 32;
+/// How far back a panel channel is searched for older copies of a panel.
+const PANEL_HISTORY: u8 = 50;
 
 /// What [`Desk::resume`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -299,10 +302,20 @@ impl Desk {
                 let slot = if *recruitment { &mut settings.panels.recruitment } else { &mut settings.panels.support };
                 let old = slot.replace(*message);
                 commit.settings = Some(settings);
-                if let Some(old) = old.filter(|old| old != message) {
-                    commit.enqueue.push((ChainKey::Guild(*guild), Effect::DeleteMessage { message: old }));
-                    return Ok(vec![ChainKey::Guild(*guild)]);
+                let chain = ChainKey::Guild(*guild);
+                let control = if *recruitment { CustomId::OpenRecruitment } else { CustomId::OpenSupport };
+                // Older copies in the same channel (also ones the bot no longer remembers), and the remembered one
+                // wherever it is.
+                let tidy = Effect::RemoveOldPanels {
+                    channel: message.channel,
+                    keep: message.message,
+                    control: control.to_string(),
+                };
+                commit.enqueue.push((chain, tidy));
+                if let Some(old) = old.filter(|old| old.channel != message.channel) {
+                    commit.enqueue.push((chain, Effect::DeleteMessage { message: old }));
                 }
+                return Ok(vec![chain]);
             }
             FollowUp::ChannelGone(id, resend) => {
                 return self.plan_channel_gone(*id, CloseReason::ChannelDeleted, resend.as_deref(), now, commit).await;
@@ -429,6 +442,20 @@ impl Desk {
                 }
             }
             Effect::UpdateRecord { app } => self.update_record(*app).await?,
+            Effect::RemoveOldPanels { channel, keep, control } => {
+                let recent = match chat.recent_bot_messages(*channel, PANEL_HISTORY).await {
+                    Ok(recent) => recent,
+                    Err(PlatformError::NotFound) => return Ok(Outcome::Done(None)),
+                    Err(e) => return Ok(platform(e)),
+                };
+                for old in recent.iter().filter(|m| m.id != *keep && m.controls.iter().any(|c| c == control)) {
+                    match chat.delete_message(*channel, old.id).await {
+                        Ok(()) | Err(PlatformError::NotFound) => {}
+                        Err(e) => return Ok(platform(e)),
+                    }
+                }
+                Outcome::Done(None)
+            }
             Effect::DeleteMessage { message } => match chat.delete_message(message.channel, message.message).await {
                 Ok(()) | Err(PlatformError::NotFound) => Outcome::Done(None),
                 Err(e) => platform(e),
@@ -458,10 +485,9 @@ impl Desk {
                 }
             }
             Effect::ShowRsiProfile { ticket, rsi_handle } => {
+                // One attempt: the lookup is a courtesy for staff and must never hold up the ticket's later effects
+                // (its chain runs in order). A lookup that fails says so in the ticket.
                 let found = self.ports.profiles.citizen(rsi_handle).await;
-                if found.as_ref().is_err_and(|e| *e != crate::ports::ProfileError::NotFound) && pending.attempts < 3 {
-                    return Ok(Outcome::Retry(None));
-                }
                 match self.ticket_channel(*ticket).await? {
                     Err(outcome) => outcome,
                     Ok(channel) => match chat.send(channel, render::rsi_profile(rsi_handle, &found)).await {
@@ -694,6 +720,7 @@ fn describe(effect: &Effect) -> String {
         Effect::CompleteQnaPrompt { app } => format!("mark the Q&A of application {app} completed"),
         Effect::UpdateRecord { app } => format!("update the record of application {app}"),
         Effect::DeleteMessage { .. } => "delete an old panel".into(),
+        Effect::RemoveOldPanels { .. } => "remove older copies of a panel".into(),
         Effect::GrantRole { role, .. } => format!("grant the role <@&{role}>"),
         Effect::SyncNickname { .. } => "set a nickname".into(),
         Effect::ShowRsiProfile { rsi_handle, .. } => format!("look up {rsi_handle} on RSI"),

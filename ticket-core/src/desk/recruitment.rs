@@ -190,12 +190,13 @@ impl Desk {
                     area_ping,
                 },
             },
-            Effect::ShowRsiProfile { ticket: ticket.id, rsi_handle: rsi_handle.to_owned() },
             Effect::Post {
                 to: Destination::Ticket(ticket.id),
                 notice: Notice::QnaPrompt { app: id, pages: QnaQuestion::pages(&settings.qna) },
             },
             Effect::UpdateRecord { app: id },
+            // Last: the lookup may be slow, and nothing after it in the chain should wait for it.
+            Effect::ShowRsiProfile { ticket: ticket.id, rsi_handle: rsi_handle.to_owned() },
         ]);
         let summary = format!(
             "Step 1: {} · {} · {} · RSI {} · {}",

@@ -62,6 +62,15 @@ pub struct NewChannel {
     pub overwrites: Vec<Overwrite>,
 }
 
+/// A message the bot posted, as listed by [`ChatPlatform::recent_bot_messages`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotMessage {
+    /// The message.
+    pub id: MessageId,
+    /// The custom ids of its buttons and selects.
+    pub controls: Vec<String>,
+}
+
 /// Why Discord refused or failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlatformError {
@@ -115,6 +124,8 @@ pub trait ChatPlatform: Send + Sync {
     async fn edit(&self, channel: ChannelId, message: MessageId, new: Message) -> Result<(), PlatformError>;
     /// Deletes a message.
     async fn delete_message(&self, channel: ChannelId, message: MessageId) -> Result<(), PlatformError>;
+    /// The bot's own messages among the latest `limit` of a channel, newest first.
+    async fn recent_bot_messages(&self, channel: ChannelId, limit: u8) -> Result<Vec<BotMessage>, PlatformError>;
     /// Sends a direct message.
     async fn send_dm(&self, user: UserId, message: Message) -> Result<(), PlatformError>;
     /// Grants a role.

@@ -10,7 +10,7 @@ mod profile;
 mod store;
 mod zones;
 
-pub use chat::{ChatPlatform, NewChannel, Overwrite, OverwriteTarget, PlatformError};
+pub use chat::{BotMessage, ChatPlatform, NewChannel, Overwrite, OverwriteTarget, PlatformError};
 pub use clock::{Clock, SystemClock};
 pub use game::{GameLink, GameLinkError, WhisperOutcome};
 pub use profile::{CitizenProfile, OrgProfile, OrgSummary, ProfileDirectory, ProfileError};

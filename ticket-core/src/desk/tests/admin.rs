@@ -160,3 +160,22 @@ async fn permits_answers_with_the_same_rules_as_the_use_cases() {
     bot.is_bot = true;
     assert!(world.desk.permits(GUILD, &bot, Action::TicketsAdmin).await.is_err(), "bots never act as staff");
 }
+
+#[pollster::test]
+async fn set_targets_removes_panel_copies_it_no_longer_remembers() {
+    let world = World::new();
+    let owner = admin(1, "Owner");
+    let targets = TargetsUpdate { support_panel: Some(ChannelId::new(10)), ..TargetsUpdate::default() };
+    world.desk.admin(GUILD, &owner, C::SetTargets(targets.clone())).await.unwrap();
+    world.desk.admin(GUILD, &owner, C::SetTargets(targets.clone())).await.unwrap();
+    // The settings are lost (restored from an old backup, say): the bot no longer remembers its panels.
+    let mut forgot = world.store.settings(GUILD).await.unwrap();
+    forgot.panels = Default::default();
+    world.store.commit(crate::Commit { settings: Some(forgot), ..Default::default() }).await.unwrap();
+    world.desk.admin(GUILD, &owner, C::SetTargets(targets)).await.unwrap();
+    let calls = world.take_calls();
+    let posted = calls.iter().filter(|c| matches!(c, Call::Send { channel: 10, .. })).count();
+    let deleted = calls.iter().filter(|c| matches!(c, Call::DeleteMessage { channel: 10, .. })).count();
+    assert_eq!(posted, 3);
+    assert_eq!(deleted, 2, "every older copy is gone: {calls:?}");
+}

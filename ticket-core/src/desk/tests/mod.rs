@@ -16,11 +16,11 @@ use time::OffsetDateTime;
 
 use crate::conformance::{T0, sample_key};
 use crate::id::{AccountId, ChannelId, GameServerId, GuildId, MessageId, RoleId, UserId};
-use crate::message::Message;
+use crate::message::{Component, Message};
 use crate::permissions::{Actor, Permissions};
 use crate::ports::{
-    CitizenProfile, GameLinkError, MockChatPlatform, MockClock, MockGameLink, MockProfileDirectory, OffsetZones,
-    Overwrite, OverwriteTarget, PlatformError, ProfileError, WhisperOutcome,
+    BotMessage, CitizenProfile, GameLinkError, MockChatPlatform, MockClock, MockGameLink, MockProfileDirectory,
+    OffsetZones, Overwrite, OverwriteTarget, PlatformError, ProfileError, WhisperOutcome,
 };
 use crate::settings::GuildSettings;
 use crate::{Desk, GamePlayer, InMemoryStore, Ports, TicketStore};
@@ -102,6 +102,9 @@ fn overwrite(o: &Overwrite) -> String {
     out
 }
 
+/// A message the mocked bot posted: its id and controls.
+type Posted = (u64, Vec<String>);
+
 fn chat_mock(
     calls: &Arc<Mutex<Vec<Call>>>,
     faults: &Arc<Mutex<Faults>>,
@@ -178,12 +181,39 @@ fn chat_mock(
             Ok(())
         });
     }
+    // What the bot posted, per channel, oldest first.
+    let posted: Arc<Mutex<HashMap<u64, Vec<Posted>>>> = Arc::default();
     {
-        let (calls, check, id) = (calls.clone(), check.clone(), id.clone());
+        let (calls, check, id, posted) = (calls.clone(), check.clone(), id.clone(), posted.clone());
         chat.expect_send().returning(move |c, message| {
             check(Some(c))?;
+            let controls = message
+                .rows
+                .iter()
+                .flatten()
+                .filter_map(|c| match c {
+                    Component::Button { id, .. } | Component::Select { id, .. } => Some(id.to_string()),
+                    Component::Link { .. } => None,
+                })
+                .collect();
             record!(calls, Call::Send { channel: c.get(), message });
-            Ok(MessageId::new(id()))
+            let message = id();
+            posted.lock().unwrap().entry(c.get()).or_default().push((message, controls));
+            Ok(MessageId::new(message))
+        });
+    }
+    {
+        let (check, posted) = (check.clone(), posted.clone());
+        chat.expect_recent_bot_messages().returning(move |c, limit| {
+            check(Some(c))?;
+            let posted = posted.lock().unwrap();
+            let mine = posted.get(&c.get()).cloned().unwrap_or_default();
+            Ok(mine
+                .into_iter()
+                .rev()
+                .take(usize::from(limit))
+                .map(|(id, controls)| BotMessage { id: MessageId::new(id), controls })
+                .collect())
         });
     }
     {
@@ -196,9 +226,13 @@ fn chat_mock(
     }
     {
         let (calls, check) = (calls.clone(), check.clone());
+        let posted = posted.clone();
         chat.expect_delete_message().returning(move |c, m| {
             check(Some(c))?;
             record!(calls, Call::DeleteMessage { channel: c.get(), id: m.get() });
+            if let Some(list) = posted.lock().unwrap().get_mut(&c.get()) {
+                list.retain(|(id, _)| *id != m.get());
+            }
             Ok(())
         });
     }

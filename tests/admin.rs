@@ -1,0 +1,151 @@
+//! Every admin command of the spec through the real stack: `/tickets …`, `/recruit-config …`, `/roles …`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
+
+use adapter_discord::sim::Interaction;
+use e2e::{PATIENCE, Stack, custom_ids, opt, readable, sub};
+use serde_json::Value;
+use ticket_core::{GuildId, TicketStore};
+
+/// Everything the final reply says: content and embed text.
+fn said(asked: &Interaction) -> String {
+    let last = asked.original_edits.last().cloned().or_else(|| asked.response.as_ref().map(|r| r["data"].clone()));
+    let Some(body) = last else { return String::new() };
+    let mut out = vec![body["content"].as_str().unwrap_or_default().to_owned()];
+    for e in body["embeds"].as_array().into_iter().flatten() {
+        for key in ["title", "description"] {
+            out.extend(e[key].as_str().map(str::to_owned));
+        }
+        for f in e["fields"].as_array().into_iter().flatten() {
+            out.push(format!("{}: {}", f["name"].as_str().unwrap_or(""), f["value"].as_str().unwrap_or("")));
+        }
+    }
+    out.join("\n")
+}
+
+fn id(n: u64) -> String {
+    n.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_admin_command_answers_and_takes_effect() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (p, people) = (stack.places, stack.people);
+    let run = async |name: &str, options: Value| said(&stack.admin_command(name, options).await);
+    let settings = async || stack.app.store().settings(GuildId::new(p.guild)).await.unwrap();
+
+    // /tickets set-targets also refreshes the panels: one of each, the older copies removed.
+    let panels = |d: &adapter_discord::sim::FakeDiscord, channel: u64, id: &str| {
+        d.messages(channel).iter().filter(|m| custom_ids(m).contains(&id.to_owned())).count()
+    };
+    assert!(d.wait_for(PATIENCE, |d| panels(d, p.support_panel, "tickets:open-support") == 1).await);
+    let url = "https://robertsspaceindustries.com/orgs/TEST";
+    let org = run("tickets", sub("set-org", vec![opt("url", 3, url)])).await;
+    assert!(org.contains(url) && org.contains("/tickets set-targets"), "{org}");
+    let again = run("tickets", sub("set-targets", vec![opt("support_panel", 7, id(p.support_panel))])).await;
+    assert!(again.starts_with("Saved. Fresh panels are being posted"), "{again}");
+    assert!(again.contains(&format!("Support panel: <#{}>", p.support_panel)));
+    let refreshed = d
+        .wait_for(PATIENCE, |d| {
+            panels(d, p.support_panel, "tickets:open-support") == 1
+                && d.messages(p.recruitment_panel).len() == 1
+                && d.messages(p.recruitment_panel)[0].components.to_string().contains(url)
+        })
+        .await;
+    assert!(refreshed, "fresh panels replace the old ones; the recruitment panel links to RSI");
+    assert!(d.messages(p.recruitment_panel)[0].components.to_string().contains("Apply on RSI"));
+
+    let shown = run("tickets", sub("show-targets", vec![])).await;
+    assert!(shown.contains(&format!("Recruitment category: <#{}>", p.recruitment_category)), "{shown}");
+    assert!(shown.contains(&format!("Application records: <#{}>", p.records)), "{shown}");
+    let pings = run("tickets", sub("show-ping", vec![])).await;
+    assert_eq!(pings, format!("Support ping: <@&{}> · Recruitment ping: <@&{}>", p.support_role, p.recruiter_role));
+    assert_eq!(run("tickets", sub("set-ping", vec![opt("clear", 5, true)])).await, "Ping roles cleared.");
+    assert_eq!(settings().await.ping_roles.support, None);
+    run("tickets", sub("set-ping", vec![opt("support", 8, id(p.support_role))])).await;
+    assert_eq!(
+        run("tickets", sub("set-dm-on-close", vec![opt("enabled", 5, false)])).await,
+        "DM on close is off for support tickets."
+    );
+    assert!(!settings().await.dm_on_close);
+    assert!(
+        run("tickets", sub("set-nick-sync", vec![opt("enabled", 5, true)]))
+            .await
+            .starts_with("Nickname sync on approve is on.")
+    );
+    assert!(settings().await.nick_sync);
+    assert!(run("tickets", sub("show-org", vec![])).await.contains(url));
+    let about = run("tickets", sub("post-support-about", vec![])).await;
+    assert_eq!(about, format!("Posting the support explainer in <#{}>.", p.support_panel));
+    let posted = d
+        .wait_for(PATIENCE, |d| {
+            d.messages(p.support_panel).iter().any(|m| readable(m).contains("How support tickets work"))
+        })
+        .await;
+    assert!(posted);
+    assert_eq!(
+        run("tickets", sub("add-option", vec![opt("name", 3, "Logistics"), opt("ping_role", 8, id(p.recruiter_role))]))
+            .await,
+        format!("Added **logistics** (pings <@&{}>).", p.recruiter_role)
+    );
+    let listed = run("tickets", sub("list-options", vec![])).await;
+    assert!(
+        listed.contains("**medical**") && listed.contains("**salvage**") && listed.contains("**logistics**"),
+        "{listed}"
+    );
+    assert_eq!(run("tickets", sub("remove-option", vec![opt("name", 3, "logistics")])).await, "Removed **logistics**.");
+    let ingame = run("tickets", sub("set-ingame", vec![opt("category", 7, id(p.game_category))])).await;
+    assert_eq!(
+        ingame,
+        format!("In-game tickets open in <#{}> and are staffed by <@&{}>.", p.game_category, p.game_role)
+    );
+
+    // /recruit-config
+    assert_eq!(
+        run("recruit-config", sub("set-log-channel", vec![opt("channel", 7, id(p.records))])).await,
+        format!("Permanent application records will be posted in <#{}>.", p.records)
+    );
+    assert_eq!(
+        run("recruit-config", sub("set-access-mode", vec![opt("mode", 3, "read_only")])).await,
+        "After approve, applicants can read their ticket but no longer write."
+    );
+    let list = run("recruit-config", sub("qa-list", vec![])).await;
+    assert!(
+        list.contains("1. **Strengths** — Keywords")
+            && list.contains("4. **Anything else we should know** — Paragraph (optional)")
+    );
+    let added =
+        run("recruit-config", sub("qa-add", vec![opt("question", 3, "Main ship"), opt("kind", 3, "keywords")])).await;
+    assert!(added.contains("5. **Main ship** — Keywords"), "{added}");
+    let edited = run(
+        "recruit-config",
+        sub("qa-edit", vec![opt("position", 4, 5), opt("question", 3, "Favourite ship"), opt("required", 5, false)]),
+    )
+    .await;
+    assert!(edited.contains("5. **Favourite ship** — Keywords (optional)"), "{edited}");
+    let moved = run("recruit-config", sub("qa-move", vec![opt("from", 4, 5), opt("to", 4, 1)])).await;
+    assert!(moved.contains("1. **Favourite ship**"), "{moved}");
+    let removed = run("recruit-config", sub("qa-remove", vec![opt("position", 4, 1)])).await;
+    assert!(!removed.contains("Favourite ship"));
+    run("recruit-config", sub("qa-add", vec![opt("question", 3, "Extra"), opt("kind", 3, "yes_no")])).await;
+    let reset = run("recruit-config", sub("qa-reset-defaults", vec![])).await;
+    assert!(!reset.contains("Extra") && reset.contains("4. **Anything else") && !reset.contains("5. "), "{reset}");
+    let bad = run("recruit-config", sub("qa-remove", vec![opt("position", 4, 9)])).await;
+    assert_eq!(bad, "there is no question 9; the list has 4");
+
+    // /roles
+    let shown = run("roles", sub("show", vec![])).await;
+    assert!(shown.contains(&format!("Recruitment capability: <@&{}>", p.recruiter_role)), "{shown}");
+    assert!(shown.contains(&format!("Affiliate role: <@&{}>", p.affiliate_role)), "{shown}");
+
+    // /recruit-config is the recruitment capability's: recruiters may, plain members may not.
+    let rita = d.run_command(p.guild, p.support_panel, people.rita, "recruit-config", sub("qa-list", vec![])).await;
+    assert!(said(&rita).contains("Quick Q&A questions"));
+    let ann = d.run_command(p.guild, p.support_panel, people.ann, "recruit-config", sub("qa-list", vec![])).await;
+    assert_eq!(
+        said(&ann),
+        "You need the recruitment role or the Manage Server permission to change recruitment settings."
+    );
+    stack.assert_no_violations();
+    stack.stop().await;
+}

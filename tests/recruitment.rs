@@ -1,0 +1,281 @@
+//! Recruitment end to end: panel → private channel → Step 1 wizard → Quick Q&A → approve / decline → finalise →
+//! removed, with the permanent record following every status.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
+
+use adapter_discord::sim::{Interaction, MessageState};
+use e2e::{PATIENCE, Stack, custom_ids, opt, readable, sub};
+
+/// An application in progress: its channel and the ids its controls carry.
+struct Application {
+    channel: u64,
+    ticket: String,
+    app: Option<String>,
+}
+
+fn field(message: &MessageState, name: &str) -> Option<String> {
+    message
+        .embeds
+        .as_array()?
+        .iter()
+        .flat_map(|e| e["fields"].as_array().cloned().unwrap_or_default())
+        .find_map(|f| (f["name"].as_str() == Some(name)).then(|| f["value"].as_str().unwrap_or_default().to_owned()))
+}
+
+/// The permanent record's status, once posted.
+fn record_status(stack: &Stack) -> Option<String> {
+    stack.discord.messages(stack.places.records).iter().find_map(|m| field(m, "Status"))
+}
+
+async fn wait_status(stack: &Stack, status: &str) {
+    let records = stack.places.records;
+    let ok = stack
+        .discord
+        .wait_for(PATIENCE, |d| d.messages(records).iter().any(|m| field(m, "Status").as_deref() == Some(status)))
+        .await;
+    assert!(ok, "the record shows {status}; it shows {:?}", record_status(stack));
+}
+
+fn reply(asked: &Interaction) -> String {
+    asked.reply_text().unwrap_or_else(|| panic!("the bot answered: {asked:?}"))
+}
+
+/// `user` presses the recruitment panel's button.
+async fn apply(stack: &Stack, user: u64) -> Application {
+    let d = &stack.discord;
+    let panel =
+        stack.wait_message(stack.places.recruitment_panel, |m| custom_ids(m).contains(&"recruit:open".into())).await;
+    let opened = reply(&d.click_button(stack.places.recruitment_panel, panel.id, "recruit:open", user).await);
+    assert!(opened.starts_with("Your application channel is open: <#"), "{opened}");
+    let channel: u64 =
+        opened.trim_start_matches("Your application channel is open: <#").trim_end_matches('>').parse().unwrap();
+    let wizard = stack.wait_message(channel, |m| custom_ids(m).iter().any(|id| id.starts_with("recruit:role:"))).await;
+    let ticket = custom_ids(&wizard)[0].trim_start_matches("recruit:role:").to_owned();
+    Application { channel, ticket, app: None }
+}
+
+/// Step 1 through the wizard: role, area, Continue, the details form.
+async fn step1(stack: &Stack, a: &mut Application, user: u64, role: &str, area: &str, tz: &str) -> Interaction {
+    let d = &stack.discord;
+    let wizard =
+        stack.wait_message(a.channel, |m| custom_ids(m).iter().any(|id| id.starts_with("recruit:role:"))).await;
+    let chose = d.choose(a.channel, wizard.id, &format!("recruit:role:{}", a.ticket), &[role], user).await;
+    assert_eq!(chose.response_type(), Some(7), "the wizard moves on in place: {chose:?}");
+    let area_id = format!("recruit:area:{}:{role}", a.ticket);
+    let chose = d.choose(a.channel, wizard.id, &area_id, &[area], user).await;
+    assert_eq!(chose.response_type(), Some(7), "{chose:?}");
+    let details = format!("recruit:details:{}:{role}:{area}", a.ticket);
+    let form = d.click_button(a.channel, wizard.id, &details, user).await.modal().expect("the details form");
+    let fields = [("time_zone", tz), ("rsi_handle", "Pilot_One"), ("notes", "Medic, flying since 2950. @everyone hi")];
+    let submitted = d.submit_modal(a.channel, &form.custom_id, &fields, user).await;
+    let prompt = d
+        .wait_for(PATIENCE, |d| {
+            d.messages(a.channel).iter().any(|m| custom_ids(m).iter().any(|id| id.starts_with("recruit:qna:")))
+        })
+        .await;
+    if prompt {
+        let qna =
+            d.messages(a.channel).into_iter().find(|m| custom_ids(m).iter().any(|id| id.starts_with("recruit:qna:")));
+        let id = custom_ids(&qna.unwrap()).into_iter().find(|id| id.starts_with("recruit:qna:")).unwrap();
+        a.app = Some(id.trim_start_matches("recruit:qna:").split(':').next().unwrap().to_owned());
+    }
+    submitted
+}
+
+/// The Quick Q&A with the default questions.
+async fn qna(stack: &Stack, a: &Application, user: u64) -> Interaction {
+    let d = &stack.discord;
+    let app = a.app.as_ref().unwrap();
+    let prompt = stack.wait_message(a.channel, |m| custom_ids(m).contains(&format!("recruit:qna:{app}:1"))).await;
+    let form = d.click_button(a.channel, prompt.id, &format!("recruit:qna:{app}:1"), user).await;
+    let form = form.modal().expect("the Q&A form");
+    assert_eq!(
+        form.inputs.iter().map(|i| i.label.as_str()).collect::<Vec<_>>(),
+        vec!["Strengths", "Availability", "Voice comms / mic ready", "Anything else we should know"]
+    );
+    let answers = [("q0", "medic, pilot"), ("q1", "18:00-22:00"), ("q2", "yes"), ("q3", "")];
+    d.submit_modal(a.channel, &form.custom_id, &answers, user).await
+}
+
+/// Presses a staff button on the latest message that has it.
+async fn press(stack: &Stack, a: &Application, id: &str, user: u64) -> Interaction {
+    let message = stack.wait_message(a.channel, |m| custom_ids(m).contains(&id.to_owned())).await;
+    stack.discord.click_button(a.channel, message.id, id, user).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_goes_from_the_panel_to_finalised_and_is_later_removed() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (people, places) = (stack.people, stack.places);
+    stack.admin_command("tickets", sub("set-nick-sync", vec![opt("enabled", 5, true)])).await;
+
+    let mut a = apply(&stack, people.ann).await;
+    let channel = d.channel(a.channel).unwrap();
+    assert_eq!(channel.parent, Some(places.recruitment_category));
+    assert!(channel.overwrites.iter().any(|o| o.id == people.ann), "the applicant is let in");
+    assert!(channel.overwrites.iter().any(|o| o.id == places.recruiter_role), "recruiters are let in");
+
+    let saved = step1(&stack, &mut a, people.ann, "member", "medical", "UTC+1").await;
+    assert_eq!(reply(&saved), "Step 1 saved. Next: press **Answer Q&A** below.");
+    let app = a.app.clone().expect("the Q&A prompt carries the application");
+    let topic = d.channel(a.channel).unwrap().topic.unwrap();
+    assert!(topic.contains(&format!("TID:{}", a.ticket)) && topic.contains(&format!("APP:{app}")), "{topic}");
+    assert!(
+        topic.contains("REQ:member")
+            && topic.contains("TZ:UTC+01:00")
+            && topic.contains(&format!("OPENER:{}", people.ann))
+    );
+    wait_status(&stack, "Pending").await;
+    let summary = stack.wait_message(a.channel, |m| readable(m).contains("Step 1 complete")).await;
+    assert_eq!(custom_ids(&summary), vec![format!("recruit:approve:{app}"), format!("recruit:decline:{app}")]);
+    assert!(!readable(&summary).contains("@everyone"), "applicant text is defused");
+
+    let answered = qna(&stack, &a, people.ann).await;
+    assert_eq!(reply(&answered), "Thanks! Your answers are in; staff will review your application.");
+    wait_status(&stack, "Q&A received").await;
+    let tile = stack.wait_message(a.channel, |m| readable(m).contains("Q&A completed")).await;
+    assert!(tile.edited, "the Q&A button is replaced by the completed tile");
+    let record = d.messages(places.records).into_iter().next().unwrap();
+    assert_eq!(field(&record, "Availability").as_deref(), Some("18:00-22:00 (local) · 17:00-21:00 UK time"));
+
+    // The applicant cannot approve themselves; a recruiter can.
+    let refused = press(&stack, &a, &format!("recruit:approve:{app}"), people.ann).await;
+    assert!(reply(&refused).starts_with("You need the recruitment role or the Manage Channels permission"));
+    assert_eq!(record_status(&stack).as_deref(), Some("Q&A received"));
+    let approved = press(&stack, &a, &format!("recruit:approve:{app}"), people.rita).await;
+    assert_eq!(reply(&approved), format!("Application #{app} approved."));
+    wait_status(&stack, "Approved").await;
+    assert!(
+        d.member(places.guild, people.ann).unwrap().roles.contains(&places.member_role),
+        "the Member role is granted"
+    );
+    assert_eq!(d.member(places.guild, people.ann).unwrap().nick.as_deref(), Some("Pilot_One"), "nickname synced");
+    assert!(d.channel(a.channel).is_some(), "approve keeps the ticket open");
+    stack.wait_message(places.log, |m| readable(m).contains(&format!("Application #{app} approved"))).await;
+
+    // Finalise needs Manage Server: the recruiter is refused, the owner finalises.
+    let finalise = format!("recruit:finalise:{app}");
+    assert!(
+        reply(&press(&stack, &a, &finalise, people.rita).await).starts_with("You need the Manage Server permission")
+    );
+    let done = press(&stack, &a, &finalise, people.admin).await;
+    assert_eq!(reply(&done), format!("Application #{app} finalised."));
+    wait_status(&stack, "Finalised").await;
+    assert!(d.wait_for(PATIENCE, |d| d.channel(a.channel).is_none()).await, "the ticket channel is deleted");
+    assert!(d.dms(people.ann).is_empty(), "no DM on finalise");
+
+    // Later: removed from the org.
+    let removed = stack
+        .admin_command("recruit-config", sub("remove-member", vec![opt("member", 6, people.ann.to_string())]))
+        .await;
+    assert_eq!(reply(&removed), format!("Application #{app} is marked Removed."));
+    wait_status(&stack, "Removed").await;
+    let record = d.messages(places.records).into_iter().next().unwrap();
+    assert_eq!(field(&record, "Ticket").as_deref(), Some("closed"));
+    assert_eq!(d.messages(places.records).len(), 1, "one permanent record, edited in place");
+    stack.assert_no_violations();
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decline_needs_a_reason_keeps_it_on_the_record_and_dms_generically() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let people = stack.people;
+    let mut a = apply(&stack, people.ann).await;
+    step1(&stack, &mut a, people.ann, "affiliate", "salvage", "UTC-5").await;
+    let app = a.app.clone().unwrap();
+    qna(&stack, &a, people.ann).await;
+    let form =
+        press(&stack, &a, &format!("recruit:decline:{app}"), people.rita).await.modal().expect("a reason is asked");
+    assert!(form.inputs[0].required, "the reason is required");
+    let blank = d.submit_modal(a.channel, &form.custom_id, &[("reason", "   ")], people.rita).await;
+    assert_eq!(reply(&blank), "a decline reason is required");
+    assert!(d.channel(a.channel).is_some());
+    let form = press(&stack, &a, &format!("recruit:decline:{app}"), people.rita).await.modal().unwrap();
+    let declined = d.submit_modal(a.channel, &form.custom_id, &[("reason", "Internal: no mic")], people.rita).await;
+    assert!(reply(&declined).starts_with(&format!("Application #{app} declined")));
+    wait_status(&stack, "Declined").await;
+    let record = d.messages(stack.places.records).into_iter().next().unwrap();
+    assert_eq!(field(&record, "Decline reason").as_deref(), Some("Internal: no mic"));
+    assert!(d.wait_for(PATIENCE, |d| d.channel(a.channel).is_none()).await, "the channel is deleted");
+    assert!(d.wait_for(PATIENCE, |d| !d.dms(people.ann).is_empty()).await, "the applicant gets a DM");
+    let dm = readable(&d.dms(people.ann)[0]);
+    assert!(dm.contains("not successful this time") && !dm.contains("no mic"), "generic, without the reason: {dm}");
+    stack.assert_no_violations();
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_option_removed_while_the_wizard_was_open_is_refused_clearly() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let people = stack.people;
+    let a = apply(&stack, people.ann).await;
+    let wizard =
+        stack.wait_message(a.channel, |m| custom_ids(m).iter().any(|id| id.starts_with("recruit:role:"))).await;
+    d.choose(a.channel, wizard.id, &format!("recruit:role:{}", a.ticket), &["member"], people.ann).await;
+    d.choose(a.channel, wizard.id, &format!("recruit:area:{}:member", a.ticket), &["salvage"], people.ann).await;
+    // Staff remove the area while the applicant is filling in the form.
+    stack.admin_command("tickets", sub("remove-option", vec![opt("name", 3, "salvage")])).await;
+    let form =
+        d.click_button(a.channel, wizard.id, &format!("recruit:details:{}:member:salvage", a.ticket), people.ann).await;
+    let form = form.modal().unwrap();
+    let fields = [("time_zone", "UTC"), ("rsi_handle", "Pilot_One")];
+    let refused = d.submit_modal(a.channel, &form.custom_id, &fields, people.ann).await;
+    assert_eq!(reply(&refused), "The area/focus has no entry called \"salvage\".");
+    assert!(d.messages(stack.places.records).is_empty(), "no application was made");
+    let unknown = stack.admin_command("tickets", sub("remove-option", vec![opt("name", 3, "piracy")])).await;
+    assert_eq!(reply(&unknown), "The option list has no entry called \"piracy\".");
+    stack.assert_no_violations();
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_between_steps_carries_the_application_on() {
+    let stack = Stack::start().await;
+    let people = stack.people;
+    let mut a = apply(&stack, people.ann).await;
+    step1(&stack, &mut a, people.ann, "member", "medical", "UTC").await;
+    let stack = stack.restart().await;
+    let answered = qna(&stack, &a, people.ann).await;
+    assert_eq!(reply(&answered), "Thanks! Your answers are in; staff will review your application.");
+    let app = a.app.clone().unwrap();
+    let stack = stack.restart().await;
+    press(&stack, &a, &format!("recruit:approve:{app}"), people.rita).await;
+    wait_status(&stack, "Approved").await;
+    let stack = stack.restart().await;
+    press(&stack, &a, &format!("recruit:finalise:{app}"), people.admin).await;
+    wait_status(&stack, "Finalised").await;
+    stack.assert_no_violations();
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reopen_qna_by_command_and_by_prefix() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let people = stack.people;
+    let mut a = apply(&stack, people.ann).await;
+    step1(&stack, &mut a, people.ann, "member", "medical", "UTC").await;
+    let prompts = |d: &adapter_discord::sim::FakeDiscord| {
+        d.messages(a.channel).iter().filter(|m| readable(m).contains("Press **Answer Q&A**")).count()
+    };
+    assert_eq!(prompts(d), 1);
+    // `/tickets` needs Manage Server by default (server admins may open it to recruiters in Discord's settings);
+    // recruiters have the `!reopen_qna` fallback.
+    let asked = d.run_command(stack.places.guild, a.channel, people.admin, "tickets", sub("reopen-qna", vec![])).await;
+    assert_eq!(reply(&asked), "The Q&A button is posted again.");
+    assert!(d.wait_for(PATIENCE, |d| prompts(d) == 2).await);
+    d.send_message(a.channel, people.rita, "!reopen_qna").await;
+    assert!(d.wait_for(PATIENCE, |d| prompts(d) == 3).await, "the prefix fallback works for recruiters");
+    d.send_message(a.channel, people.ann, "!reopen_qna").await;
+    let told = d
+        .wait_for(PATIENCE, |d| {
+            d.messages(a.channel).iter().any(|m| m.content.starts_with("You need the recruitment role"))
+        })
+        .await;
+    assert!(told, "the applicant is told they may not");
+    stack.assert_no_violations();
+    stack.stop().await;
+}
