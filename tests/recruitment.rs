@@ -279,3 +279,27 @@ async fn reopen_qna_by_command_and_by_prefix() {
     stack.assert_no_violations();
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nickname_discord_refuses_is_logged_and_the_approval_stands() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (people, places) = (stack.people, stack.places);
+    stack.admin_command("tickets", sub("set-nick-sync", vec![opt("enabled", 5, true)])).await;
+    // An applicant whose top role sits above the bot's: Discord refuses to rename them (403, code 50013).
+    let vip = d.create_role(places.guild, "VIP", 0);
+    d.set_role_position(places.guild, vip, 99);
+    d.set_member_roles(places.guild, people.bob, &[vip]);
+    let mut a = apply(&stack, people.bob).await;
+    step1(&stack, &mut a, people.bob, "member", "medical", "UTC").await;
+    qna(&stack, &a, people.bob).await;
+    let app = a.app.clone().unwrap();
+    press(&stack, &a, &format!("recruit:approve:{app}"), people.rita).await;
+    wait_status(&stack, "Approved").await;
+    let note = stack.wait_message(places.log, |m| readable(m).contains("Nickname not changed")).await;
+    assert!(readable(&note).contains("Manage Nicknames"), "the log says what to fix");
+    assert!(d.member(places.guild, people.bob).unwrap().roles.contains(&places.member_role), "the role is granted");
+    assert_eq!(d.member(places.guild, people.bob).unwrap().nick, None);
+    stack.assert_no_violations();
+    stack.stop().await;
+}
