@@ -3,13 +3,18 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use adapter_discord::{DiscordBot, DiscordConfig, DiscordError, ShardManager};
 use adapter_sqlite::{SqliteError, SqliteStore};
 use adapter_xilero::{LinkConfig, LinkConfigError, LinkHandle, LinkServer, RunningLink};
 use ticket_core::pid::PidKeyError;
-use ticket_core::{Desk, GameLink, NoGameLink, PidKey, Ports, TicketStore};
+use ticket_core::ports::OffsetZones;
+use ticket_core::{Desk, GameLink, NoGameLink, NoProfiles, PidKey, Ports, ProfileDirectory, TicketStore, TimeZones};
 use tokio::task::JoinHandle;
+
+/// How long [`App::shutdown`] lets the outbox run before leaving what remains for the next start.
+pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the system needs to start.
 #[derive(Debug, Clone)]
@@ -22,6 +27,44 @@ pub struct AppConfig {
     pub discord: DiscordConfig,
     /// The game link, if game servers connect to this bridge.
     pub game_link: Option<LinkConfig>,
+}
+
+/// The optional ports of the desk: RSI lookups and time-zone knowledge. [`Services::default`] has none of the
+/// first (`NoProfiles`: lookups say "unavailable") and UTC offsets plus the UK's zone for the second
+/// (`OffsetZones`). Give [`App::start_with`] better ones when they exist (the RSI adapter, a full time-zone
+/// database).
+#[derive(Clone)]
+pub struct Services {
+    /// RSI citizen and organisation lookups.
+    pub profiles: Arc<dyn ProfileDirectory>,
+    /// Time zones, for applicants' availability.
+    pub zones: Arc<dyn TimeZones>,
+}
+
+impl Default for Services {
+    fn default() -> Self {
+        Self { profiles: Arc::new(NoProfiles), zones: Arc::new(OffsetZones) }
+    }
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services").finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    /// With an RSI directory.
+    pub fn with_profiles(mut self, profiles: Arc<dyn ProfileDirectory>) -> Self {
+        self.profiles = profiles;
+        self
+    }
+
+    /// With time-zone knowledge.
+    pub fn with_zones(mut self, zones: Arc<dyn TimeZones>) -> Self {
+        self.zones = zones;
+        self
+    }
 }
 
 /// Why the system could not start.
@@ -51,6 +94,8 @@ pub struct App {
     link: Option<(LinkHandle, RunningLink)>,
     shards: Arc<ShardManager>,
     bot: JoinHandle<Result<(), DiscordError>>,
+    /// Set once `bot` has been awaited to its end (by [`App::discord_ended`]).
+    bot_ended: bool,
 }
 
 impl std::fmt::Debug for App {
@@ -60,8 +105,14 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// Opens the database, builds the desk over Discord and the game link, and starts listening to both.
+    /// Opens the database, builds the desk over Discord and the game link, and starts listening to both, with the
+    /// default [`Services`].
     pub async fn start(config: AppConfig) -> Result<App, AppError> {
+        Self::start_with(config, Services::default()).await
+    }
+
+    /// [`App::start`] with these RSI and time-zone services.
+    pub async fn start_with(config: AppConfig, services: Services) -> Result<App, AppError> {
         let key = PidKey::new(&config.pid_secret)?;
         let store = Arc::new(SqliteStore::open(&config.database).await?);
         let link = config.game_link.map(LinkHandle::new).transpose()?;
@@ -70,22 +121,38 @@ impl App {
             None => Arc::new(NoGameLink),
         };
         let tickets: Arc<dyn TicketStore> = store.clone();
-        let mut bot = DiscordBot::connect(&config.discord, move |chat| {
-            Arc::new(Desk::new(Ports::new(tickets, chat).with_game(game), key))
+        let Services { profiles, zones } = services;
+        let connected = DiscordBot::connect(&config.discord, move |chat| {
+            let ports = Ports::new(tickets, chat).with_game(game).with_profiles(profiles).with_zones(zones);
+            Arc::new(Desk::new(ports, key))
         })
-        .await?;
+        .await;
+        let mut bot = match connected {
+            Ok(bot) => bot,
+            Err(error) => {
+                store.close().await;
+                return Err(error.into());
+            }
+        };
         let desk = bot.desk().clone();
         let link = match link {
-            Some(handle) => {
-                let server = LinkServer::bind(handle.clone(), desk.clone()).await.map_err(AppError::LinkBind)?;
-                Some((handle, server.spawn()))
-            }
+            Some(handle) => match LinkServer::bind(handle.clone(), desk.clone()).await {
+                Ok(server) => Some((handle, server.spawn())),
+                Err(error) => {
+                    store.close().await;
+                    return Err(AppError::LinkBind(error));
+                }
+            },
             None => None,
         };
         let shards = bot.shard_manager();
         let bot = tokio::spawn(async move { bot.run().await });
-        tracing::info!("ticket bot started");
-        Ok(App { desk, store, link, shards, bot })
+        let link_addr = link.as_ref().and_then(|(_, running)| running.local_addr());
+        match link_addr {
+            Some(addr) => tracing::info!(game_link = %addr, "ticket bot started"),
+            None => tracing::info!("ticket bot started (no game link)"),
+        }
+        Ok(App { desk, store, link, shards, bot, bot_ended: false })
     }
 
     /// The desk.
@@ -108,17 +175,52 @@ impl App {
         self.link.as_ref().map(|(handle, _)| handle)
     }
 
-    /// Stops Discord and the game link; effects not yet run stay in the outbox for the next start.
-    pub async fn shutdown(self) {
-        self.shards.shutdown_all().await;
-        match self.bot.await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::warn!(%error, "the Discord connection ended with an error"),
-            Err(error) => tracing::warn!(%error, "the Discord task failed"),
+    /// Waits until the Discord connection ends by itself (it only does on a fatal error, such as a token revoked
+    /// while running, or privileged intents not enabled for the application). Cancel-safe: use it in a `select!`
+    /// beside a shutdown signal, then call [`App::shutdown`] either way.
+    pub async fn discord_ended(&mut self) -> Result<(), String> {
+        if self.bot_ended {
+            return Ok(());
         }
-        if let Some((_, running)) = self.link {
+        let result = (&mut self.bot).await;
+        self.bot_ended = true;
+        match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(error) => Err(format!("the Discord task failed: {error}")),
+        }
+    }
+
+    /// Stops the system cleanly, in order:
+    ///
+    /// 1. the Discord gateway connection: no new clicks, commands or messages (Discord's REST API stays usable,
+    ///    so work under way still reaches Discord);
+    /// 2. the game link: every game server is told `shutting_down`; records already received are still handled;
+    /// 3. the outbox: effects that are due run for up to [`FLUSH_TIMEOUT`]; whatever remains (Discord down, an
+    ///    effect waiting for its retry time) stays stored and is replayed at the next start;
+    /// 4. the database: queued writes finish and the write-ahead log is folded back into the file.
+    pub async fn shutdown(self) {
+        let App { desk, store, link, shards, bot, bot_ended } = self;
+        shards.shutdown_all().await;
+        if !bot_ended {
+            match bot.await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "the Discord connection ended with an error"),
+                Err(error) => tracing::warn!(%error, "the Discord task failed"),
+            }
+        }
+        if let Some((_, running)) = link {
             running.shutdown().await;
         }
+        match tokio::time::timeout(FLUSH_TIMEOUT, desk.resume()).await {
+            Ok(Ok(report)) if report.pending_after > 0 => {
+                tracing::info!(left = report.pending_after, "outbox: effects left for the next start")
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "outbox: could not flush; it is replayed at the next start"),
+            Err(_) => tracing::warn!("outbox: flushing took too long; the rest is replayed at the next start"),
+        }
+        store.close().await;
         tracing::info!("ticket bot stopped");
     }
 }

@@ -1,7 +1,21 @@
-//! The wiring of the ticket system: one SQLite file, the `Desk`, Discord and the game link. The binary and the
-//! end-to-end tests both start the system through [`App`].
+//! `ticket-bot`: the self-hosters' binary of RagnaSync Tickets, and the wiring it is made of.
+//!
+//! * [`App`]: the ticket core on one SQLite file, Discord and the game link, started and stopped as one system
+//!   (the end-to-end tests start it too);
+//! * [`config`]: the configuration file, checked key by key with line numbers;
+//! * [`env`] and [`secrets`]: the secrets, from the environment or an owner-only file;
+//! * [`demo`]: the offline demo, the real bot against a fake Discord and a simulated game server;
+//! * [`cli`] and [`run`]: the command line and what each command does.
 #![warn(missing_docs)]
 
 mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod env;
+pub mod logging;
+pub mod run;
+pub mod secrets;
+pub mod signal;
 
-pub use app::{App, AppConfig, AppError};
+pub use app::{App, AppConfig, AppError, FLUSH_TIMEOUT, Services};

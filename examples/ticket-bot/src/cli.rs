@@ -1,0 +1,114 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::LogFormat;
+
+const AFTER_HELP: &str = "\
+Without a command, `run`:
+  DISCORD_TOKEN set                 connect to Discord with the configuration (--config, or ticket-bot.toml
+                                    in the working directory if it exists, or the defaults)
+  no token and no configuration     play the offline demo (as `ticket-bot demo`): nothing to set up
+  no token but a configuration      refuse to start: set DISCORD_TOKEN
+
+Environment (secrets never go in the configuration file):
+  DISCORD_TOKEN                     the bot's token (Discord Developer Portal > your application > Bot)
+  TICKET_BOT_LINK_SECRET_<ID>       the game-link secret of game server <ID> (upper case, . and - as _),
+                                    at least 16 bytes
+  TICKET_BOT_LINK_SECRET            the game-link secret of every game server without its own variable
+  TICKET_BOT_PID_SECRET             the pid secret (32+ bytes). If unset, the file database.pid_secret_file
+                                    (pid.secret next to the database) is used, created owner-only on first
+                                    start. Back it up with the database: without it, stored people can no
+                                    longer be recognised or reached.
+  RUST_LOG                          the log filter (default: logging.filter, else info)
+
+Exit status: 0 done; 1 failed (check-config: the file has problems); 2 wrong usage;
+78 configuration or secret unusable (so that systemd's RestartPreventExitStatus=78 stops retrying).
+
+Documentation: docs/self-hosting.md and docs/configuration.md in the source repository.";
+
+/// RagnaSync Tickets: a Discord support-ticket bot for game servers and communities.
+///
+/// In-game tickets from an rAthena-family game server (XileRO), panel support tickets and recruitment
+/// applications, on one SQLite file.
+#[derive(Debug, Parser)]
+#[command(name = "ticket-bot", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do (default: run).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// The configuration file [default: ticket-bot.toml, if it exists in the working directory].
+    #[arg(long, short = 'c', global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// How logs are written to standard error [default: logging.format, else text].
+    #[arg(long, global = true, value_name = "FORMAT")]
+    pub log_format: Option<LogFormatArg>,
+}
+
+/// The commands.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Run the bot: connect to Discord (DISCORD_TOKEN) and listen for game servers until Ctrl-C or SIGTERM.
+    /// Without a token and without a configuration file, play the offline demo instead.
+    Run,
+    /// Play the offline demo: the real bot against a built-in fake Discord and a simulated game server, on a
+    /// temporary SQLite file. Prints what each person sees; needs no token and no network.
+    Demo {
+        /// Keep the demo's database in this file instead of a temporary one (to look inside afterwards).
+        #[arg(long, value_name = "PATH")]
+        database: Option<PathBuf>,
+    },
+    /// Check a configuration file (and the secrets it needs from the environment); name every problem with
+    /// its line.
+    CheckConfig {
+        /// The file [default: --config, else ticket-bot.toml].
+        #[arg(value_name = "PATH")]
+        file: Option<PathBuf>,
+    },
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    /// Readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl From<LogFormatArg> for LogFormat {
+    fn from(arg: LogFormatArg) -> Self {
+        match arg {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn options_go_before_or_after_the_command() {
+        let cli =
+            Cli::try_parse_from(["ticket-bot", "check-config", "--config", "a.toml", "--log-format", "json"]).unwrap();
+        assert_eq!(cli.command, Some(Command::CheckConfig { file: None }));
+        assert_eq!(cli.config, Some(PathBuf::from("a.toml")));
+        assert_eq!(cli.log_format, Some(LogFormatArg::Json));
+        let cli = Cli::try_parse_from(["ticket-bot"]).unwrap();
+        assert_eq!(cli.command, None);
+        assert!(Cli::try_parse_from(["ticket-bot", "--log-format", "xml"]).is_err());
+    }
+}

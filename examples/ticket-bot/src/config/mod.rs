@@ -1,0 +1,203 @@
+//! The configuration file (`ticket-bot.toml`): what it may hold, its defaults, and how it becomes an
+//! [`AppConfig`]. Every key is described in `docs/configuration.md`; `ticket-bot.example.toml` shows them all.
+//!
+//! Secrets are never in the file: see [`crate::env`].
+
+mod check;
+mod problem;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use adapter_discord::DiscordConfig;
+use adapter_xilero::{AllowedServer, DEFAULT_LISTEN, LinkConfig, LinkLimits, Secret};
+use ticket_core::{GameServerId, GuildId};
+
+pub use problem::{Problem, Report};
+
+use crate::app::AppConfig;
+use crate::env::Env;
+
+/// The file read when `--config` is not given, if it exists in the working directory.
+pub const DEFAULT_FILE: &str = "ticket-bot.toml";
+/// The database file when `database.path` is not set.
+pub const DEFAULT_DATABASE: &str = "tickets.db";
+/// The pid secret file's name when `database.pid_secret_file` is not set (next to the database).
+pub const DEFAULT_PID_SECRET_FILE: &str = "pid.secret";
+/// How often effects waiting for a retry are tried again, when `discord.resume_every_secs` is not set.
+pub const DEFAULT_RESUME_EVERY: Duration = Duration::from_secs(30);
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// One readable line per event (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            other => Err(format!("unknown log format {other:?}: use text or json")),
+        }
+    }
+}
+
+/// A game server allowed to connect, with its secret from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerEntry {
+    /// The id it authenticates with.
+    pub id: GameServerId,
+    /// The Discord server its tickets open in.
+    pub guild: GuildId,
+    /// Its link secret (from `TICKET_BOT_LINK_SECRET_<ID>` or `TICKET_BOT_LINK_SECRET`).
+    pub secret: Secret,
+}
+
+/// The `[game_link]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GameLinkSettings {
+    /// Where the link listens.
+    pub listen: SocketAddr,
+    /// How long a new connection has to authenticate.
+    pub auth_timeout: Duration,
+    /// How long a game server may stay silent.
+    pub idle_timeout: Duration,
+    /// How long one write to a game server may take.
+    pub write_timeout: Duration,
+    /// The game servers allowed to connect.
+    pub servers: Vec<ServerEntry>,
+}
+
+impl Default for GameLinkSettings {
+    fn default() -> Self {
+        let limits = LinkLimits::default();
+        Self {
+            listen: DEFAULT_LISTEN,
+            auth_timeout: limits.auth_timeout,
+            idle_timeout: limits.idle_timeout,
+            write_timeout: limits.write_timeout,
+            servers: Vec::new(),
+        }
+    }
+}
+
+/// A checked configuration: the file's values with every default filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The SQLite file.
+    pub database: PathBuf,
+    /// The file holding the pid secret when `TICKET_BOT_PID_SECRET` is not set.
+    pub pid_secret_file: PathBuf,
+    /// Another Discord API base (a Discord-compatible test server); `None` for discord.com.
+    pub discord_api_base: Option<String>,
+    /// How often effects waiting for a retry are tried again.
+    pub resume_every: Duration,
+    /// The log format, unless `--log-format` says otherwise.
+    pub log_format: Option<LogFormat>,
+    /// The log filter, unless `RUST_LOG` says otherwise.
+    pub log_filter: Option<String>,
+    /// The game link, if game servers connect.
+    pub game_link: Option<GameLinkSettings>,
+}
+
+/// The pid secret file next to a database.
+pub fn default_pid_secret_file(database: &Path) -> PathBuf {
+    database.with_file_name(DEFAULT_PID_SECRET_FILE)
+}
+
+/// Why a configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {file}: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file has problems.
+    #[error("{0}")]
+    Invalid(Report),
+}
+
+impl Config {
+    /// The configuration without a file: every default, paths relative to `base`.
+    pub fn defaults(base: &Path) -> Self {
+        let database = base.join(DEFAULT_DATABASE);
+        Self {
+            pid_secret_file: default_pid_secret_file(&database),
+            database,
+            discord_api_base: None,
+            resume_every: DEFAULT_RESUME_EVERY,
+            log_format: None,
+            log_filter: None,
+            game_link: None,
+        }
+    }
+
+    /// Checks the text of a configuration file named `file` (for messages). Relative paths in it are taken from
+    /// `base` (the file's directory); game-link secrets come from `env`.
+    pub fn parse(source: &str, file: &str, base: &Path, env: &Env) -> Result<Self, Report> {
+        check::check(source, base, env).map_err(|problems| Report { file: file.to_owned(), problems })
+    }
+
+    /// Reads and checks a configuration file; relative paths in it are taken from its directory.
+    pub fn load(file: &Path, env: &Env) -> Result<Self, ConfigError> {
+        let name = file.display().to_string();
+        let bytes = std::fs::read(file).map_err(|source| ConfigError::Read { file: name.clone(), source })?;
+        let source = String::from_utf8(bytes).map_err(|_| {
+            ConfigError::Invalid(Report {
+                file: name.clone(),
+                problems: vec![Problem { line: None, key: String::new(), message: "is not UTF-8 text".into() }],
+            })
+        })?;
+        let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self::parse(&source, &name, &base, env).map_err(ConfigError::Invalid)
+    }
+
+    /// The configuration file to read: `explicit` (from `--config`) if given, else [`DEFAULT_FILE`] if it exists
+    /// in the working directory, else none.
+    pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
+        match explicit {
+            Some(file) => Some(file.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_FILE)).filter(|f| f.is_file()),
+        }
+    }
+
+    /// The game link's configuration, if game servers connect.
+    pub fn link_config(&self) -> Option<LinkConfig> {
+        let settings = self.game_link.as_ref()?;
+        let servers = settings
+            .servers
+            .iter()
+            .map(|s| AllowedServer { id: s.id.clone(), secret: s.secret.clone(), guild: s.guild })
+            .collect();
+        let mut link = LinkConfig::new(servers);
+        link.listen = settings.listen;
+        link.limits.auth_timeout = settings.auth_timeout;
+        link.limits.idle_timeout = settings.idle_timeout;
+        link.limits.write_timeout = settings.write_timeout;
+        Some(link)
+    }
+
+    /// Everything [`crate::App::start`] needs, with the Discord token and the pid secret.
+    pub fn app_config(&self, token: &str, pid_secret: Vec<u8>) -> AppConfig {
+        let mut discord = DiscordConfig::new(token);
+        if let Some(base) = &self.discord_api_base {
+            discord = discord.with_api_base(base.clone());
+        }
+        discord.resume_every = self.resume_every;
+        AppConfig { database: self.database.clone(), pid_secret, discord, game_link: self.link_config() }
+    }
+}
