@@ -6,6 +6,7 @@ use std::time::Duration;
 use serenity::all::{Client, ClientBuilder, GatewayIntents, HttpBuilder, ShardManager};
 use ticket_core::Desk;
 use ticket_core::ports::ChatPlatform;
+use tokio::sync::watch;
 
 use crate::DiscordError;
 use crate::convert::from;
@@ -50,11 +51,33 @@ impl DiscordConfig {
 pub const INTENTS: GatewayIntents =
     GatewayIntents::GUILDS.union(GatewayIntents::GUILD_MESSAGES).union(GatewayIntents::MESSAGE_CONTENT);
 
+/// Stops a running [`DiscordBot`]: its gateway connection and its periodic outbox retries.
+#[derive(Clone)]
+pub struct BotStopper {
+    shards: Arc<ShardManager>,
+    stop: Arc<watch::Sender<bool>>,
+}
+
+impl std::fmt::Debug for BotStopper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotStopper").finish_non_exhaustive()
+    }
+}
+
+impl BotStopper {
+    /// Stops the periodic retries and closes the gateway connection; [`DiscordBot::run`] then returns.
+    pub async fn stop(&self) {
+        self.stop.send_replace(true);
+        self.shards.shutdown_all().await;
+    }
+}
+
 /// A connected bot, ready to run.
 pub struct DiscordBot {
     client: Client,
     platform: Arc<SerenityPlatform>,
     desk: Arc<Desk>,
+    stop: Arc<watch::Sender<bool>>,
 }
 
 impl std::fmt::Debug for DiscordBot {
@@ -79,7 +102,8 @@ impl DiscordBot {
             http = http.proxy(base.trim_end_matches('/')).ratelimiter_disabled(true);
         }
         let cell = Arc::new(OnceLock::new());
-        let handler = Handler::new(cell.clone(), config.resume_every);
+        let (stop, stopped) = watch::channel(false);
+        let handler = Handler::new(cell.clone(), config.resume_every, stopped);
         let client = ClientBuilder::new_with_http(http.build(), INTENTS)
             .event_handler(handler)
             .await
@@ -90,7 +114,7 @@ impl DiscordBot {
         let desk = build_desk(platform.clone());
         // Set once, here, before any event can arrive (events only flow after `run`).
         let _ = cell.set(desk.clone());
-        Ok(Self { client, platform, desk })
+        Ok(Self { client, platform, desk, stop: Arc::new(stop) })
     }
 
     /// The desk the bot serves.
@@ -103,12 +127,12 @@ impl DiscordBot {
         &self.platform
     }
 
-    /// A handle that stops the gateway connection.
-    pub fn shard_manager(&self) -> Arc<ShardManager> {
-        self.client.shard_manager.clone()
+    /// A handle that stops the bot: the gateway connection and the periodic outbox retries.
+    pub fn stopper(&self) -> BotStopper {
+        BotStopper { shards: self.client.shard_manager.clone(), stop: self.stop.clone() }
     }
 
-    /// Runs until the gateway connection ends (see [`DiscordBot::shard_manager`] to stop it).
+    /// Runs until the gateway connection ends (see [`DiscordBot::stopper`] to stop it).
     pub async fn run(&mut self) -> Result<(), DiscordError> {
         self.client.start().await.map_err(DiscordError::Gateway)
     }

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use serenity::all::{Context, EventHandler, Guild, GuildChannel, Interaction, Message as DiscordMessage, Ready};
 use ticket_core::desk::{Desk, DeskError, MessageOutcome, Problem};
 use ticket_core::strings::REOPEN_QNA_PREFIX_COMMAND;
+use tokio::sync::watch;
 
 use crate::convert::{self, from};
 use crate::{actor, commands, interactions};
@@ -17,11 +18,12 @@ pub(crate) struct Handler {
     desk: Arc<OnceLock<Arc<Desk>>>,
     resumer_started: AtomicBool,
     resume_every: Duration,
+    stopped: watch::Receiver<bool>,
 }
 
 impl Handler {
-    pub(crate) fn new(desk: Arc<OnceLock<Arc<Desk>>>, resume_every: Duration) -> Self {
-        Self { desk, resumer_started: AtomicBool::new(false), resume_every }
+    pub(crate) fn new(desk: Arc<OnceLock<Arc<Desk>>>, resume_every: Duration, stopped: watch::Receiver<bool>) -> Self {
+        Self { desk, resumer_started: AtomicBool::new(false), resume_every, stopped }
     }
 
     fn desk(&self) -> Option<Arc<Desk>> {
@@ -54,10 +56,15 @@ impl EventHandler for Handler {
             return;
         }
         let every = self.resume_every;
+        let mut stopped = self.stopped.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    // The bot was stopped (or dropped): the next start resumes what is left.
+                    _ = stopped.wait_for(|s| *s) => return,
+                }
                 if let Err(error) = desk.resume().await {
                     tracing::warn!(%error, "resuming the outbox failed; will try again");
                 }

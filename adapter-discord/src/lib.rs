@@ -14,9 +14,7 @@ mod zones;
 #[cfg(feature = "sim")]
 pub mod sim;
 
-pub use bot::{DiscordBot, DiscordConfig, INTENTS};
+pub use bot::{BotStopper, DiscordBot, DiscordConfig, INTENTS};
 pub use error::DiscordError;
 pub use platform::SerenityPlatform;
-/// Stops the gateway connection (see [`DiscordBot::shard_manager`]).
-pub use serenity::all::ShardManager;
 pub use zones::IanaZones;

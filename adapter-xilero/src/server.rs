@@ -71,8 +71,8 @@ impl LinkServer {
         let (stop, stopped) = watch::channel(false);
         let pending = Arc::new(Semaphore::new(link.config().limits.max_pending_auth));
         let mut connections = JoinSet::new();
-        let addr = listener.local_addr().ok();
-        tracing::info!(?addr, "game link: listening");
+        let addr = listener.local_addr().map_or_else(|_| "unknown".to_owned(), |a| a.to_string());
+        tracing::info!(%addr, "game link: listening");
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -106,7 +106,7 @@ impl LinkServer {
         drop(listener);
         let _ = stop.send(true);
         while connections.join_next().await.is_some() {}
-        tracing::info!(?addr, "game link: stopped");
+        tracing::info!(%addr, "game link: stopped");
     }
 
     /// Serves on a task of its own; stop it with [`RunningLink::shutdown`].

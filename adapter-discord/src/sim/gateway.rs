@@ -83,7 +83,12 @@ where
                     shared.violation("the bot sent a binary gateway frame (serenity sends JSON text)");
                     close = Some((4002, "Error while decoding payload."));
                 }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(Message::Close(_))) => {
+                    // Complete the closing handshake, as Discord does: tungstenite has queued the reply.
+                    let _ = sink.close().await;
+                    break;
+                }
+                Some(Err(_)) | None => break,
                 Some(Ok(_)) => {}
             },
         }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use adapter_discord::{DiscordBot, DiscordConfig, DiscordError, ShardManager};
+use adapter_discord::{BotStopper, DiscordBot, DiscordConfig, DiscordError};
 use adapter_sqlite::{SqliteError, SqliteStore};
 use adapter_xilero::{LinkConfig, LinkConfigError, LinkHandle, LinkServer, RunningLink};
 use ticket_core::pid::PidKeyError;
@@ -92,7 +92,7 @@ pub struct App {
     desk: Arc<Desk>,
     store: Arc<SqliteStore>,
     link: Option<(LinkHandle, RunningLink)>,
-    shards: Arc<ShardManager>,
+    stopper: BotStopper,
     bot: JoinHandle<Result<(), DiscordError>>,
     /// Set once `bot` has been awaited to its end (by [`App::discord_ended`]).
     bot_ended: bool,
@@ -145,14 +145,14 @@ impl App {
             },
             None => None,
         };
-        let shards = bot.shard_manager();
+        let stopper = bot.stopper();
         let bot = tokio::spawn(async move { bot.run().await });
         let link_addr = link.as_ref().and_then(|(_, running)| running.local_addr());
         match link_addr {
             Some(addr) => tracing::info!(game_link = %addr, "ticket bot started"),
             None => tracing::info!("ticket bot started (no game link)"),
         }
-        Ok(App { desk, store, link, shards, bot, bot_ended: false })
+        Ok(App { desk, store, link, stopper, bot, bot_ended: false })
     }
 
     /// The desk.
@@ -200,8 +200,8 @@ impl App {
     ///    effect waiting for its retry time) stays stored and is replayed at the next start;
     /// 4. the database: queued writes finish and the write-ahead log is folded back into the file.
     pub async fn shutdown(self) {
-        let App { desk, store, link, shards, bot, bot_ended } = self;
-        shards.shutdown_all().await;
+        let App { desk, store, link, stopper, bot, bot_ended } = self;
+        stopper.stop().await;
         if !bot_ended {
             match bot.await {
                 Ok(Ok(())) => {}

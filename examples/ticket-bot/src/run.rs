@@ -2,9 +2,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::app::App;
+use adapter_discord::IanaZones;
+
+use crate::app::{App, Services};
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ConfigError, LogFormat};
 use crate::env::{DISCORD_TOKEN, Env, PID_SECRET};
@@ -48,8 +51,7 @@ pub async fn dispatch(cli: Cli, env: Env) -> ExitCode {
 }
 
 async fn play_demo(database: Option<PathBuf>, format: Option<LogFormat>, env: &Env) -> ExitCode {
-    // serenity warns when the fake Discord closes the gateway at the end without a close frame: harmless here.
-    if let Some(note) = logging::init(format.unwrap_or_default(), env, None, "warn,serenity=error") {
+    if let Some(note) = logging::init(format.unwrap_or_default(), env, None, "warn") {
         eprintln!("ticket-bot: {note}");
     }
     match demo::run(demo::DemoOptions { database }).await {
@@ -163,7 +165,16 @@ async fn run_bot(token: &str, file: Option<&Path>, format: Option<LogFormat>, en
         }
     }
     tracing::info!(database = %config.database.display(), "starting");
-    let mut app = match App::start(config.app_config(token, secret)).await {
+    let mut services = Services::default().with_zones(Arc::new(IanaZones));
+    match config.rsi.directory() {
+        Ok(Some(rsi)) => services = services.with_profiles(Arc::new(rsi)),
+        Ok(None) => tracing::info!("RSI lookups are off ([rsi] enabled = false)"),
+        Err(error) => {
+            tracing::error!(%error, "cannot start: the [rsi] settings are unusable");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    }
+    let mut app = match App::start_with(config.app_config(token, secret), services).await {
         Ok(app) => app,
         Err(error) => {
             tracing::error!(%error, "cannot start");

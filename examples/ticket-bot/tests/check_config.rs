@@ -41,6 +41,11 @@ id = "ro2"
 id = "xilero"
 guild = 7
 
+[rsi]
+enabled = "yes"
+base_url = "ftp://robertsspaceindustries.com"
+timeout_secs = 0
+
 [extra]
 x = 1
 "#;
@@ -113,7 +118,10 @@ fn every_bad_key_is_named_with_its_line() {
         (27, "game_link.servers[2]"),
         (28, "game_link.servers[2].id"),
         (31, "game_link.servers[3].id"),
-        (34, "extra"),
+        (35, "rsi.enabled"),
+        (36, "rsi.base_url"),
+        (37, "rsi.timeout_secs"),
+        (39, "extra"),
     ] {
         assert!(report.contains(&format!("  line {line}: {key}: ")), "line {line} names {key}:\n{report}");
     }
@@ -161,7 +169,7 @@ fn run_refuses_a_bad_configuration_and_a_missing_token_with_status_78() {
     let out = ticket_bot(&["run"], dir.path(), &[("DISCORD_TOKEN", "not-a-real-token")]);
     assert_eq!(out.status.code(), Some(78));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("cannot start: ticket-bot.toml: 16 problems"), "{stderr}");
+    assert!(stderr.contains("cannot start: ticket-bot.toml: 19 problems"), "{stderr}");
     // A configuration but no token: the demo is not played in its place.
     write(dir.path(), "ticket-bot.toml", "");
     let out = ticket_bot(&[], dir.path(), &[]);

@@ -22,7 +22,8 @@ use crate::env::{Env, link_secret_var};
 type Value<'i> = Spanned<DeValue<'i>>;
 
 /// The keys of each table, for "unknown key" and "did you mean" messages.
-const TOP: &[&str] = &["database", "discord", "logging", "game_link"];
+const TOP: &[&str] = &["database", "discord", "logging", "game_link", "rsi"];
+const RSI: &[&str] = &["enabled", "base_url", "timeout_secs"];
 const DATABASE: &[&str] = &["path", "pid_secret_file"];
 const DISCORD: &[&str] = &["api_base", "resume_every_secs"];
 const LOGGING: &[&str] = &["format", "filter"];
@@ -144,6 +145,7 @@ impl<'s, 'e> Walker<'s, 'e> {
         let right_type = match expected {
             "a string" => value.get_ref().is_str(),
             "an integer" => value.get_ref().is_integer(),
+            "a boolean" => matches!(value.get_ref(), DeValue::Boolean(_)),
             _ => true,
         };
         if !right_type {
@@ -213,7 +215,29 @@ impl<'s, 'e> Walker<'s, 'e> {
         if let Some(link) = self.table(root, "game_link", "") {
             config.game_link = self.game_link(link);
         }
+        if let Some(rsi) = self.table(root, "rsi", "").and_then(|v| v.get_ref().as_table()) {
+            self.rsi(rsi, &mut config);
+        }
         config
+    }
+
+    fn rsi(&mut self, rsi: &DeTable<'_>, config: &mut Config) {
+        self.unknown_keys(rsi, "rsi", RSI);
+        if let Some((_, value)) = Self::entry(rsi, "enabled") {
+            if let Some(enabled) = self.typed::<bool>(value, "rsi.enabled", "a boolean") {
+                config.rsi.enabled = enabled;
+            }
+        }
+        if let Some((span, url)) = self.string(rsi, "base_url", "rsi") {
+            if url.starts_with("http://") || url.starts_with("https://") {
+                config.rsi.base_url = url.trim_end_matches('/').to_owned();
+            } else {
+                self.problems.at(&span, "rsi.base_url", format!("must start with http:// or https://, found {url:?}"));
+            }
+        }
+        if let Some(timeout) = self.seconds(rsi, "timeout_secs", "rsi", 1..61) {
+            config.rsi.timeout = timeout;
+        }
     }
 
     fn database(&mut self, db: &DeTable<'_>, base: &Path, config: &mut Config) {

@@ -90,6 +90,42 @@ impl Default for GameLinkSettings {
     }
 }
 
+/// The `[rsi]` section: RSI profile lookups (shown to staff at Step 1, used for nickname sync).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RsiSettings {
+    /// Whether the bot looks applicants up on RSI at all.
+    pub enabled: bool,
+    /// The site (`https://robertsspaceindustries.com`).
+    pub base_url: String,
+    /// The time one lookup may take.
+    pub timeout: Duration,
+}
+
+impl Default for RsiSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            base_url: adapter_rsi::DEFAULT_BASE_URL.to_owned(),
+            timeout: adapter_rsi::DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+impl RsiSettings {
+    /// The lookups these settings ask for: `None` when disabled.
+    pub fn directory(&self) -> Result<Option<adapter_rsi::RsiDirectory>, adapter_rsi::SetupError> {
+        if !self.enabled {
+            return Ok(None);
+        }
+        let config = adapter_rsi::RsiConfig {
+            base_url: self.base_url.clone(),
+            timeout: self.timeout,
+            ..adapter_rsi::RsiConfig::default()
+        };
+        adapter_rsi::RsiDirectory::new(config).map(Some)
+    }
+}
+
 /// A checked configuration: the file's values with every default filled in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -107,6 +143,8 @@ pub struct Config {
     pub log_filter: Option<String>,
     /// The game link, if game servers connect.
     pub game_link: Option<GameLinkSettings>,
+    /// RSI lookups.
+    pub rsi: RsiSettings,
 }
 
 /// The pid secret file next to a database.
@@ -143,6 +181,7 @@ impl Config {
             log_format: None,
             log_filter: None,
             game_link: None,
+            rsi: RsiSettings::default(),
         }
     }
 

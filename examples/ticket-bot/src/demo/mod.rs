@@ -17,6 +17,7 @@ mod stage;
 mod support;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use adapter_discord::DiscordConfig;
@@ -25,7 +26,7 @@ use adapter_xilero::sim::{MapServer, SimConfig, SimError, SimEvent};
 use adapter_xilero::{AllowedServer, LinkConfig, Secret};
 use ticket_core::{GameServerId, GuildId};
 
-use crate::app::{App, AppConfig};
+use crate::app::{App, AppConfig, Services};
 use crate::config::default_pid_secret_file;
 use crate::env::Env;
 use crate::secrets;
@@ -91,9 +92,12 @@ pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
     let discord = FakeDiscord::start().await.map_err(|e| start_error("the fake Discord")(e.to_string()))?;
     let mut names = Names::default();
     let (people, places) = cast::create(&discord, &mut names);
-    let app = App::start(app_config(&discord, database.clone(), pid_secret, &link_secret, places.guild)?)
-        .await
-        .map_err(|e| start_error("the bot")(e.to_string()))?;
+    // The full time-zone database; RSI lookups stay off: the demo never leaves this computer.
+    let services = Services::default().with_zones(Arc::new(adapter_discord::IanaZones));
+    let app =
+        App::start_with(app_config(&discord, database.clone(), pid_secret, &link_secret, places.guild)?, services)
+            .await
+            .map_err(|e| start_error("the bot")(e.to_string()))?;
     let mut stage = Stage::new(discord.clone(), people, places, names);
     let played = play(&mut stage, &app, &link_secret).await;
     if let Some((sim, _)) = stage.game.take() {
