@@ -303,3 +303,42 @@ async fn a_nickname_discord_refuses_is_logged_and_the_approval_stands() {
     stack.assert_no_violations();
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_than_five_questions_are_asked_over_several_pages() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let people = stack.people;
+    for (label, kind) in [("Main ship", "keywords"), ("Org experience", "paragraph")] {
+        let add = sub("qa-add", vec![opt("question", 3, label), opt("kind", 3, kind), opt("required", 5, false)]);
+        stack.admin_command("recruit-config", add).await;
+    }
+    let mut a = apply(&stack, people.ann).await;
+    step1(&stack, &mut a, people.ann, "member", "medical", "Europe/Berlin").await;
+    let app = a.app.clone().unwrap();
+    let prompt = stack.wait_message(a.channel, |m| custom_ids(m).contains(&format!("recruit:qna:{app}:1"))).await;
+    let page1 =
+        d.click_button(a.channel, prompt.id, &format!("recruit:qna:{app}:1"), people.ann).await.modal().unwrap();
+    assert_eq!((page1.title.as_str(), page1.inputs.len()), ("Quick Q&A (1/2)", 5), "Discord allows five inputs");
+    let answers = [("q0", "medic"), ("q1", "18:00-22:00"), ("q2", "no"), ("q3", ""), ("q4", "Cutlass Red")];
+    let saved = d.submit_modal(a.channel, &page1.custom_id, &answers, people.ann).await;
+    assert_eq!(reply(&saved), "Page 1 of 2 saved. Press **Continue** on the Quick Q&A for the rest.");
+    assert_eq!(record_status(&stack).as_deref(), Some("Pending"), "not complete yet");
+    let moved = stack.wait_message(a.channel, |m| custom_ids(m).contains(&format!("recruit:qna:{app}:2"))).await;
+    assert_eq!(moved.id, prompt.id, "the prompt itself moved on to page 2");
+    let page2 = d.click_button(a.channel, moved.id, &format!("recruit:qna:{app}:2"), people.ann).await.modal().unwrap();
+    assert_eq!((page2.title.as_str(), page2.inputs.len()), ("Quick Q&A (2/2)", 1));
+    let done = d.submit_modal(a.channel, &page2.custom_id, &[("q5", "Two years in a medical org")], people.ann).await;
+    assert_eq!(reply(&done), "Thanks! Your answers are in; staff will review your application.");
+    wait_status(&stack, "Q&A received").await;
+    let record = d.messages(stack.places.records).into_iter().next().unwrap();
+    assert_eq!(field(&record, "Main ship").as_deref(), Some("Cutlass Red"));
+    assert_eq!(field(&record, "Org experience").as_deref(), Some("Two years in a medical org"));
+    let availability = field(&record, "Availability").unwrap();
+    assert!(
+        availability.starts_with("18:00-22:00 (local) · 17:00-21:00 UK time"),
+        "Berlin is an hour ahead of the UK: {availability}"
+    );
+    stack.assert_no_violations();
+    stack.stop().await;
+}

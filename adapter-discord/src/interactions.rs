@@ -9,7 +9,7 @@ use serenity::all::{
     CreateInteractionResponse, ModalInteraction,
 };
 use ticket_core::desk::{Action, DEFAULT_AREA, Desk, DeskError, Problem, QnaProgress, Step1Input, area_names};
-use ticket_core::message::{ButtonStyle, Component, Message};
+use ticket_core::message::Message;
 use ticket_core::qna::QnaQuestion;
 use ticket_core::recruitment::RecruitmentStatus;
 use ticket_core::ticket::support_key;
@@ -284,21 +284,28 @@ pub(crate) async fn modal(ctx: &Context, desk: &Desk, i: &ModalInteraction) {
                     _ => None,
                 })
                 .collect();
-            desk.submit_qna(app, &asked.actor, page, &answers).await.map(|progress| match progress {
-                QnaProgress::NextPage(next) => Message {
-                    content: format!("Page {page} saved. Press **Continue** for the next questions."),
-                    rows: vec![vec![Component::Button {
-                        id: CustomId::Qna(app, next),
-                        label: format!("Continue ({next})"),
-                        style: ButtonStyle::Primary,
-                        disabled: false,
-                    }]],
-                    ..Message::default()
-                },
-                QnaProgress::Completed => {
-                    Message::text("Thanks! Your answers are in; staff will review your application.")
+            match desk.submit_qna(app, &asked.actor, page, &answers).await {
+                Ok(QnaProgress::NextPage(next)) => {
+                    // The Q&A prompt itself moves on to the next page (a modal cannot open another modal).
+                    let pages = match desk.store().settings(asked.guild).await {
+                        Ok(settings) => QnaQuestion::pages(&settings.qna),
+                        Err(_) => next,
+                    };
+                    if let Some(prompt) = &i.message {
+                        let moved = convert::edit_message(&render::qna_next_page(app, next, pages));
+                        if let Err(error) = i.channel_id.edit_message(&ctx.http, prompt.id, moved).await {
+                            tracing::warn!(%error, "could not move the Q&A prompt to its next page");
+                        }
+                    }
+                    Ok(Message::text(format!(
+                        "Page {page} of {pages} saved. Press **Continue** on the Quick Q&A for the rest."
+                    )))
                 }
-            })
+                Ok(QnaProgress::Completed) => {
+                    Ok(Message::text("Thanks! Your answers are in; staff will review your application."))
+                }
+                Err(e) => Err(e),
+            }
         }
         CustomId::DeclineForm(app) => desk
             .decline(app, &asked.actor, &field(i, "reason"))

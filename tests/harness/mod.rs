@@ -11,7 +11,7 @@ use adapter_discord::sim::{FakeDiscord, Interaction, MessageState};
 use adapter_xilero::sim::{MapServer, SimConfig, SimEvent};
 use adapter_xilero::{AllowedServer, LinkConfig, Secret};
 use serde_json::{Value, json};
-use ticket_bot::{App, AppConfig};
+use ticket_bot::{App, AppConfig, Services};
 use ticket_core::{GameServerId, GuildId};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -101,6 +101,11 @@ fn config(discord: &FakeDiscord, database: PathBuf, guild: u64) -> AppConfig {
     }
 }
 
+/// What `ticket-bot` runs with, but offline: the full time-zone database, no RSI lookups.
+fn services() -> Services {
+    Services::default().with_zones(std::sync::Arc::new(adapter_discord::IanaZones))
+}
+
 /// An option of a slash command.
 pub fn opt(name: &str, kind: u8, value: impl Into<Value>) -> Value {
     json!({ "name": name, "type": kind, "value": value.into() })
@@ -147,7 +152,7 @@ impl Stack {
         };
         let dir = tempfile::tempdir().unwrap();
         let database = dir.path().join("tickets.db");
-        let app = App::start(config(&discord, database.clone(), guild)).await.unwrap();
+        let app = App::start_with(config(&discord, database.clone(), guild), services()).await.unwrap();
         let stack = Stack { discord, app, people, places, database, _dir: Some(dir) };
         stack.wait_until_ready().await;
         stack.configure().await;
@@ -219,7 +224,7 @@ impl Stack {
         if let (Some(game), Some(addr)) = (config.game_link.as_mut(), link) {
             game.listen = addr;
         }
-        let app = App::start(config).await.unwrap();
+        let app = App::start_with(config, services()).await.unwrap();
         let stack = Stack { discord, app, people, places, database, _dir };
         stack.wait_until_ready().await;
         stack

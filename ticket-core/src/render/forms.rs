@@ -152,6 +152,28 @@ pub fn qna_form(app: ApplicationId, questions: &[QnaQuestion], page: usize) -> M
     Modal { id: CustomId::Qna(app, page), title, inputs }
 }
 
+/// The Q&A prompt once a page is saved: its button now opens page `next` of `pages`.
+pub fn qna_next_page(app: ApplicationId, next: usize, pages: usize) -> Message {
+    Message {
+        embeds: vec![Embed {
+            title: Some("Quick Q&A".into()),
+            description: Some(format!(
+                "Page {} of {pages} saved. Press **Continue** for the next questions.",
+                next.saturating_sub(1)
+            )),
+            color: Some(colour::RECRUITMENT),
+            ..Embed::default()
+        }],
+        rows: vec![vec![Component::Button {
+            id: CustomId::Qna(app, next),
+            label: format!("Continue ({next}/{pages})"),
+            style: ButtonStyle::Primary,
+            disabled: false,
+        }]],
+        ..Message::default()
+    }
+}
+
 /// The Q&A tile once answered: the active button is replaced.
 pub fn qna_completed_tile(app: ApplicationId) -> Message {
     Message {

@@ -8,8 +8,8 @@ mod notice;
 mod record;
 
 pub use forms::{
-    decline_form, open_support_form, qna_completed_tile, qna_form, resolve_form, step1_area_step, step1_details_form,
-    step1_details_step,
+    decline_form, open_support_form, qna_completed_tile, qna_form, qna_next_page, resolve_form, step1_area_step,
+    step1_details_form, step1_details_step,
 };
 pub use notice::{notice, rsi_profile};
 pub use record::record;
