@@ -85,9 +85,7 @@ impl EventHandler for Handler {
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "could not reconcile tickets with channels"),
         }
-        if let Err(error) = desk.resume().await {
-            tracing::warn!(%error, "could not resume the outbox");
-        }
+        // The outbox itself is resumed by the loop started at READY (its first run is immediate).
     }
 
     async fn message(&self, ctx: Context, message: DiscordMessage) {

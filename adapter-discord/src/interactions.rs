@@ -11,9 +11,7 @@ use serenity::all::{
 use ticket_core::desk::{Action, DEFAULT_AREA, Desk, DeskError, Problem, QnaProgress, Step1Input, area_names};
 use ticket_core::message::Message;
 use ticket_core::qna::QnaQuestion;
-use ticket_core::recruitment::RecruitmentStatus;
-use ticket_core::ticket::support_key;
-use ticket_core::{Actor, ApplicationId, ChannelId, CustomId, GuildId, RequestedRole, TicketId, render};
+use ticket_core::{Actor, ChannelId, CustomId, GuildId, RequestedRole, TicketType, render};
 
 use crate::actor;
 use crate::commands::{self, Command};
@@ -39,7 +37,6 @@ fn outcome(result: Result<Message, DeskError>) -> Message {
 /// The pieces of an interaction every handler needs.
 struct Asked<'a> {
     ctx: &'a Context,
-    desk: &'a Desk,
     guild: GuildId,
     channel: ChannelId,
     actor: Actor,
@@ -77,7 +74,6 @@ impl<'a> Asked<'a> {
     /// The pieces of a guild interaction; `None` outside a guild (the bot only works in guilds).
     fn new(
         ctx: &'a Context,
-        desk: &'a Desk,
         guild: Option<serenity::all::GuildId>,
         channel: serenity::all::ChannelId,
         member: Option<&serenity::all::Member>,
@@ -85,45 +81,16 @@ impl<'a> Asked<'a> {
     ) -> Option<Self> {
         Some(Self {
             ctx,
-            desk,
             guild: from::guild(guild?),
             channel: from::channel(channel),
             actor: actor::from_interaction(member, user),
         })
     }
-
-    /// That the actor is the applicant of a recruitment ticket (Step 1 and Q&A are theirs alone).
-    async fn applicant_of(&self, ticket: TicketId) -> Result<(), DeskError> {
-        let stored = self.desk.store().ticket(ticket).await?.ok_or(DeskError::TicketNotFound(ticket))?;
-        if stored.recruitment()?.applicant != self.desk.pid_of(self.actor.user) {
-            return Err(DeskError::NotApplicant);
-        }
-        if !stored.is_open() {
-            return Err(ticket_core::ticket::TicketError::AlreadyClosed(ticket).into());
-        }
-        Ok(())
-    }
-
-    /// The Q&A questions, if the actor may answer page `page` of application `app` now.
-    async fn qna_page(&self, app: ApplicationId, page: usize) -> Result<Vec<QnaQuestion>, DeskError> {
-        let stored = self.desk.store().application(app).await?.ok_or(DeskError::ApplicationNotFound(app))?;
-        if stored.applicant != self.desk.pid_of(self.actor.user) {
-            return Err(DeskError::NotApplicant);
-        }
-        if stored.status != RecruitmentStatus::Pending {
-            return Err(DeskError::QnaClosed(stored.status));
-        }
-        let questions = self.desk.store().settings(stored.guild).await?.qna;
-        if QnaQuestion::page(&questions, page).is_empty() {
-            return Err(ticket_core::qna::QnaError::StalePage { page }.into());
-        }
-        Ok(questions)
-    }
 }
 
 /// A click or a select.
 pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteraction) {
-    let Some(asked) = Asked::new(ctx, desk, i.guild_id, i.channel_id, i.member.as_ref(), &i.user) else { return };
+    let Some(asked) = Asked::new(ctx, i.guild_id, i.channel_id, i.member.as_ref(), &i.user) else { return };
     let Ok(id) = i.data.custom_id.parse::<CustomId>() else {
         respond!(asked, i, ephemeral("This control is no longer in use."));
         return;
@@ -133,20 +100,12 @@ pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteracti
         _ => None,
     };
     match id {
-        CustomId::OpenSupport => {
-            let key = support_key(asked.guild, desk.pid_of(asked.actor.user));
-            match desk.store().open_ticket_by_key(&key).await {
-                Ok(Some(t)) => respond!(
-                    asked,
-                    i,
-                    ephemeral(format!("You already have an open ticket: {}", channel_link(t.channel)))
-                ),
-                Ok(None) => {
-                    respond!(asked, i, CreateInteractionResponse::Modal(convert::modal(&render::open_support_form())))
-                }
-                Err(e) => respond!(asked, i, ephemeral(error_text(&e.into()))),
+        CustomId::OpenSupport => match desk.may_open_ticket(asked.guild, &asked.actor, TicketType::Support).await {
+            Ok(()) => {
+                respond!(asked, i, CreateInteractionResponse::Modal(convert::modal(&render::open_support_form())))
             }
-        }
+            Err(e) => respond!(asked, i, ephemeral(error_text(&e))),
+        },
         CustomId::Resolve => match desk.permits(asked.guild, &asked.actor, Action::Resolve).await {
             Ok(()) => respond!(asked, i, CreateInteractionResponse::Modal(convert::modal(&render::resolve_form()))),
             Err(e) => respond!(asked, i, ephemeral(error_text(&e))),
@@ -161,7 +120,7 @@ pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteracti
         CustomId::Step1Role(ticket) => {
             let role = chosen.as_deref().and_then(RequestedRole::parse);
             let step = async {
-                asked.applicant_of(ticket).await?;
+                desk.may_fill_step1(ticket, &asked.actor).await?;
                 let role = role.ok_or(DeskError::Invalid {
                     field: "role",
                     problem: Problem::Malformed { expected: "Member or Affiliate" },
@@ -173,20 +132,20 @@ pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteracti
         }
         CustomId::Step1Area(ticket, role) => {
             let step = async {
-                asked.applicant_of(ticket).await?;
+                desk.may_fill_step1(ticket, &asked.actor).await?;
                 let area = chosen.filter(|a| !a.is_empty()).unwrap_or_else(|| DEFAULT_AREA.to_owned());
                 Ok::<_, DeskError>(render::step1_details_step(ticket, role, &area))
             };
             update_or_refuse(&asked, i, step.await).await;
         }
-        CustomId::Step1Details(ticket, role, area) => match asked.applicant_of(ticket).await {
+        CustomId::Step1Details(ticket, role, area) => match desk.may_fill_step1(ticket, &asked.actor).await {
             Ok(()) => {
                 let modal = render::step1_details_form(ticket, role, &area);
                 respond!(asked, i, CreateInteractionResponse::Modal(convert::modal(&modal)));
             }
             Err(e) => respond!(asked, i, ephemeral(error_text(&e))),
         },
-        CustomId::Qna(app, page) => match asked.qna_page(app, page).await {
+        CustomId::Qna(app, page) => match desk.qna_questions(app, &asked.actor, page).await {
             Ok(questions) => {
                 let modal = render::qna_form(app, &questions, page);
                 respond!(asked, i, CreateInteractionResponse::Modal(convert::modal(&modal)));
@@ -238,7 +197,7 @@ fn field(i: &ModalInteraction, id: &str) -> String {
 
 /// A submitted modal.
 pub(crate) async fn modal(ctx: &Context, desk: &Desk, i: &ModalInteraction) {
-    let Some(asked) = Asked::new(ctx, desk, i.guild_id, i.channel_id, i.member.as_ref(), &i.user) else { return };
+    let Some(asked) = Asked::new(ctx, i.guild_id, i.channel_id, i.member.as_ref(), &i.user) else { return };
     let Ok(id) = i.data.custom_id.parse::<CustomId>() else {
         respond!(asked, i, ephemeral("This form is no longer in use."));
         return;
@@ -318,7 +277,7 @@ pub(crate) async fn modal(ctx: &Context, desk: &Desk, i: &ModalInteraction) {
 
 /// A slash command.
 pub(crate) async fn command(ctx: &Context, desk: &Desk, i: &CommandInteraction) {
-    let Some(asked) = Asked::new(ctx, desk, i.guild_id, i.channel_id, i.member.as_deref(), &i.user) else { return };
+    let Some(asked) = Asked::new(ctx, i.guild_id, i.channel_id, i.member.as_deref(), &i.user) else { return };
     let parsed = commands::parse(&i.data.name, &i.data.options(), asked.channel);
     respond!(asked, i, deferred());
     let reply = match parsed {

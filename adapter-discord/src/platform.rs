@@ -9,7 +9,7 @@ use serenity::all::{
     ActionRowComponent, ButtonKind, Cache, ChannelType, CreateChannel, EditChannel, EditMember, GetMessages,
     GuildChannel, Http, HttpError,
 };
-use ticket_core::ports::{BotMessage, ChatPlatform, NewChannel, Overwrite, PlatformError};
+use ticket_core::ports::{BotMessage, ChatPlatform, NewChannel, Overwrite, OverwriteTarget, PlatformError};
 use ticket_core::topic::TopicMarkers;
 use ticket_core::{ChannelId, GuildId, Message, MessageId, RoleId, UserId};
 
@@ -188,9 +188,14 @@ impl ChatPlatform for SerenityPlatform {
     }
 
     async fn set_overwrite(&self, channel: ChannelId, overwrite: Overwrite) -> Result<(), PlatformError> {
-        let guild = match to::channel(channel).to_channel(&self.http).await.map_err(fail)?.guild() {
-            Some(c) => from::guild(c.guild_id),
-            None => return Err(PlatformError::NotFound),
+        // Only `@everyone` needs the guild (its role id is the guild's): ask Discord for it only then.
+        let guild = match overwrite.target {
+            OverwriteTarget::Everyone => match to::channel(channel).to_channel(&self.http).await.map_err(fail)?.guild()
+            {
+                Some(c) => from::guild(c.guild_id),
+                None => return Err(PlatformError::NotFound),
+            },
+            OverwriteTarget::Bot | OverwriteTarget::Role(_) | OverwriteTarget::Member(_) => GuildId::new(0),
         };
         let overwrite = convert::overwrite(&overwrite, guild, self.bot);
         to::channel(channel).create_permission(&self.http, overwrite).await.map_err(fail)

@@ -182,7 +182,7 @@ impl Desk {
         now: OffsetDateTime,
     ) -> Result<Settled, StoreError> {
         match outcome {
-            Outcome::Done(follow) => self.finish(effect.id, follow, None).await.map(Settled::Continue),
+            Outcome::Done(follow) => self.finish(effect.id, follow, false).await.map(Settled::Continue),
             Outcome::Retry(after) => {
                 let attempts = effect.attempts + 1;
                 if attempts >= MAX_ATTEMPTS {
@@ -208,7 +208,7 @@ impl Desk {
     ) -> Result<Vec<ChainKey>, StoreError> {
         // Effects hold people only sealed, so their Debug form is safe to log.
         tracing::error!(effect = %effect.id, kind = ?effect.effect, %error, "outbox: effect failed for good");
-        let mut touched = self.finish(effect.id, follow, Some(effect.id)).await?;
+        let mut touched = self.finish(effect.id, follow, true).await?;
         if let Some(guild) = self.guild_of(effect.chain).await {
             let settings = self.ports.store.settings(guild).await?;
             if let Some(log) = settings.targets.log_channel {
@@ -230,18 +230,13 @@ impl Desk {
     }
 
     /// Marks an effect done (or dead) together with the state its follow-up changes; retries lost races.
-    async fn finish(
-        &self,
-        id: EffectId,
-        follow: Option<FollowUp>,
-        dead: Option<EffectId>,
-    ) -> Result<Vec<ChainKey>, StoreError> {
-        let mut last = StoreError::Conflict;
+    async fn finish(&self, id: EffectId, follow: Option<FollowUp>, dead: bool) -> Result<Vec<ChainKey>, StoreError> {
         for _ in 0..MAX_TRIES {
             let mut commit = Commit::default();
-            match dead {
-                Some(id) => commit.dead.push(id),
-                None => commit.done.push(id),
+            if dead {
+                commit.dead.push(id)
+            } else {
+                commit.done.push(id)
             }
             let touched = match &follow {
                 Some(f) => self.follow_up(f, &mut commit).await?,
@@ -249,11 +244,11 @@ impl Desk {
             };
             match self.ports.store.commit(commit).await {
                 Ok(_) => return Ok(touched),
-                Err(StoreError::Conflict) => last = StoreError::Conflict,
+                Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e),
             }
         }
-        Err(last)
+        Err(StoreError::Conflict)
     }
 
     /// Loads what a follow-up changes and adds the change to `commit`; returns chains it enqueues into.

@@ -29,6 +29,20 @@ impl Desk {
         Ok(Opened { ticket, channel })
     }
 
+    /// Whether `opener` may open a panel ticket of `kind` in `guild` (one open ticket of each kind per member):
+    /// lets a platform answer a click with [`DeskError::AlreadyOpen`] before showing a form. Opening checks again.
+    pub async fn may_open_ticket(&self, guild: GuildId, opener: &Actor, kind: TicketType) -> Result<(), DeskError> {
+        let pid = self.pid_of(opener.user);
+        let key = match kind {
+            TicketType::Recruitment => recruitment_key(guild, pid),
+            TicketType::Support | TicketType::InGame => support_key(guild, pid),
+        };
+        match self.ports.store.open_ticket_by_key(&key).await? {
+            Some(t) => Err(DeskError::AlreadyOpen { ticket: t.id, channel: t.channel }),
+            None => Ok(()),
+        }
+    }
+
     /// Opens a private panel ticket for `opener`: `make` gives the kind-specific parts.
     pub(super) async fn try_open_panel_ticket(
         &self,
@@ -38,16 +52,14 @@ impl Desk {
         make: impl FnOnce(&GuildSettings, TicketId, Pid, SealedUser) -> PanelTicket,
     ) -> Result<TicketId, DeskError> {
         let store = &self.ports.store;
+        self.may_open_ticket(guild, opener, kind).await?;
         let settings = self.settings(guild).await?;
         let pid = self.pid_of(opener.user);
         let contact = self.key.seal(opener.user);
-        let (key, prefix) = match kind {
-            TicketType::Recruitment => (recruitment_key(guild, pid), "apply-"),
-            TicketType::Support | TicketType::InGame => (support_key(guild, pid), "support-"),
+        let prefix = match kind {
+            TicketType::Recruitment => "apply-",
+            TicketType::Support | TicketType::InGame => "support-",
         };
-        if let Some(t) = store.open_ticket_by_key(&key).await? {
-            return Err(DeskError::AlreadyOpen { ticket: t.id, channel: t.channel });
-        }
         let now = self.ports.clock.now();
         let id = store.next_ticket_id().await?;
         let base = channel_name(prefix, &opener.display_name, "member");

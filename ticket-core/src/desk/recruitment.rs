@@ -43,6 +43,33 @@ pub enum QnaProgress {
     Completed,
 }
 
+/// Whether the applicant `pid` may fill in Step 1 of `ticket`: it is an open recruitment ticket, theirs, and
+/// Step 1 is not in yet.
+fn check_step1(ticket: &Ticket, pid: crate::Pid) -> Result<(), DeskError> {
+    if !ticket.is_open() {
+        return Err(crate::ticket::TicketError::AlreadyClosed(ticket.id).into());
+    }
+    let recruitment = ticket.recruitment()?;
+    if recruitment.applicant != pid {
+        return Err(DeskError::NotApplicant);
+    }
+    if recruitment.application.is_some() {
+        return Err(DeskError::Step1AlreadySubmitted);
+    }
+    Ok(())
+}
+
+/// Whether the applicant `pid` may answer the Q&A of `app`: it is theirs and still waits for answers.
+fn check_qna(app: &Application, pid: crate::Pid) -> Result<(), DeskError> {
+    if app.applicant != pid {
+        return Err(DeskError::NotApplicant);
+    }
+    if app.status != RecruitmentStatus::Pending {
+        return Err(DeskError::QnaClosed(app.status));
+    }
+    Ok(())
+}
+
 /// The areas an applicant can choose from.
 pub fn area_names(settings: &GuildSettings) -> Vec<String> {
     if settings.recruitment_options.is_empty() {
@@ -86,6 +113,30 @@ impl Desk {
         .await
     }
 
+    /// Whether `applicant` may go on with the Step 1 wizard of `ticket`: lets a platform refuse a click before it
+    /// shows the next step. [`Desk::submit_step1`] checks again.
+    pub async fn may_fill_step1(&self, ticket: TicketId, applicant: &Actor) -> Result<(), DeskError> {
+        let stored = self.ports.store.ticket(ticket).await?.ok_or(DeskError::TicketNotFound(ticket))?;
+        check_step1(&stored, self.pid_of(applicant.user))
+    }
+
+    /// The Q&A questions, when `applicant` may answer page `page` (from 1) of `app` now: for a platform to show
+    /// that page's form. [`Desk::submit_qna`] checks again.
+    pub async fn qna_questions(
+        &self,
+        app: ApplicationId,
+        applicant: &Actor,
+        page: usize,
+    ) -> Result<Vec<QnaQuestion>, DeskError> {
+        let stored = self.ports.store.application(app).await?.ok_or(DeskError::ApplicationNotFound(app))?;
+        check_qna(&stored, self.pid_of(applicant.user))?;
+        let questions = self.settings(stored.guild).await?.qna;
+        if QnaQuestion::page(&questions, page).is_empty() {
+            return Err(QnaError::StalePage { page }.into());
+        }
+        Ok(questions)
+    }
+
     /// The applicant submitted Step 1: the application is created (Pending), the topic gets its markers, staff see
     /// the summary, the RSI profile is looked up, the Quick Q&A button is posted and the permanent record is
     /// written.
@@ -110,18 +161,10 @@ impl Desk {
     ) -> Result<ApplicationId, DeskError> {
         let store = &self.ports.store;
         let mut ticket = store.ticket(ticket_id).await?.ok_or(DeskError::TicketNotFound(ticket_id))?;
-        if !ticket.is_open() {
-            return Err(crate::ticket::TicketError::AlreadyClosed(ticket_id).into());
-        }
-        let settings = self.settings(ticket.guild).await?;
         let pid = self.pid_of(applicant.user);
+        check_step1(&ticket, pid)?;
+        let settings = self.settings(ticket.guild).await?;
         let recruitment = ticket.recruitment_mut()?;
-        if recruitment.applicant != pid {
-            return Err(DeskError::NotApplicant);
-        }
-        if recruitment.application.is_some() {
-            return Err(DeskError::Step1AlreadySubmitted);
-        }
         let contact = recruitment.contact;
         let area = match settings.option(&form.area) {
             Some(option) => option.name.clone(),
@@ -242,12 +285,7 @@ impl Desk {
         let store = &self.ports.store;
         let mut app = store.application(id).await?.ok_or(DeskError::ApplicationNotFound(id))?;
         let pid = self.pid_of(applicant.user);
-        if app.applicant != pid {
-            return Err(DeskError::NotApplicant);
-        }
-        if app.status != RecruitmentStatus::Pending {
-            return Err(DeskError::QnaClosed(app.status));
-        }
+        check_qna(&app, pid)?;
         let settings = self.settings(app.guild).await?;
         let questions = QnaQuestion::page(&settings.qna, page);
         if questions.is_empty() || questions.len() != answers.len() {
