@@ -12,10 +12,8 @@ pub(crate) fn is_not_found_page(doc: &Document) -> bool {
     let body_missing = root.find_tag("body").is_some_and(|body| body.attr("id") == Some("missing"));
     let title_404 =
         root.find_tag("title").is_some_and(|title| title.text().starts_with("404 - Roberts Space Industries"));
-    let status_404 = root
-        .find(|el| el.has_class("code"))
-        .and_then(|code| code.find_class("num"))
-        .is_some_and(|num| num.text() == "404");
+    let status_404 =
+        root.find_class("code").and_then(|code| code.find_class("num")).is_some_and(|num| num.text() == "404");
     body_missing || title_404 || status_404
 }
 

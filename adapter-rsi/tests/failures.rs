@@ -5,13 +5,9 @@ mod fake_rsi;
 
 use std::time::Duration;
 
-use adapter_rsi::{MAX_BODY_BYTES, RsiConfig, RsiDirectory};
-use fake_rsi::{FakeRsi, Reply};
+use adapter_rsi::MAX_BODY_BYTES;
+use fake_rsi::{FakeRsi, Reply, directory};
 use ticket_core::ports::{ProfileDirectory, ProfileError};
-
-fn directory(base_url: String, timeout: Duration) -> RsiDirectory {
-    RsiDirectory::new(RsiConfig { base_url, timeout, ..RsiConfig::default() }).unwrap()
-}
 
 #[tokio::test]
 async fn a_server_that_never_answers_is_a_timeout() {
@@ -39,7 +35,7 @@ async fn server_errors_and_rate_limits_are_unavailable() {
         ("/orgs/BUSY", Reply::Page(503, Vec::new())),
     ])
     .await;
-    let rsi = directory(fake.base_url(), Duration::from_secs(5));
+    let rsi = fake.directory();
 
     assert_eq!(rsi.citizen("Busy_Server").await, Err(ProfileError::Unavailable));
     assert_eq!(rsi.citizen("Broken_Server").await, Err(ProfileError::Unavailable));
@@ -62,7 +58,7 @@ async fn a_redirect_off_the_site_is_not_followed() {
     let fake =
         FakeRsi::start(vec![("/citizens/Kestrel_Vane", Reply::Redirect("http://localhost:{port}/elsewhere"))]).await;
 
-    let found = directory(fake.base_url(), Duration::from_secs(5)).citizen("Kestrel_Vane").await;
+    let found = fake.directory().citizen("Kestrel_Vane").await;
 
     assert_eq!(found, Err(ProfileError::Unavailable));
     // The other origin is the fake itself under another name: following would have shown up here.
@@ -77,7 +73,7 @@ async fn a_redirect_loop_stops() {
     ])
     .await;
 
-    let found = directory(fake.base_url(), Duration::from_secs(5)).citizen("Loop_A").await;
+    let found = fake.directory().citizen("Loop_A").await;
 
     assert_eq!(found, Err(ProfileError::Unavailable));
     assert_eq!(fake.requests(), 4, "the first request and three redirects");
@@ -104,7 +100,7 @@ async fn an_oversized_page_is_unreadable() {
 #[tokio::test]
 async fn invalid_handles_and_sids_are_refused_without_a_request() {
     let fake = FakeRsi::start(Vec::new()).await;
-    let rsi = directory(fake.base_url(), Duration::from_secs(5));
+    let rsi = fake.directory();
 
     let long_handle = "h".repeat(61);
     for handle in [

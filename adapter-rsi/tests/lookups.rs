@@ -3,28 +3,17 @@
 
 mod fake_rsi;
 
-use std::time::Duration;
-
 use adapter_rsi::{RsiConfig, RsiDirectory};
 use fake_rsi::{FakeRsi, Reply, fixture};
 use ticket_core::ports::{CitizenProfile, OrgProfile, OrgSummary, ProfileDirectory, ProfileError};
 use time::{Date, Month};
-
-fn directory(fake: &FakeRsi) -> RsiDirectory {
-    let config = RsiConfig {
-        base_url: fake.base_url(),
-        timeout: Duration::from_secs(5),
-        user_agent: "adapter-rsi-tests/1.0".into(),
-    };
-    RsiDirectory::new(config).unwrap()
-}
 
 #[tokio::test]
 async fn reads_a_full_citizen_dossier() {
     let fake = FakeRsi::start(vec![("/citizens/kestrel_vane", Reply::Page(200, fixture("citizen_full.html")))]).await;
     let base = fake.base_url();
 
-    let profile = directory(&fake).citizen("kestrel_vane").await.unwrap();
+    let profile = fake.directory().citizen("kestrel_vane").await.unwrap();
 
     assert_eq!(
         profile,
@@ -49,7 +38,7 @@ async fn a_redacted_main_org_is_none() {
     let fake =
         FakeRsi::start(vec![("/citizens/Quiet-Orbit", Reply::Page(200, fixture("citizen_redacted_org.html")))]).await;
 
-    let profile = directory(&fake).citizen("Quiet-Orbit").await.unwrap();
+    let profile = fake.directory().citizen("Quiet-Orbit").await.unwrap();
 
     assert_eq!(profile.handle, "Quiet-Orbit");
     assert_eq!(profile.display_name, "Quiet Orbit");
@@ -67,7 +56,7 @@ async fn no_main_org_in_public_records_is_none() {
     let fake =
         FakeRsi::start(vec![("/citizens/LoneDrifter42", Reply::Page(200, fixture("citizen_no_org.html")))]).await;
 
-    let profile = directory(&fake).citizen("LoneDrifter42").await.unwrap();
+    let profile = fake.directory().citizen("LoneDrifter42").await.unwrap();
 
     assert_eq!((profile.handle.as_str(), profile.display_name.as_str()), ("LoneDrifter42", "Lone Drifter"));
     assert_eq!(profile.main_org, None);
@@ -82,7 +71,7 @@ async fn reads_an_organisation_page() {
     let fake = FakeRsi::start(vec![("/orgs/VGSL", Reply::Page(200, fixture("org.html")))]).await;
     let base = fake.base_url();
 
-    let org = directory(&fake).organisation("VGSL").await.unwrap();
+    let org = fake.directory().organisation("VGSL").await.unwrap();
 
     assert_eq!(
         org,
@@ -104,7 +93,7 @@ async fn status_404_is_not_found() {
         ("/orgs/NOPE", Reply::Page(404, fixture("not_found.html"))),
     ])
     .await;
-    let rsi = directory(&fake);
+    let rsi = fake.directory();
 
     assert_eq!(rsi.citizen("Nobody_By_This_Name").await, Err(ProfileError::NotFound));
     assert_eq!(rsi.organisation("NOPE").await, Err(ProfileError::NotFound));
@@ -118,7 +107,7 @@ async fn the_not_found_page_with_status_200_is_not_found() {
         ("/orgs/NOPE", Reply::Page(200, fixture("not_found.html"))),
     ])
     .await;
-    let rsi = directory(&fake);
+    let rsi = fake.directory();
 
     assert_eq!(rsi.citizen("Nobody_By_This_Name").await, Err(ProfileError::NotFound));
     assert_eq!(rsi.organisation("NOPE").await, Err(ProfileError::NotFound));
@@ -127,7 +116,7 @@ async fn the_not_found_page_with_status_200_is_not_found() {
 #[tokio::test]
 async fn status_410_is_not_found() {
     let fake = FakeRsi::start(vec![("/citizens/Gone_Citizen", Reply::Page(410, Vec::new()))]).await;
-    assert_eq!(directory(&fake).citizen("Gone_Citizen").await, Err(ProfileError::NotFound));
+    assert_eq!(fake.directory().citizen("Gone_Citizen").await, Err(ProfileError::NotFound));
 }
 
 #[tokio::test]
@@ -139,7 +128,7 @@ async fn a_page_missing_its_expected_parts_is_unreadable() {
         ("/citizens/Empty_Page", Reply::Page(200, Vec::new())),
     ])
     .await;
-    let rsi = directory(&fake);
+    let rsi = fake.directory();
 
     assert_eq!(rsi.citizen("Kestrel_Vane").await, Err(ProfileError::Unreadable));
     assert_eq!(rsi.organisation("VGSL").await, Err(ProfileError::Unreadable));
@@ -155,7 +144,7 @@ async fn follows_a_redirect_within_the_site() {
     ])
     .await;
 
-    let profile = directory(&fake).citizen("Kestrel_Vane").await.unwrap();
+    let profile = fake.directory().citizen("Kestrel_Vane").await.unwrap();
 
     assert_eq!(profile.handle, "Kestrel_Vane");
     // Relative links are resolved against the page actually read.
@@ -187,7 +176,7 @@ async fn a_real_dossier_is_read_even_if_it_looks_like_the_not_found_page_in_plac
         .replace(r#"<body id="""#, r#"<body id="missing""#);
     let fake = FakeRsi::start(vec![("/citizens/Kestrel_Vane", Reply::Page(200, page.into_bytes()))]).await;
 
-    let profile = directory(&fake).citizen("Kestrel_Vane").await.unwrap();
+    let profile = fake.directory().citizen("Kestrel_Vane").await.unwrap();
 
     assert_eq!(profile.handle, "Kestrel_Vane");
 }

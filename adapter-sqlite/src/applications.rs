@@ -5,10 +5,12 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use ticket_core::qna::QnaAnswer;
 use ticket_core::recruitment::{Application, StatusChange, Step1};
 use ticket_core::settings::PostedMessage;
-use ticket_core::{ApplicationId, ChannelId, GuildId, MessageId, Pid, TicketId};
+use ticket_core::{ApplicationId, GuildId, Pid, TicketId};
 
 use crate::SqliteError;
-use crate::codec::{count, from_name, id, name, opt_id, parse, parse_time, position, raw_id, stored_count, time};
+use crate::codec::{
+    count, from_name, id, name, opt_id, parse, parse_time, position, posted, raw_id, stored_count, stored_version, time,
+};
 
 const COLUMNS: &str = "id, guild_id, ticket_id, applicant_pid, contact, applicant_name, status, requested_role, area, \
                        rsi_handle, time_zone, tz_info, notes, decline_reason, record_channel, record_message, \
@@ -32,8 +34,8 @@ struct ApplicationRow {
     tz_info: Option<String>,
     notes: String,
     decline_reason: Option<String>,
-    record: (Option<i64>, Option<i64>),
-    qna_prompt: (Option<i64>, Option<i64>),
+    record: Option<PostedMessage>,
+    qna_prompt: Option<PostedMessage>,
     created_at: String,
     updated_at: String,
     version: i64,
@@ -56,8 +58,8 @@ impl ApplicationRow {
             tz_info: r.get(11)?,
             notes: r.get(12)?,
             decline_reason: r.get(13)?,
-            record: (r.get(14)?, r.get(15)?),
-            qna_prompt: (r.get(16)?, r.get(17)?),
+            record: posted(r.get(14)?, r.get(15)?),
+            qna_prompt: posted(r.get(16)?, r.get(17)?),
             created_at: r.get(18)?,
             updated_at: r.get(19)?,
             version: r.get(20)?,
@@ -66,9 +68,6 @@ impl ApplicationRow {
 
     /// The application, with its answers and history read from their tables.
     fn into_application(self, conn: &Connection) -> Result<Application, SqliteError> {
-        let posted = |(channel, message): (Option<i64>, Option<i64>)| {
-            Some(PostedMessage { channel: ChannelId::new(raw_id(channel?)), message: MessageId::new(raw_id(message?)) })
-        };
         Ok(Application {
             id: ApplicationId::new(raw_id(self.id)),
             guild: GuildId::new(raw_id(self.guild)),
@@ -88,8 +87,8 @@ impl ApplicationRow {
             qna: answers(conn, self.id, false)?,
             qna_draft: answers(conn, self.id, true)?,
             decline_reason: self.decline_reason,
-            record: posted(self.record),
-            qna_prompt: posted(self.qna_prompt),
+            record: self.record,
+            qna_prompt: self.qna_prompt,
             history: history(conn, self.id)?,
             created_at: parse_time(&self.created_at, "created at")?,
             updated_at: parse_time(&self.updated_at, "updated at")?,
@@ -149,11 +148,7 @@ pub(crate) fn of_applicant(conn: &Connection, guild: GuildId, applicant: Pid) ->
 
 /// The stored version of an application, if it exists.
 pub(crate) fn version(conn: &Connection, app: ApplicationId) -> Result<Option<u64>, SqliteError> {
-    let stored: Option<i64> = conn
-        .prepare_cached("SELECT version FROM recruit_applications WHERE id = ?1")?
-        .query_row([id(app.get())], |r| r.get(0))
-        .optional()?;
-    stored.map(|v| stored_count(v, "application version")).transpose()
+    stored_version(conn, "SELECT version FROM recruit_applications WHERE id = ?1", id(app.get()), "application version")
 }
 
 /// Writes an application at `version + 1`, replacing its answers and history. The caller has checked the version

@@ -3,8 +3,11 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use ticket_core::settings::PostedMessage;
+use ticket_core::{ChannelId, MessageId};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -36,6 +39,22 @@ pub(crate) fn count(value: u64, what: &'static str) -> Result<i64, SqliteError> 
 /// A stored count or version.
 pub(crate) fn stored_count<T: TryFrom<i64>>(value: i64, what: &'static str) -> Result<T, SqliteError> {
     T::try_from(value).map_err(|_| SqliteError::decode(what, format!("{value} is out of range")))
+}
+
+/// The version a record is stored at, read by `sql` (`SELECT version … WHERE … = ?1`); `None` if it is not stored.
+pub(crate) fn stored_version(
+    conn: &Connection,
+    sql: &str,
+    key: i64,
+    what: &'static str,
+) -> Result<Option<u64>, SqliteError> {
+    let stored: Option<i64> = conn.prepare_cached(sql)?.query_row([key], |r| r.get(0)).optional()?;
+    stored.map(|v| stored_count(v, what)).transpose()
+}
+
+/// A posted message from its channel and message columns; `None` unless both hold an id.
+pub(crate) fn posted(channel: Option<i64>, message: Option<i64>) -> Option<PostedMessage> {
+    Some(PostedMessage { channel: ChannelId::new(raw_id(channel?)), message: MessageId::new(raw_id(message?)) })
 }
 
 /// A position in a list, as an SQLite integer.

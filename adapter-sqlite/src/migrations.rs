@@ -27,20 +27,16 @@ pub(crate) struct Migration {
 pub(crate) const MIGRATIONS: &[Migration] =
     &[Migration { version: 1, name: "initial schema", sql: include_str!("../migrations/0001_initial.sql") }];
 
-fn user_version(conn: &Connection) -> Result<u32, SqliteError> {
+/// The schema version of an open database (`PRAGMA user_version`).
+pub(crate) fn schema_version(conn: &Connection) -> Result<u32, SqliteError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     u32::try_from(version).map_err(|_| SqliteError::ForeignDatabase { detail: format!("user_version {version}") })
-}
-
-/// The schema version of an open database.
-pub(crate) fn schema_version(conn: &Connection) -> Result<u32, SqliteError> {
-    user_version(conn)
 }
 
 /// Checks, before anything is written, that the file is empty or one of ours at a version this build knows.
 pub(crate) fn check_compatible(conn: &Connection) -> Result<(), SqliteError> {
     let application_id: i32 = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
-    let version = user_version(conn)?;
+    let version = schema_version(conn)?;
     let objects: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))?;
     match application_id {
         APPLICATION_ID if version > SCHEMA_VERSION => {
@@ -61,7 +57,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<usize, SqliteError> {
     for migration in MIGRATIONS {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Read again under the write lock: another process may have migrated meanwhile.
-        if user_version(&tx)? >= migration.version {
+        if schema_version(&tx)? >= migration.version {
             continue;
         }
         tx.execute_batch(migration.sql)?;

@@ -6,7 +6,7 @@ use ticket_core::ports::Retry;
 use ticket_core::{ChainKey, Effect, EffectId, GuildId, PendingEffect, TicketId};
 
 use crate::SqliteError;
-use crate::codec::{from_json, id, opt_time, parse_opt_time, raw_id, stored_count};
+use crate::codec::{from_json, id, parse_opt_time, raw_id, stored_count, time};
 
 const COLUMNS: &str = "id, chain_kind, chain_id, effect, attempts, not_before";
 
@@ -93,7 +93,7 @@ pub(crate) fn done(conn: &Connection, effect: EffectId) -> Result<(), SqliteErro
 pub(crate) fn retry(conn: &Connection, retry: &Retry) -> Result<(), SqliteError> {
     let Retry { id: effect, attempts, not_before } = retry;
     conn.prepare_cached("UPDATE outbox SET attempts = ?2, not_before = ?3 WHERE id = ?1 AND dead = 0")?
-        .execute(params![id(effect.get()), i64::from(*attempts), opt_time(Some(*not_before), "effect not before")?])?;
+        .execute(params![id(effect.get()), i64::from(*attempts), time(*not_before, "effect not before")?])?;
     Ok(())
 }
 

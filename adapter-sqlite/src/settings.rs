@@ -7,13 +7,13 @@ use ticket_core::permissions::Capability;
 use ticket_core::qna::QnaQuestion;
 use ticket_core::recruitment::RequestedRole;
 use ticket_core::settings::{
-    CapabilityRoles, GuildSettings, InGameSettings, OrgRoles, PanelTargets, PingRoles, PostedMessage, PostedPanels,
-    RecruitmentOption, RsiOrg, TicketType,
+    CapabilityRoles, GuildSettings, InGameSettings, OrgRoles, PanelTargets, PingRoles, PostedPanels, RecruitmentOption,
+    RsiOrg, TicketType,
 };
-use ticket_core::{ChannelId, GuildId, MessageId, RoleId};
+use ticket_core::{ChannelId, GuildId, RoleId};
 
 use crate::SqliteError;
-use crate::codec::{count, from_name, id, name, opt_id, position, raw_id, stored_count};
+use crate::codec::{count, from_name, id, name, opt_id, position, posted, raw_id, stored_version};
 
 fn channel(raw: Option<i64>) -> Option<ChannelId> {
     raw.map(|c| ChannelId::new(raw_id(c)))
@@ -23,17 +23,9 @@ fn role(raw: Option<i64>) -> Option<RoleId> {
     raw.map(|r| RoleId::new(raw_id(r)))
 }
 
-fn posted(channel: Option<i64>, message: Option<i64>) -> Option<PostedMessage> {
-    Some(PostedMessage { channel: ChannelId::new(raw_id(channel?)), message: MessageId::new(raw_id(message?)) })
-}
-
 /// The stored version of a guild's settings, if it saved any.
 pub(crate) fn version(conn: &Connection, guild: GuildId) -> Result<Option<u64>, SqliteError> {
-    let stored: Option<i64> = conn
-        .prepare_cached("SELECT version FROM guild_settings WHERE guild_id = ?1")?
-        .query_row([id(guild.get())], |row| row.get(0))
-        .optional()?;
-    stored.map(|v| stored_count(v, "settings version")).transpose()
+    stored_version(conn, "SELECT version FROM guild_settings WHERE guild_id = ?1", id(guild.get()), "settings version")
 }
 
 /// A guild's settings; the defaults (version 0) if it never saved any. Call inside a transaction so that the

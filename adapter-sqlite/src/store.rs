@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
 use ticket_core::ports::{Commit, StoreError, TicketStore, TranscriptEntry};
 use ticket_core::{
     Application, ApplicationId, ChainKey, ChannelId, EffectId, GuildId, GuildSettings, PendingEffect, Pid, Ticket,
@@ -252,26 +252,11 @@ impl TicketStore for SqliteStore {
     }
 
     async fn next_ticket_id(&self) -> Result<TicketId, StoreError> {
-        Ok(self
-            .write(|conn| {
-                // Committed before the id is returned: a crash afterwards cannot hand it out again.
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let id = ids::next_ticket(&tx)?;
-                tx.commit()?;
-                Ok(id)
-            })
-            .await?)
+        Ok(self.write(ids::next_ticket).await?)
     }
 
     async fn next_application_id(&self) -> Result<ApplicationId, StoreError> {
-        Ok(self
-            .write(|conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let id = ids::next_application(&tx)?;
-                tx.commit()?;
-                Ok(id)
-            })
-            .await?)
+        Ok(self.write(ids::next_application).await?)
     }
 
     async fn commit(&self, commit: Commit) -> Result<Vec<EffectId>, StoreError> {

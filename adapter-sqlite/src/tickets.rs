@@ -11,7 +11,7 @@ use ticket_core::{ApplicationId, ChannelId, GameServerId, GuildId, Pid, SealedUs
 use crate::SqliteError;
 use crate::codec::{
     count, from_json, from_name, id, json, name, opt_id, opt_time, parse, parse_opt, parse_time, raw_id, required,
-    stored_count, time,
+    stored_count, stored_version, time,
 };
 
 const COLUMNS: &str = "id, guild_id, kind, channel_id, channel_name, person_pid, contact, game_server, player_name, \
@@ -176,19 +176,13 @@ pub(crate) fn open_names(conn: &Connection, guild: GuildId, base: &str) -> Resul
          AND (channel_name = ?2 OR (channel_name >= ?3 AND channel_name < ?4))",
     )?;
     let rows = stmt
-        .query_map(rusqlite::params![id(guild.get()), base, format!("{base}-"), format!("{base}.")], |r| {
-            r.get::<_, String>(0)
-        })?;
+        .query_map(params![id(guild.get()), base, format!("{base}-"), format!("{base}.")], |r| r.get::<_, String>(0))?;
     rows.map(|row| row.map_err(SqliteError::from)).collect()
 }
 
 /// The stored version of a ticket, if it exists.
 pub(crate) fn version(conn: &Connection, ticket: TicketId) -> Result<Option<u64>, SqliteError> {
-    let stored: Option<i64> = conn
-        .prepare_cached("SELECT version FROM tickets WHERE id = ?1")?
-        .query_row([id(ticket.get())], |r| r.get(0))
-        .optional()?;
-    stored.map(|v| stored_count(v, "ticket version")).transpose()
+    stored_version(conn, "SELECT version FROM tickets WHERE id = ?1", id(ticket.get()), "ticket version")
 }
 
 /// The open ticket holding an open key, by id.

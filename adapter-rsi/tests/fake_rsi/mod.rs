@@ -8,8 +8,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use adapter_rsi::{RsiConfig, RsiDirectory};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// A directory reading from `base_url` with `timeout`, sending the user agent `adapter-rsi-tests/1.0`.
+pub fn directory(base_url: String, timeout: Duration) -> RsiDirectory {
+    RsiDirectory::new(RsiConfig { base_url, timeout, user_agent: "adapter-rsi-tests/1.0".into() }).unwrap()
+}
 
 /// A saved page.
 pub fn fixture(name: &str) -> Vec<u8> {
@@ -68,6 +74,11 @@ impl FakeRsi {
     /// `http://127.0.0.1:{port}`.
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// A directory reading from this fake, with a 5 s timeout.
+    pub fn directory(&self) -> RsiDirectory {
+        directory(self.base_url(), Duration::from_secs(5))
     }
 
     /// How many requests arrived.
