@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use ticket_core::GameServerId;
 use ticket_core::strings::{CONF_TICKET_CLOSE_ON_LOGOUT, CONF_TICKET_ENABLED};
 
-use crate::config::DEFAULT_PORT;
+use crate::config::{DEFAULT_LISTEN, DEFAULT_PORT};
 use crate::libconfig::{self, Setting, SyntaxError, Value};
 use crate::secret::Secret;
 
@@ -192,7 +192,7 @@ impl ChannelsConf {
             Some(s) => return Err(wrong(s, CONF_BRIDGE_PORT, "a port number (1-65535)")),
         };
         let bridge_host = match string(settings, CONF_BRIDGE_HOST)? {
-            None => "127.0.0.1".to_owned(),
+            None => DEFAULT_LISTEN.ip().to_string(),
             Some((host, s)) if host.trim().is_empty() => {
                 return Err(wrong(s, CONF_BRIDGE_HOST, "a host name or address"));
             }

@@ -103,6 +103,15 @@ pub fn is_valid_key(key: &str) -> bool {
     !key.is_empty() && key.len() <= MAX_KEY_LEN && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
+/// `text` cut to at most `max` bytes, at a character boundary.
+pub(crate) fn cut(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// Escapes a value for the wire.
 pub fn escape(value: &str, out: &mut String) {
     for c in value.chars() {
@@ -131,6 +140,14 @@ impl Record {
     pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.push(key, value);
         self
+    }
+
+    /// Adds a pair if there is a value (builder style).
+    pub(crate) fn with_some(self, key: &str, value: Option<&str>) -> Self {
+        match value {
+            Some(value) => self.with(key, value),
+            None => self,
+        }
     }
 
     /// Adds a pair. Keys are checked by [`Record::format`].
@@ -346,6 +363,13 @@ mod tests {
             Record::action("x").with("message", "y".repeat(MAX_LINE)).format(),
             Err(FormatError::TooLong { .. })
         ));
+    }
+
+    #[test]
+    fn chat_is_cut_at_character_boundaries() {
+        assert_eq!(cut("abc", 5), "abc");
+        assert_eq!(cut("abcdef", 3), "abc");
+        assert_eq!(cut("aé", 2), "a");
     }
 
     #[test]

@@ -254,11 +254,16 @@ impl Session<'_> {
         }
     }
 
-    /// Answers with an `error` record if there is room; never waits.
+    /// Answers if there is room; never waits.
     fn answer(&self, message: ToGame) {
-        if self.out.try_send(Outgoing::Line { line: line_for(&message), written: None }).is_err() {
-            Counters::bump(&self.link.counters().dropped);
-        }
+        self.link.answer(self.out, &message);
+    }
+
+    /// Answers a record refused without reaching the desk with an `error` record, and counts and reports it.
+    fn refuse(&self, refusal: Refusal, re: Option<String>, name: Option<String>, reference: Option<String>) {
+        Counters::bump(&self.link.counters().refused);
+        self.link.emit(LinkEvent::Refused { server: self.server.id.clone(), code: refusal.code.clone() });
+        self.answer(ToGame::refusal(refusal, re, name, reference));
     }
 
     fn malformed(&self, error: ParseError) {
@@ -278,12 +283,10 @@ impl Session<'_> {
         let message = match FromGame::from_record(record) {
             Ok(message) => message,
             Err(refusal) => {
-                Counters::bump(&self.link.counters().refused);
-                self.link.emit(LinkEvent::Refused { server: self.server.id.clone(), code: refusal.code.clone() });
                 // Echo the name (cut to a game name's size) so the game can tell the right player.
-                let name = record.get("name").map(|n| n.chars().take(23).collect());
+                let name = record.get("name").map(|n| n.chars().take(GameName::MAX_BYTES).collect());
                 let re = record.get("action").map(|a| a.chars().take(32).collect());
-                self.answer(ToGame::refusal(refusal, re, name, reference));
+                self.refuse(refusal, re, name, reference);
                 return None;
             }
         };
@@ -295,10 +298,8 @@ impl Session<'_> {
                 None
             }
             FromGame::Auth { .. } => {
-                Counters::bump(&self.link.counters().refused);
-                self.link.emit(LinkEvent::Refused { server: id.clone(), code: ErrorCode::UnknownAction });
                 let refusal = Refusal { code: ErrorCode::UnknownAction, detail: "already authenticated".into() };
-                self.answer(ToGame::refusal(refusal, Some("auth".into()), None, reference));
+                self.refuse(refusal, Some("auth".into()), None, reference);
                 None
             }
             FromGame::Error { code, name, reference } => {

@@ -211,6 +211,13 @@ impl LinkHandle {
         })
     }
 
+    /// Queues `message` on a connection's `out` if there is room, never waiting; a full queue drops it (counted).
+    pub(crate) fn answer(&self, out: &mpsc::Sender<Outgoing>, message: &ToGame) {
+        if out.try_send(Outgoing::Line { line: line_for(message), written: None }).is_err() {
+            Counters::bump(&self.inner.counters.dropped);
+        }
+    }
+
     /// How long a whisper may wait for its turn on the socket: every record ahead of it gets the write timeout,
     /// and the writer closes the link at the first one that overruns it, so this is only a backstop.
     fn whisper_deadline(&self) -> Duration {

@@ -302,6 +302,21 @@ fn with_player(record: Record, player: &PlayerRef) -> Record {
         .with("char_id", player.char.get().to_string())
 }
 
+/// The record's action (trimmed).
+fn action_of(record: &Record) -> Result<&str, Refusal> {
+    record.get("action").map(str::trim).ok_or_else(|| Refusal::new(ErrorCode::UnknownAction, "missing action"))
+}
+
+fn unknown_action(action: &str) -> Refusal {
+    let shown: String = action.chars().take(32).collect();
+    Refusal::new(ErrorCode::UnknownAction, format!("unknown action {shown:?}"))
+}
+
+/// The `code` of an `error` or `auth_error` record.
+fn code_of(record: &Record) -> ErrorCode {
+    ErrorCode::parse(record.get("code").unwrap_or_default().trim())
+}
+
 /// The `ref` of a record, if it has one short enough to echo.
 pub fn reference(record: &Record) -> Option<String> {
     record.get("ref").filter(|r| r.len() <= MAX_REF_LEN).map(str::to_owned)
@@ -324,8 +339,7 @@ impl FromGame {
 
     /// Reads a record. Unknown keys are ignored.
     pub fn from_record(record: &Record) -> Result<Self, Refusal> {
-        let action = record.get("action").ok_or_else(|| Refusal::new(ErrorCode::UnknownAction, "missing action"))?;
-        Ok(match action.trim() {
+        Ok(match action_of(record)? {
             "auth" => Self::Auth {
                 server_id: required(record, "server_id")?.trim().to_owned(),
                 secret: Secret::new(required(record, "secret")?),
@@ -348,14 +362,11 @@ impl FromGame {
             "sync_done" => Self::SyncDone,
             "ping" => Self::Ping,
             "error" => Self::Error {
-                code: ErrorCode::parse(record.get("code").unwrap_or_default().trim()),
+                code: code_of(record),
                 name: record.get("name").map(str::to_owned),
                 reference: reference(record),
             },
-            other => {
-                let shown: String = other.chars().take(32).collect();
-                return Err(Refusal::new(ErrorCode::UnknownAction, format!("unknown action {shown:?}")));
-            }
+            other => return Err(unknown_action(other)),
         })
     }
 
@@ -375,16 +386,10 @@ impl FromGame {
             }
             Self::Login(player) | Self::Logout(player) => with_player(record, player),
             Self::SyncDone | Self::Ping => record,
-            Self::Error { code, name, reference } => {
-                let mut record = record.with("code", code.as_str());
-                if let Some(name) = name {
-                    record.push("name", name.as_str());
-                }
-                if let Some(r) = reference {
-                    record.push("ref", r.as_str());
-                }
-                record
-            }
+            Self::Error { code, name, reference } => record
+                .with("code", code.as_str())
+                .with_some("name", name.as_deref())
+                .with_some("ref", reference.as_deref()),
         }
     }
 }
@@ -422,46 +427,31 @@ impl ToGame {
             }
             Self::AuthError { code, detail } => record.with("code", code.as_str()).with("detail", detail.as_str()),
             Self::TicketCreated { name, source } => record.with("name", name.as_str()).with("source", source.as_str()),
-            Self::Whisper { name, from, message, reference } => {
-                let record =
-                    record.with("name", name.as_str()).with("from", from.as_str()).with("message", message.as_str());
-                match reference {
-                    Some(r) => record.with("ref", r.as_str()),
-                    None => record,
-                }
-            }
+            Self::Whisper { name, from, message, reference } => record
+                .with("name", name.as_str())
+                .with("from", from.as_str())
+                .with("message", message.as_str())
+                .with_some("ref", reference.as_deref()),
             Self::TicketClosed { name } => record.with("name", name.as_str()),
-            Self::Pong { reference } => match reference {
-                Some(r) => record.with("ref", r.as_str()),
-                None => record,
-            },
-            Self::Error { code, detail, re, name, reference } => {
-                let mut record = record.with("code", code.as_str()).with("detail", detail.as_str());
-                if let Some(re) = re {
-                    record.push("re", re.as_str());
-                }
-                if let Some(name) = name {
-                    record.push("name", name.as_str());
-                }
-                if let Some(r) = reference {
-                    record.push("ref", r.as_str());
-                }
-                record
-            }
+            Self::Pong { reference } => record.with_some("ref", reference.as_deref()),
+            Self::Error { code, detail, re, name, reference } => record
+                .with("code", code.as_str())
+                .with("detail", detail.as_str())
+                .with_some("re", re.as_deref())
+                .with_some("name", name.as_deref())
+                .with_some("ref", reference.as_deref()),
         }
     }
 
     /// Reads a record (the game side). Unknown keys are ignored.
     pub fn from_record(record: &Record) -> Result<Self, Refusal> {
-        let action = record.get("action").ok_or_else(|| Refusal::new(ErrorCode::UnknownAction, "missing action"))?;
-        let code = || ErrorCode::parse(record.get("code").unwrap_or_default().trim());
         let detail = || record.get("detail").unwrap_or_default().to_owned();
-        Ok(match action.trim() {
+        Ok(match action_of(record)? {
             "auth_ok" => Self::AuthOk {
                 protocol: parsed(record, "protocol", "a number")?,
                 idle_timeout_secs: parsed(record, "idle_timeout", "a number")?,
             },
-            "auth_error" => Self::AuthError { code: code(), detail: detail() },
+            "auth_error" => Self::AuthError { code: code_of(record), detail: detail() },
             "ticket_created" => Self::TicketCreated { name: game_name(record)?, source: source(record)? },
             "whisper" => Self::Whisper {
                 name: game_name(record)?,
@@ -472,16 +462,13 @@ impl ToGame {
             "ticket_closed" => Self::TicketClosed { name: game_name(record)? },
             "pong" => Self::Pong { reference: reference(record) },
             "error" => Self::Error {
-                code: code(),
+                code: code_of(record),
                 detail: detail(),
                 re: record.get("re").map(str::to_owned),
                 name: record.get("name").map(str::to_owned),
                 reference: reference(record),
             },
-            other => {
-                let shown: String = other.chars().take(32).collect();
-                return Err(Refusal::new(ErrorCode::UnknownAction, format!("unknown action {shown:?}")));
-            }
+            other => return Err(unknown_action(other)),
         })
     }
 }

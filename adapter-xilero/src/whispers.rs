@@ -15,7 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 use ticket_core::GameServerId;
 use ticket_core::relay::GameName;
 
-use crate::codec::MAX_LINE;
+use crate::codec::{MAX_LINE, cut};
 
 /// A staff reply whispered to a player.
 #[derive(Clone, PartialEq, Eq)]
@@ -64,15 +64,6 @@ fn number(reference: &str) -> Option<u64> {
     (self::reference(n) == reference).then_some(n)
 }
 
-/// `text` cut to at most `max` bytes, at a character boundary.
-fn capped(text: &str, max: usize) -> String {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_owned()
-}
-
 impl RecentWhispers {
     /// Remembers at most `limit` whispers per server (at least one).
     pub fn new(limit: usize) -> Self {
@@ -85,11 +76,12 @@ impl RecentWhispers {
     }
 
     /// Remembers a whisper about to be sent to `server` and gives it its `ref`.
-    pub fn remember(&self, server: &GameServerId, whisper: SentWhisper) -> Remembered {
+    pub fn remember(&self, server: &GameServerId, mut whisper: SentWhisper) -> Remembered {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         // No whisper line is longer than this: a caller bypassing the desk cannot make the memory grow.
-        let SentWhisper { name, from, text } = whisper;
-        let whisper = SentWhisper { name, from: capped(&from, MAX_LINE), text: capped(&text, MAX_LINE) };
+        for value in [&mut whisper.from, &mut whisper.text] {
+            value.truncate(cut(value, MAX_LINE).len());
+        }
         let mut servers = self.lock();
         let sent = servers.entry(server.clone()).or_default();
         sent.insert(n, whisper);

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use crate::config::AllowedServer;
 use crate::events::{Counters, LinkEvent};
-use crate::hub::{LinkHandle, Outgoing, line_for};
+use crate::hub::{LinkHandle, Outgoing};
 use crate::protocol::{ErrorCode, PlayerRef, Refusal, ToGame};
 use crate::whispers::SentWhisper;
 
@@ -138,10 +138,7 @@ async fn handle(
         tracing::warn!(server = %id, action, error = %error, "game link: the desk failed on a record");
     }
     let refusal = Refusal { code: code.clone(), detail: error.to_string() };
-    let answer = ToGame::refusal(refusal, Some(action.to_owned()), name.map(|n| n.to_string()), reference);
-    if out.try_send(Outgoing::Line { line: line_for(&answer), written: None }).is_err() {
-        Counters::bump(&link.counters().dropped);
-    }
+    link.answer(out, &ToGame::refusal(refusal, Some(action.to_owned()), name.map(|n| n.to_string()), reference));
     Some(code)
 }
 

@@ -146,7 +146,7 @@ async fn a_silent_peer_is_disconnected_after_the_idle_timeout() {
     short.idle_timeout = Duration::from_millis(300);
     let mut bridge = Bridge::with_limits(short).await;
     let mut raw = Raw::connect(bridge.addr).await;
-    raw.send(&format!("[action: auth][server_id: xilero][secret: {SECRET}]")).await;
+    raw.send_auth().await;
     assert_eq!(raw.line().await.as_deref(), Some("[action: auth_ok][protocol: 1][idle_timeout: 1]"));
     // Bytes without a newline do not count as life.
     raw.send_bytes(b"[action: pi").await;
@@ -218,10 +218,10 @@ async fn too_many_unauthenticated_connections_are_turned_away() {
     assert_eq!(bridge.link.stats().rejected_busy, 1);
     // Once a connection has authenticated it no longer counts against the limit.
     let mut first = _first;
-    first.send(&format!("[action: auth][server_id: xilero][secret: {SECRET}]")).await;
+    first.send_auth().await;
     assert!(first.line().await.unwrap().starts_with("[action: auth_ok]"));
     let mut ok = Raw::connect(bridge.addr).await;
-    ok.send(&format!("[action: auth][server_id: xilero][secret: {SECRET}]")).await;
+    ok.send_auth().await;
     assert!(ok.line().await.unwrap().starts_with("[action: auth_ok]"));
 }
 

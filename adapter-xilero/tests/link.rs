@@ -6,9 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use adapter_xilero::sim::{MapServer, Seen, SimEvent};
+use adapter_xilero::sim::{MapServer, Seen, SimConfig, SimEvent};
 use adapter_xilero::{ErrorCode, LinkEvent, Secret};
-use common::{Bridge, Chat, SimEvents, wire};
+use common::{Bridge, Chat, SimEvents, start_sim, wire};
 use ticket_core::ticket::CloseReason;
 use ticket_core::{MessageOutcome, TicketStore};
 
@@ -21,6 +21,18 @@ async fn open_ticket(bridge: &mut Bridge, sim: &MapServer, events: &mut SimEvent
     assert!(sim.request(player, text).await.unwrap());
     assert_eq!(bridge.handled("ticket").await, None);
     events.wait("ticket created", |e| *e == sees(player, Seen::TicketCreated)).await;
+}
+
+/// A bridge, and a simulated map server (its configuration adjusted by `configure`) on which Foo logged in and
+/// opened a ticket.
+async fn foo_with_a_ticket(configure: impl FnOnce(&mut SimConfig)) -> (Bridge, MapServer, SimEvents) {
+    let mut bridge = Bridge::start().await;
+    let mut config = bridge.sim_config();
+    configure(&mut config);
+    let (sim, mut events) = bridge.sim(config).await;
+    sim.login("Foo").await.unwrap();
+    open_ticket(&mut bridge, &sim, &mut events, "Foo", "help").await;
+    (bridge, sim, events)
 }
 
 #[tokio::test]
@@ -81,8 +93,7 @@ async fn a_wrong_secret_is_refused_and_players_see_offline() {
     let mut config = bridge.sim_config();
     config.secret = Secret::new("not-the-secret-at-all");
     config.backoff_initial = Duration::from_secs(3600);
-    let (sim, events) = MapServer::start(config);
-    let mut events = SimEvents(events);
+    let (sim, mut events) = start_sim(config);
     events.wait("refused", |e| *e == SimEvent::AuthRefused { code: ErrorCode::Refused }).await;
     bridge.wait("auth refused", |e| matches!(e, LinkEvent::AuthRefused { code: ErrorCode::Refused, .. })).await;
     assert!(!sim.is_up().await.unwrap());
@@ -100,8 +111,7 @@ async fn an_unknown_server_id_is_refused_like_a_wrong_secret() {
     let mut config = bridge.sim_config();
     config.server_id = ticket_core::GameServerId::new("impostor").unwrap();
     config.backoff_initial = Duration::from_secs(3600);
-    let (_sim, events) = MapServer::start(config);
-    let mut events = SimEvents(events);
+    let (_sim, mut events) = start_sim(config);
     events.wait("refused", |e| *e == SimEvent::AuthRefused { code: ErrorCode::Refused }).await;
     assert!(bridge.link.connected().is_empty());
 }
@@ -144,10 +154,7 @@ async fn disabled_on_the_bridge_is_answered_with_an_error_the_player_sees() {
 
 #[tokio::test]
 async fn a_cut_link_holds_replies_and_delivers_them_when_it_is_restored() {
-    let mut bridge = Bridge::start().await;
-    let (sim, mut events) = bridge.sim(bridge.sim_config()).await;
-    sim.login("Foo").await.unwrap();
-    open_ticket(&mut bridge, &sim, &mut events, "Foo", "help").await;
+    let (mut bridge, sim, mut events) = foo_with_a_ticket(|_| {}).await;
     sim.take_wire().await.unwrap();
     events.drain();
 
@@ -170,10 +177,7 @@ async fn a_cut_link_holds_replies_and_delivers_them_when_it_is_restored() {
 
 #[tokio::test]
 async fn the_simulator_reconnects_with_back_off_after_the_bridge_restarts() {
-    let mut bridge = Bridge::start().await;
-    let (sim, mut events) = bridge.sim(bridge.sim_config()).await;
-    sim.login("Foo").await.unwrap();
-    open_ticket(&mut bridge, &sim, &mut events, "Foo", "help").await;
+    let (mut bridge, sim, mut events) = foo_with_a_ticket(|_| {}).await;
 
     bridge.stop().await;
     events.wait("down", |e| matches!(e, SimEvent::LinkDown { .. })).await;
@@ -193,10 +197,7 @@ async fn the_simulator_reconnects_with_back_off_after_the_bridge_restarts() {
 
 #[tokio::test]
 async fn logout_closes_the_ticket_when_configured() {
-    let mut bridge = Bridge::start().await;
-    let (sim, mut events) = bridge.sim(bridge.sim_config()).await;
-    sim.login("Foo").await.unwrap();
-    open_ticket(&mut bridge, &sim, &mut events, "Foo", "help").await;
+    let (mut bridge, sim, mut events) = foo_with_a_ticket(|_| {}).await;
     let id = bridge.ticket_of("Foo").await.unwrap().id;
     bridge.chat.take();
     sim.take_wire().await.unwrap();
@@ -212,12 +213,7 @@ async fn logout_closes_the_ticket_when_configured() {
 
 #[tokio::test]
 async fn held_replies_are_delivered_at_the_next_login() {
-    let mut bridge = Bridge::start().await;
-    let mut config = bridge.sim_config();
-    config.close_on_logout = false;
-    let (sim, mut events) = bridge.sim(config).await;
-    sim.login("Foo").await.unwrap();
-    open_ticket(&mut bridge, &sim, &mut events, "Foo", "help").await;
+    let (mut bridge, sim, mut events) = foo_with_a_ticket(|config| config.close_on_logout = false).await;
     sim.logout("Foo").await.unwrap();
     bridge.handled("logout").await;
     sim.take_wire().await.unwrap();
@@ -267,8 +263,7 @@ async fn a_second_connection_for_the_same_server_replaces_the_first() {
     first.login("Foo").await.unwrap();
     bridge.handled("login").await;
 
-    let (second, events) = MapServer::start(bridge.sim_config());
-    let mut second_events = SimEvents(events);
+    let (second, mut second_events) = start_sim(bridge.sim_config());
     second_events.wait("link up", |e| *e == SimEvent::LinkUp).await;
     first_events.wait("replaced", |e| matches!(e, SimEvent::BridgeError { code: ErrorCode::Replaced, .. })).await;
     first_events.wait("down", |e| matches!(e, SimEvent::LinkDown { .. })).await;
@@ -285,10 +280,7 @@ async fn a_second_connection_for_the_same_server_replaces_the_first() {
 
 #[tokio::test]
 async fn a_reply_that_crosses_a_logout_is_held_and_whispered_at_the_next_login() {
-    let mut bridge = Bridge::start().await;
-    let (sim, mut events) = bridge.sim(bridge.sim_config()).await;
-    sim.login("Foo").await.unwrap();
-    open_ticket(&mut bridge, &sim, &mut events, "Foo", "help").await;
+    let (mut bridge, sim, mut events) = foo_with_a_ticket(|_| {}).await;
     sim.take_wire().await.unwrap();
     events.drain();
     bridge.chat.take();

@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::{CHAT_MAX, Command, Direction, PlayerIds, Seen, SimConfig, SimError, SimEvent, WIRE_LOG_MAX, WireLine};
-use crate::codec::{MAX_LINE, Record};
+use crate::codec::{MAX_LINE, Record, cut};
 use crate::line::{Line, LineReader};
 use crate::protocol::{ErrorCode, FromGame, PROTOCOL_VERSION, PlayerRef, ToGame};
 
@@ -489,29 +489,5 @@ async fn finished<T>(task: &mut Option<JoinHandle<T>>) -> Result<T, tokio::task:
     match task {
         Some(task) => task.await,
         None => std::future::pending().await,
-    }
-}
-
-/// `text` cut to at most `max` bytes, at a character boundary.
-fn cut(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chat_is_cut_at_character_boundaries() {
-        assert_eq!(cut("abc", 5), "abc");
-        assert_eq!(cut("abcdef", 3), "abc");
-        assert_eq!(cut("aé", 2), "a");
     }
 }

@@ -25,7 +25,7 @@ mod actor;
 use std::fmt;
 use std::time::Duration;
 
-use ticket_core::relay::GameName;
+use ticket_core::relay::{GAME_WHISPER_MAX, GameName};
 use ticket_core::strings::{
     GAME_SUPPORT_NAME, GAME_TICKET_CREATED, GAME_TICKET_DISABLED, GAME_TICKET_OFFLINE, game_request_echo,
 };
@@ -40,8 +40,8 @@ use crate::secret::Secret;
 /// The most wire lines the simulator remembers.
 pub const WIRE_LOG_MAX: usize = 10_000;
 
-/// The longest chat message a player can type, in bytes (rAthena's `CHAT_SIZE_MAX` is 255 + NUL).
-pub const CHAT_MAX: usize = 255;
+/// The longest chat message a player can type, in bytes (rAthena's `CHAT_SIZE_MAX` is 255 + NUL, as for whispers).
+pub const CHAT_MAX: usize = GAME_WHISPER_MAX;
 
 /// How the simulated map server reaches the bridge, and how it behaves.
 #[derive(Debug, Clone)]

@@ -237,12 +237,17 @@ impl Bridge {
 
     /// A simulated map server, connected and announced (`sync_done` handled).
     pub async fn sim(&mut self, config: SimConfig) -> (MapServer, SimEvents) {
-        let (sim, events) = MapServer::start(config);
-        let mut events = SimEvents(events);
+        let (sim, mut events) = start_sim(config);
         events.wait("link up", |e| *e == SimEvent::LinkUp).await;
         self.handled("sync_done").await;
         (sim, events)
     }
+}
+
+/// Starts a simulated map server without waiting for anything.
+pub fn start_sim(config: SimConfig) -> (MapServer, SimEvents) {
+    let (sim, events) = MapServer::start(config);
+    (sim, SimEvents(events))
 }
 
 /// The simulated server's events.
@@ -301,9 +306,14 @@ impl Raw {
     /// Connects and authenticates.
     pub async fn authed(addr: SocketAddr) -> Self {
         let mut raw = Self::connect(addr).await;
-        raw.send(&format!("[action: auth][server_id: xilero][secret: {SECRET}]")).await;
+        raw.send_auth().await;
         assert!(raw.line().await.unwrap().starts_with("[action: auth_ok]"));
         raw
+    }
+
+    /// Sends the `auth` record of the allowed server.
+    pub async fn send_auth(&mut self) {
+        self.send(&format!("[action: auth][server_id: xilero][secret: {SECRET}]")).await;
     }
 
     pub async fn send(&mut self, line: &str) {

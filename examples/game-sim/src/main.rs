@@ -20,7 +20,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use adapter_xilero::sim::{MapServer, SimConfig, SimEvent};
+use adapter_xilero::channels_conf::DEFAULT_SERVER_ID;
+use adapter_xilero::sim::{MapServer, SimConfig, SimError, SimEvent};
 use adapter_xilero::{AllowedServer, ChannelsConf, LinkConfig, LinkEvent, LinkHandle, LinkLimits, LinkServer, Secret};
 use ticket_core::{Actor, Desk, GameServerId, GuildId, InMemoryStore, Permissions, PidKey, Ports, UserId};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -60,7 +61,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let conf = channels_conf()?;
     let server_id = match &conf {
         Some(conf) => conf.server_id.clone(),
-        None => GameServerId::new("xilero")?,
+        None => GameServerId::new(DEFAULT_SERVER_ID)?,
     };
     let secret = conf.as_ref().and_then(|c| c.bridge_secret.clone()).unwrap_or_else(|| Secret::new(DEMO_SECRET));
 
@@ -121,33 +122,31 @@ impl Session {
         // Events left from before this command (a reconnection, say) are not answers to it.
         while self.link_events.try_recv().is_ok() {}
         match command {
-            Command::Login(name) => match self.sim.login(&name).await {
-                Ok(_) => {
-                    let sent = self.is_up().await;
-                    self.settle(sent.then_some("login")).await;
-                }
-                Err(e) => println!("{e}"),
-            },
+            Command::Login(name) => {
+                let sent = match self.sim.login(&name).await {
+                    Ok(_) => Ok(self.is_up().await),
+                    Err(e) => Err(e),
+                };
+                self.settled(sent, "login").await;
+            }
             Command::Logout(name) => {
-                let sent = self.is_up().await;
-                match self.sim.logout(&name).await {
-                    Ok(()) => self.settle(sent.then_some("logout")).await,
-                    Err(e) => println!("{e}"),
-                }
+                let up = self.is_up().await;
+                let sent = self.sim.logout(&name).await.map(|()| up);
+                self.settled(sent, "logout").await;
             }
             Command::Request(name, text) => {
                 let sent = self.sim.request(&name, &text).await;
-                self.said(sent).await;
+                self.settled(sent, "ticket").await;
             }
             Command::Whisper(name, text) => {
                 let sent = self.sim.whisper_support(&name, &text).await;
-                self.said(sent).await;
+                self.settled(sent, "ticket").await;
             }
             Command::Staff(name, text) => self.staff(&name, &text).await,
-            Command::Config(enabled, close_on_logout) => match self.sim.set_config(enabled, close_on_logout).await {
-                Ok(sent) => self.settle(sent.then_some("config")).await,
-                Err(e) => println!("{e}"),
-            },
+            Command::Config(enabled, close_on_logout) => {
+                let sent = self.sim.set_config(enabled, close_on_logout).await;
+                self.settled(sent, "config").await;
+            }
             Command::Down => {
                 if let Err(e) = self.sim.disconnect().await {
                     println!("{e}");
@@ -172,9 +171,10 @@ impl Session {
         self.sim.is_up().await.unwrap_or(false)
     }
 
-    async fn said(&mut self, sent: Result<bool, adapter_xilero::sim::SimError>) {
+    /// After a player's command: whether it sent a record with `action` to the bridge, or why it failed.
+    async fn settled(&mut self, sent: Result<bool, SimError>, action: &str) {
         match sent {
-            Ok(sent) => self.settle(sent.then_some("ticket")).await,
+            Ok(sent) => self.settle(sent.then_some(action)).await,
             Err(e) => println!("{e}"),
         }
     }
@@ -185,18 +185,12 @@ impl Session {
             Ok(open) => open,
             Err(e) => return println!("cannot read tickets: {e}"),
         };
-        let channel = open
-            .iter()
-            .find(|t| t.in_game().is_ok_and(|g| g.name.as_str().eq_ignore_ascii_case(name)))
-            .and_then(|t| t.channel);
-        let Some(channel) = channel else {
+        let ticket = open.iter().find(|t| t.in_game().is_ok_and(|g| g.name.as_str().eq_ignore_ascii_case(name)));
+        let Some((channel, channel_name)) = ticket.and_then(|t| Some((t.channel?, &t.channel_name))) else {
             return println!("{name} has no open ticket");
         };
         let staff = Actor::member(UserId::new(7), "GM Alice", vec![], Permissions::MANAGE_CHANNELS);
-        println!(
-            "[discord #{}] GM Alice: {text}",
-            open.iter().find(|t| t.channel == Some(channel)).map_or("?", |t| &t.channel_name)
-        );
+        println!("[discord #{channel_name}] GM Alice: {text}");
         if let Err(e) = self.desk.channel_message(channel, &staff, text).await {
             println!("[discord] refused: {e}");
         }
