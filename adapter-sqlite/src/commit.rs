@@ -22,21 +22,13 @@ pub(crate) fn run(conn: &mut Connection, commit: &Commit) -> Result<Vec<EffectId
     Ok(ids)
 }
 
-fn check_version(stored: Option<u64>, loaded: u64) -> Result<(), StoreError> {
-    match stored {
-        None if loaded == 0 => Ok(()),
-        Some(v) if v == loaded => Ok(()),
-        _ => Err(StoreError::Conflict),
-    }
-}
-
 /// Checks a commit against the stored state without changing anything.
 fn validate(conn: &Connection, commit: &Commit) -> Result<(), StoreError> {
     if let Some(s) = &commit.settings {
-        check_version(settings::version(conn, s.guild)?, s.version)?;
+        Commit::check_version(settings::version(conn, s.guild)?, s.version)?;
     }
     for ticket in &commit.tickets {
-        check_version(tickets::version(conn, ticket.id)?, ticket.version)?;
+        Commit::check_version(tickets::version(conn, ticket.id)?, ticket.version)?;
     }
     let mut keys: HashMap<String, TicketId> = HashMap::new();
     for ticket in &commit.tickets {
@@ -62,7 +54,7 @@ fn validate(conn: &Connection, commit: &Commit) -> Result<(), StoreError> {
         Ok(found)
     };
     for app in &commit.applications {
-        check_version(applications::version(conn, app.id)?, app.version)?;
+        Commit::check_version(applications::version(conn, app.id)?, app.version)?;
         if !ticket_exists(app.ticket)? {
             return Err(StoreError::Missing { what: "ticket", id: app.ticket.get() });
         }

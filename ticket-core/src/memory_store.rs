@@ -34,14 +34,6 @@ pub struct InMemoryStore {
     state: Mutex<State>,
 }
 
-fn check_version(stored: Option<u64>, loaded: u64) -> Result<(), StoreError> {
-    match stored {
-        None if loaded == 0 => Ok(()),
-        Some(v) if v == loaded => Ok(()),
-        _ => Err(StoreError::Conflict),
-    }
-}
-
 impl InMemoryStore {
     /// An empty store.
     pub fn new() -> Self {
@@ -140,11 +132,11 @@ impl State {
     /// Checks a commit against the state without changing anything.
     fn validate(&self, commit: &Commit) -> Result<(), StoreError> {
         if let Some(settings) = &commit.settings {
-            check_version(self.settings.get(&settings.guild).map(|s| s.version), settings.version)?;
+            Commit::check_version(self.settings.get(&settings.guild).map(|s| s.version), settings.version)?;
         }
         let mut keys: HashMap<&str, TicketId> = HashMap::new();
         for ticket in &commit.tickets {
-            check_version(self.tickets.get(&ticket.id).map(|t| t.version), ticket.version)?;
+            Commit::check_version(self.tickets.get(&ticket.id).map(|t| t.version), ticket.version)?;
         }
         let open_keys: Vec<(String, TicketId)> =
             commit.tickets.iter().filter_map(|t| t.open_key().map(|k| (k, t.id))).collect();
@@ -159,7 +151,7 @@ impl State {
         }
         let ticket_exists = |id: TicketId| self.tickets.contains_key(&id) || commit.tickets.iter().any(|t| t.id == id);
         for app in &commit.applications {
-            check_version(self.applications.get(&app.id).map(|a| a.version), app.version)?;
+            Commit::check_version(self.applications.get(&app.id).map(|a| a.version), app.version)?;
             if !ticket_exists(app.ticket) {
                 return Err(StoreError::Missing { what: "ticket", id: app.ticket.get() });
             }

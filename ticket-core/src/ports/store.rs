@@ -86,6 +86,16 @@ pub struct Commit {
 }
 
 impl Commit {
+    /// The version rule every store applies to a record of a commit: a record loaded at version `loaded` may be
+    /// written only if the stored version (`None`: no such record) is still that one, `0` meaning "new".
+    pub fn check_version(stored: Option<u64>, loaded: u64) -> Result<(), StoreError> {
+        match stored {
+            None if loaded == 0 => Ok(()),
+            Some(v) if v == loaded => Ok(()),
+            _ => Err(StoreError::Conflict),
+        }
+    }
+
     /// Whether the commit changes nothing.
     pub fn is_empty(&self) -> bool {
         self == &Self::default()
