@@ -2,48 +2,16 @@
 //! hierarchy, rate limits, outages, bad tokens, and bodies that break Discord's schema.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
-use adapter_discord::sim::{FakeDiscord, permissions};
-use serde_json::{Value, json};
+use adapter_discord::sim::permissions;
+use common::{assert_clean, raw, setup};
+use serde_json::json;
 use serenity::all::{
-    ApplicationId, ChannelId, ChannelType, CreateChannel, CreateMessage, EditMember, GuildId, HttpBuilder,
-    PermissionOverwrite, PermissionOverwriteType, Permissions, RoleId, UserId,
+    ChannelId, ChannelType, CreateChannel, CreateMessage, EditMember, GuildId, HttpBuilder, PermissionOverwrite,
+    PermissionOverwriteType, Permissions, RoleId, UserId,
 };
-use serenity::http::{Http, HttpError};
-
-async fn setup() -> (FakeDiscord, Arc<Http>) {
-    let fake = FakeDiscord::start().await.unwrap();
-    let http = HttpBuilder::new(fake.token())
-        .proxy(fake.base_url())
-        .ratelimiter_disabled(true)
-        .application_id(ApplicationId::new(fake.application_id()))
-        .build();
-    (fake, Arc::new(http))
-}
-
-/// A raw request to the fake (for what serenity would refuse to send).
-async fn raw(
-    fake: &FakeDiscord,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value, reqwest::header::HeaderMap) {
-    let client = reqwest::Client::new();
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = client
-        .request(method, format!("{}/api/v10{path}", fake.base_url()))
-        .header("Authorization", format!("Bot {}", fake.token()));
-    if let Some(body) = body {
-        request = request.header("Content-Type", "application/json").body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() };
-    (status, value, headers)
-}
+use serenity::http::HttpError;
 
 /// Status and Discord error code of a failed serenity call.
 fn discord_error<T: std::fmt::Debug>(result: serenity::Result<T>) -> (u16, isize, String) {
@@ -54,11 +22,6 @@ fn discord_error<T: std::fmt::Debug>(result: serenity::Result<T>) -> (u16, isize
         }
         other => panic!("expected a Discord error, got {other:?}"),
     }
-}
-
-fn assert_clean(fake: &FakeDiscord) {
-    let violations = fake.violations();
-    assert!(violations.is_empty(), "violations: {violations:#?}");
 }
 
 #[tokio::test]

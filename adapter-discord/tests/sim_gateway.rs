@@ -3,9 +3,12 @@
 //! changes, interactions nobody answers, bad tokens and shutdown.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::time::Duration;
 
 use adapter_discord::sim::FakeDiscord;
+use common::{assert_clean, raw};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -62,18 +65,7 @@ async fn identify(ws: &mut Ws, token: &str, intents: u64) {
 }
 
 async fn post_as_bot(fake: &FakeDiscord, channel: u64, body: Value) -> Value {
-    reqwest::Client::new()
-        .post(format!("{}/api/v10/channels/{channel}/messages", fake.base_url()))
-        .header("Authorization", format!("Bot {}", fake.token()))
-        .header("Content-Type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap()
+    raw(fake, "POST", &format!("/channels/{channel}/messages"), Some(body)).await.1
 }
 
 #[tokio::test]
@@ -125,8 +117,7 @@ async fn hello_identify_ready_and_dispatches() {
     assert_eq!(dispatch(&mut ws, "CHANNEL_DELETE").await["d"]["id"], extra.to_string());
     assert!(fake.channel(extra).is_none());
 
-    let violations = fake.violations();
-    assert!(violations.is_empty(), "{violations:#?}");
+    assert_clean(&fake);
 }
 
 #[tokio::test]
@@ -176,8 +167,7 @@ async fn an_unanswered_interaction_times_out_and_tokens_answer_once() {
     assert_eq!(fake.interaction(click.id).unwrap().reply_text().as_deref(), Some("late"));
     // The reply is a channel message, echoed like any other.
     assert_eq!(dispatch(&mut ws, "MESSAGE_CREATE").await["d"]["content"], "late");
-    let violations = fake.violations();
-    assert!(violations.is_empty(), "{violations:#?}");
+    assert_clean(&fake);
 }
 
 #[tokio::test]
@@ -217,5 +207,5 @@ async fn member_chunks_and_resume_requests() {
     send(&mut other, json!({"op": 6, "d": {"token": fake.token(), "session_id": "x", "seq": 3}})).await;
     let invalid = next(&mut other).await.unwrap();
     assert_eq!((invalid["op"].clone(), invalid["d"].clone()), (json!(9), json!(false)));
-    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+    assert_clean(&fake);
 }

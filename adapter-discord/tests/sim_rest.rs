@@ -3,31 +3,16 @@
 //! on Discord.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
-use adapter_discord::sim::{ChannelKind, FakeDiscord, OverwriteKind, permissions};
+use adapter_discord::sim::{ChannelKind, OverwriteKind, permissions};
+use common::{assert_clean, setup};
 use serenity::all::{
-    ApplicationId, ChannelId, ChannelType, Command, CommandOptionType, CreateAllowedMentions, CreateChannel,
-    CreateCommand, CreateCommandOption, CreateEmbed, CreateEmbedFooter, CreateMessage, EditChannel, EditMember,
-    EditMessage, GetMessages, GuildId, HttpBuilder, MessageId, PermissionOverwrite, PermissionOverwriteType,
-    Permissions, RoleId, Timestamp, UserId,
+    ChannelId, ChannelType, Command, CommandOptionType, CreateAllowedMentions, CreateChannel, CreateCommand,
+    CreateCommandOption, CreateEmbed, CreateEmbedFooter, CreateMessage, EditChannel, EditMember, EditMessage,
+    GetMessages, GuildId, MessageId, PermissionOverwrite, PermissionOverwriteType, Permissions, RoleId, Timestamp,
+    UserId,
 };
-use serenity::http::Http;
-
-async fn setup() -> (FakeDiscord, Arc<Http>) {
-    let fake = FakeDiscord::start().await.unwrap();
-    let http = HttpBuilder::new(fake.token())
-        .proxy(fake.base_url())
-        .ratelimiter_disabled(true)
-        .application_id(ApplicationId::new(fake.application_id()))
-        .build();
-    (fake, Arc::new(http))
-}
-
-fn assert_clean(fake: &FakeDiscord) {
-    let violations = fake.violations();
-    assert!(violations.is_empty(), "violations: {violations:#?}");
-}
 
 #[tokio::test]
 async fn identity_application_guild_and_commands() {

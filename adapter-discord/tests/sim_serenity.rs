@@ -3,9 +3,12 @@
 //! (modal, message, deferred, update), with no violation anywhere.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::time::Duration;
 
 use adapter_discord::sim::{FakeDiscord, permissions};
+use common::assert_clean;
 use serenity::all::{
     ChannelId, ComponentInteractionDataKind, Context, CreateActionRow, CreateButton, CreateInputText,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
@@ -173,11 +176,6 @@ async fn next_matching<T>(rx: &mut mpsc::UnboundedReceiver<Seen>, mut pick: impl
     })
     .await
     .expect("event in time")
-}
-
-fn assert_clean(fake: &FakeDiscord) {
-    let violations = fake.violations();
-    assert!(violations.is_empty(), "violations: {violations:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,19 +2,16 @@
 //! served request with `method`, `path`, `body`, `status` and `response`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
 
 use adapter_discord::sim::{FakeDiscord, SimOptions, TRAFFIC_ENV};
+use common::{assert_clean, raw};
 use serde_json::{Value, json};
 
-async fn call(fake: &FakeDiscord, method: reqwest::Method, path: &str, body: Option<Value>) -> u16 {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}/api/v10{path}", fake.base_url()))
-        .header("Authorization", format!("Bot {}", fake.token()));
-    if let Some(body) = body {
-        request = request.header("Content-Type", "application/json").body(body.to_string());
-    }
-    request.send().await.unwrap().status().as_u16()
+async fn call(fake: &FakeDiscord, method: &str, path: &str, body: Option<Value>) -> u16 {
+    raw(fake, method, path, body).await.0
 }
 
 fn lines(path: &Path) -> Vec<Value> {
@@ -29,16 +26,12 @@ async fn every_served_request_is_logged_and_written_as_a_json_line() {
     let guild = fake.create_guild("G");
     let channel = fake.create_text_channel(guild, "c", None);
 
-    assert_eq!(call(&fake, reqwest::Method::GET, "/users/@me", None).await, 200);
-    let posted = call(
-        &fake,
-        reqwest::Method::POST,
-        &format!("/channels/{channel}/messages?nonce_check=1"),
-        Some(json!({"content": "hello"})),
-    )
-    .await;
+    assert_eq!(call(&fake, "GET", "/users/@me", None).await, 200);
+    let posted =
+        call(&fake, "POST", &format!("/channels/{channel}/messages?nonce_check=1"), Some(json!({"content": "hello"})))
+            .await;
     assert_eq!(posted, 200);
-    assert_eq!(call(&fake, reqwest::Method::GET, "/channels/1", None).await, 404);
+    assert_eq!(call(&fake, "GET", "/channels/1", None).await, 404);
 
     let logged = fake.requests();
     assert_eq!(logged.len(), 3);
@@ -59,7 +52,7 @@ async fn every_served_request_is_logged_and_written_as_a_json_line() {
         assert_eq!(line["response"], request.response);
     }
     assert_eq!(written[0]["body"], Value::Null);
-    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+    assert_clean(&fake);
 }
 
 /// Run by `the_environment_variable_names_the_traffic_file` in a child process with
@@ -67,7 +60,7 @@ async fn every_served_request_is_logged_and_written_as_a_json_line() {
 #[tokio::test]
 async fn child_serves_one_request() {
     let fake = FakeDiscord::start().await.unwrap();
-    assert_eq!(call(&fake, reqwest::Method::GET, "/gateway", None).await, 200);
+    assert_eq!(call(&fake, "GET", "/gateway", None).await, 200);
     assert_eq!(fake.requests().len(), 1);
 }
 

@@ -10,9 +10,9 @@ use super::FakeDiscord;
 use super::interactions::{Interaction, InteractionKind, InteractionRecord, create_payload, modal_submit_components};
 use super::payload::{self, sf};
 use super::permissions::{self, ADMINISTRATOR, SEND_MESSAGES, VIEW_CHANNEL};
-use super::rest::{emit_channel_update, post_message};
+use super::rest::{delete_channel, new_message, post_message};
 use super::shared::lock;
-use super::world::{ChannelKind, MessageState, StoredMessage, World, json_id};
+use super::world::{ChannelKind, StoredMessage, World, json_id};
 
 /// A refusal: what a real user could not do.
 type Refusal = String;
@@ -75,26 +75,9 @@ impl FakeDiscord {
                     return Err(format!("user {author} may not send in channel {channel}"));
                 }
             }
-            let id = w.ids.next();
-            post_message(
-                w,
-                StoredMessage {
-                    state: MessageState {
-                        id,
-                        channel,
-                        author,
-                        content: content.to_string(),
-                        embeds: json!([]),
-                        components: json!([]),
-                        allowed_mentions: Value::Null,
-                        flags: 0,
-                        edited: false,
-                    },
-                    interaction: None,
-                    webhook_id: None,
-                    edited_at: None,
-                },
-            );
+            let message = new_message(w, channel, author, &json!({ "content": content }));
+            let id = message.state.id;
+            post_message(w, message);
             Ok(id)
         });
         result.unwrap_or_else(|refusal| {
@@ -105,22 +88,7 @@ impl FakeDiscord {
 
     /// `user` clicks the button `custom_id` on `message`; returns once the bot answered.
     pub async fn click_button(&self, channel: u64, message: u64, custom_id: &str, user: u64) -> Interaction {
-        let asked = Asked {
-            what: "click_button",
-            channel,
-            user,
-            message: Some(message),
-            triggered_by: None,
-            kind: InteractionKind::Component,
-        };
-        self.interact(asked, |w| {
-            let m = component_message(w, channel, message, user)?;
-            let button = find_component(&m.state.components, custom_id)
-                .filter(|c| c.get("type").and_then(Value::as_u64) == Some(2))
-                .ok_or_else(|| format!("no button {custom_id:?} on message {message}"))?;
-            if button.get("disabled").and_then(Value::as_bool) == Some(true) {
-                return Err(format!("button {custom_id:?} is disabled"));
-            }
+        self.use_component(&BUTTON, channel, message, custom_id, user, |_| {
             Ok(json!({ "custom_id": custom_id, "component_type": 2 }))
         })
         .await
@@ -128,22 +96,7 @@ impl FakeDiscord {
 
     /// `user` chooses `values` in the string select `custom_id` on `message`.
     pub async fn choose(&self, channel: u64, message: u64, custom_id: &str, values: &[&str], user: u64) -> Interaction {
-        let asked = Asked {
-            what: "choose",
-            channel,
-            user,
-            message: Some(message),
-            triggered_by: None,
-            kind: InteractionKind::Component,
-        };
-        self.interact(asked, |w| {
-            let m = component_message(w, channel, message, user)?;
-            let select = find_component(&m.state.components, custom_id)
-                .filter(|c| c.get("type").and_then(Value::as_u64) == Some(3))
-                .ok_or_else(|| format!("no string select {custom_id:?} on message {message}"))?;
-            if select.get("disabled").and_then(Value::as_bool) == Some(true) {
-                return Err(format!("select {custom_id:?} is disabled"));
-            }
+        self.use_component(&STRING_SELECT, channel, message, custom_id, user, |select| {
             let options: Vec<&str> = select
                 .get("options")
                 .and_then(Value::as_array)
@@ -160,6 +113,39 @@ impl FakeDiscord {
                 return Err(format!("{count} values chosen in select {custom_id:?}"));
             }
             Ok(json!({ "custom_id": custom_id, "component_type": 3, "values": values }))
+        })
+        .await
+    }
+
+    /// `user` uses the enabled component `custom_id` of `widget`'s type on `message`; `data`
+    /// checks what the user does with it and gives the interaction's `data`.
+    async fn use_component(
+        &self,
+        widget: &Widget,
+        channel: u64,
+        message: u64,
+        custom_id: &str,
+        user: u64,
+        data: impl FnOnce(&Value) -> Result<Value, Refusal>,
+    ) -> Interaction {
+        let asked = Asked {
+            what: widget.what,
+            channel,
+            user,
+            message: Some(message),
+            triggered_by: None,
+            kind: InteractionKind::Component,
+        };
+        self.interact(asked, |w| {
+            let m = component_message(w, channel, message, user)?;
+            let noun = widget.noun;
+            let component = find_component(&m.state.components, custom_id)
+                .filter(|c| c.get("type").and_then(Value::as_u64) == Some(widget.kind))
+                .ok_or_else(|| format!("no {noun} {custom_id:?} on message {message}"))?;
+            if component.get("disabled").and_then(Value::as_bool) == Some(true) {
+                return Err(format!("{noun} {custom_id:?} is disabled"));
+            }
+            data(component)
         })
         .await
     }
@@ -237,11 +223,7 @@ impl FakeDiscord {
                 })
                 .ok_or_else(|| format!("no slash command {name:?} is registered for guild {guild}"))?;
             if let Some(g) = w.guilds.get(&guild) {
-                let needed = match command.body.get("default_member_permissions") {
-                    Some(Value::String(s)) => s.parse::<u64>().unwrap_or(0),
-                    Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
-                    _ => 0,
-                };
+                let needed = permissions::from_json(command.body.get("default_member_permissions"));
                 let has = permissions::base(g, user);
                 if needed != 0 && has & ADMINISTRATOR == 0 && has & needed != needed {
                     return Err(format!("user {user} cannot see /{name} (default_member_permissions)"));
@@ -268,18 +250,7 @@ impl FakeDiscord {
     /// Deletes a channel as a person would in Discord's client (CHANNEL_DELETE; children of a
     /// category lose their parent).
     pub async fn delete_channel_by_hand(&self, channel: u64) {
-        self.shared.mutate(|w| {
-            let Some(c) = w.channels.get(&channel) else {
-                return;
-            };
-            let data = payload::channel(w, c);
-            if let Some((_, orphans)) = w.remove_channel(channel) {
-                w.emit("CHANNEL_DELETE", data);
-                for orphan in orphans {
-                    emit_channel_update(w, orphan);
-                }
-            }
-        });
+        self.shared.mutate(|w| delete_channel(w, channel, true));
     }
 
     /// Sends an interaction built by `build` and waits for the bot's answer.
@@ -407,11 +378,7 @@ fn resolve(w: &World, guild: u64, options: &Value) -> Value {
             if matches!(kind, 6 | 9) && w.users.contains_key(&id) {
                 resolved["users"][&key] = payload::user_by_id(w, id);
                 if let Ok(m) = w.member(guild, id) {
-                    let mut member = payload::member(w, m);
-                    if let Value::Object(map) = &mut member {
-                        map.remove("user");
-                    }
-                    resolved["members"][&key] = member;
+                    resolved["members"][&key] = payload::partial_member(w, m);
                 }
             }
             if matches!(kind, 8 | 9) {
@@ -435,6 +402,19 @@ fn resolve(w: &World, guild: u64, options: &Value) -> Value {
     }
     resolved
 }
+
+/// A kind of message component a user can use.
+struct Widget {
+    /// The test API call, for violation messages.
+    what: &'static str,
+    /// Discord's component type.
+    kind: u64,
+    /// What refusals call it.
+    noun: &'static str,
+}
+
+const BUTTON: Widget = Widget { what: "click_button", kind: 2, noun: "button" };
+const STRING_SELECT: Widget = Widget { what: "choose", kind: 3, noun: "string select" };
 
 /// Who asks what of the bot, for [`FakeDiscord::interact`].
 struct Asked<'a> {

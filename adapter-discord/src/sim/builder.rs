@@ -8,7 +8,7 @@ use serde_json::json;
 use super::FakeDiscord;
 use super::payload::{self, sf};
 use super::permissions::{BOT_DEFAULT, EVERYONE_DEFAULT};
-use super::rest::{emit_member_update, next_position};
+use super::rest::{emit_channel_update, emit_member_update, next_position};
 use super::world::{ChannelKind, ChannelState, Guild, MemberState, RoleState, User, World};
 
 /// Queues GUILD_ROLE_UPDATE for each role whose position changed.
@@ -20,7 +20,7 @@ fn emit_positions(w: &mut World, guild: u64, before: &BTreeMap<u64, u32>) {
         .roles
         .values()
         .filter(|r| before.get(&r.id).is_some_and(|p| *p != r.position))
-        .map(|r| json!({ "guild_id": sf(guild), "role": payload::role(r, w.bot_id) }))
+        .map(|r| payload::role_event(guild, r, w.bot_id))
         .collect();
     for data in changed {
         w.emit("GUILD_ROLE_UPDATE", data);
@@ -101,7 +101,7 @@ impl FakeDiscord {
             let at = order.iter().position(|r| *r == g.bot_role).unwrap_or(order.len());
             order.insert(at, id);
             renumber(g, &order);
-            let data = g.roles.get(&id).map(|r| json!({ "guild_id": sf(guild), "role": payload::role(r, bot_id) }));
+            let data = g.roles.get(&id).map(|r| payload::role_event(guild, r, bot_id));
             if let Some(data) = data {
                 w.emit("GUILD_ROLE_CREATE", data);
             }
@@ -136,7 +136,7 @@ impl FakeDiscord {
                 return;
             };
             r.permissions = permissions;
-            let data = json!({ "guild_id": sf(guild), "role": payload::role(r, bot_id) });
+            let data = payload::role_event(guild, r, bot_id);
             w.emit("GUILD_ROLE_UPDATE", data);
         });
     }
@@ -167,8 +167,7 @@ impl FakeDiscord {
                 roles: roles.iter().copied().filter(|r| *r != guild).collect(),
                 nick: None,
             };
-            let mut data = payload::member(w, &member);
-            data["guild_id"] = sf(guild);
+            let data = payload::member_event(w, &member);
             if let Some(g) = w.guilds.get_mut(&guild) {
                 g.members.insert(user, member);
             }
@@ -263,10 +262,7 @@ impl FakeDiscord {
         self.shared.mutate(|w| {
             if let Some(c) = w.channels.get_mut(&channel) {
                 c.overwrites = overwrites.to_vec();
-                if let Some(c) = w.channels.get(&channel) {
-                    let data = payload::channel(w, c);
-                    w.emit("CHANNEL_UPDATE", data);
-                }
+                emit_channel_update(w, channel);
             }
         });
     }

@@ -2,6 +2,7 @@
 //! bodies into the model type serenity reads them as, gateway payloads into `GatewayEvent`
 //! (never `Event::Unknown`, which serenity would drop silently).
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serenity::model::event::{Event, GatewayEvent};
@@ -30,8 +31,9 @@ pub(crate) enum Model {
     Nothing,
 }
 
+/// Reads `value` as `T` in place (no copy of the body: this runs on every answer and dispatch).
 fn parses<T: DeserializeOwned>(value: &Value, what: &str) -> Result<(), String> {
-    serde_json::from_value::<T>(value.clone()).map(|_| ()).map_err(|e| format!("serenity cannot read this {what}: {e}"))
+    T::deserialize(value).map(|_| ()).map_err(|e| format!("serenity cannot read this {what}: {e}"))
 }
 
 /// Checks a successful REST response body.
@@ -68,8 +70,8 @@ pub(crate) fn check_error(body: &Value) -> Result<(), String> {
 /// be the event its `t` names (not `Event::Unknown`).
 pub(crate) fn check_gateway(frame: &Value) -> Result<(), String> {
     let name = frame.get("t").and_then(Value::as_str).unwrap_or("");
-    let event: GatewayEvent = serde_json::from_value(frame.clone())
-        .map_err(|e| format!("serenity cannot read gateway payload {name:?}: {e}"))?;
+    let event =
+        GatewayEvent::deserialize(frame).map_err(|e| format!("serenity cannot read gateway payload {name:?}: {e}"))?;
     if let GatewayEvent::Dispatch(_, event) = event {
         if let Event::Unknown(unknown) = &event {
             return Err(format!("serenity reads dispatch {:?} as Event::Unknown (it would be dropped)", unknown.kind));

@@ -46,6 +46,16 @@ impl ApiError {
         Self::new(403, 50001, "Missing Access")
     }
 
+    /// `403 Cannot send messages to this user` (50007): a bot, or DMs closed.
+    pub fn cannot_dm() -> Self {
+        Self::new(403, 50007, "Cannot send messages to this user")
+    }
+
+    /// `400` for a body that is not JSON (50109).
+    pub fn invalid_json() -> Self {
+        Self::bad_request(50109, "The request body contains invalid JSON.")
+    }
+
     /// `400` with a plain Discord code (no field errors).
     pub fn bad_request(code: u32, message: &str) -> Self {
         Self::new(400, code, message)

@@ -14,7 +14,6 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use super::conformance;
 use super::payload;
 use super::shared::{Shared, lock};
 
@@ -26,9 +25,7 @@ static SESSIONS: AtomicU64 = AtomicU64::new(1);
 /// A payload for one session (not from the hub), checked to parse in serenity (a failure is a
 /// violation).
 fn checked(shared: &Shared, frame: Value) -> Value {
-    if let Err(e) = conformance::check_gateway(&frame) {
-        shared.violation(format!("{e}; payload: {frame}"));
-    }
+    shared.check_gateway(&frame);
     frame
 }
 
@@ -159,21 +156,17 @@ fn identify(shared: &Shared, d: &Value, session: &mut Option<u64>, tx: &mpsc::Un
     let id = SESSIONS.fetch_add(1, Ordering::Relaxed);
     let session_id = format!("sim-session-{id}");
     let world = lock(&shared.world);
-    let mut first = vec![json!({
+    let ready = json!({
         "op": 0, "s": 1, "t": "READY",
         "d": payload::ready(&world, &session_id, &shared.gateway_url()),
-    })];
-    for guild in world.guilds.values() {
-        first.push(json!({
+    });
+    let guilds = world.guilds.values().map(|guild| {
+        json!({
             "op": 0, "s": 1, "t": "GUILD_CREATE",
             "d": payload::guild_create(&world, guild),
-        }));
-    }
-    for frame in &first {
-        if let Err(e) = conformance::check_gateway(frame) {
-            shared.violation(format!("{e}; payload: {frame}"));
-        }
-    }
+        })
+    });
+    let first: Vec<Value> = std::iter::once(ready).chain(guilds).map(|frame| checked(shared, frame)).collect();
     shared.hub.register(id, wanted, tx.clone(), first);
     drop(world);
     *session = Some(id);

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::interactions::Interaction;
 use super::shared::lock;
-use super::world::{ChannelKind, ChannelState, MemberState, MessageState, RoleState};
+use super::world::{ChannelState, MemberState, MessageState, RoleState};
 use super::{FakeDiscord, RecordedRequest, payload};
 
 impl FakeDiscord {
@@ -29,7 +29,7 @@ impl FakeDiscord {
     /// What the bot DMed this user, oldest first.
     pub fn dms(&self, user: u64) -> Vec<MessageState> {
         self.shared.read(|w| {
-            let Some(dm) = w.channels.values().find(|c| c.kind == ChannelKind::Dm && c.recipient == Some(user)) else {
+            let Some(dm) = w.dm_channel_of(user) else {
                 return Vec::new();
             };
             w.channel_messages(dm.id).filter(|m| m.state.author == w.bot_id).map(|m| m.state.clone()).collect()
@@ -44,10 +44,7 @@ impl FakeDiscord {
     /// A guild's roles, lowest first.
     pub fn roles(&self, guild: u64) -> Vec<RoleState> {
         self.shared.read(|w| {
-            let mut roles: Vec<RoleState> =
-                w.guilds.get(&guild).map(|g| g.roles.values().cloned().collect()).unwrap_or_default();
-            roles.sort_by_key(|r| (r.position, r.id));
-            roles
+            w.guilds.get(&guild).map(|g| g.roles_by_position().into_iter().cloned().collect()).unwrap_or_default()
         })
     }
 

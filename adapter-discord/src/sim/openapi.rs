@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use jsonschema::Validator;
 use serde_json::{Value, json};
 
+use super::shared::lock;
+
 /// The spec subset, compiled into the crate so the fake never reads files at runtime.
 const SPEC_TEXT: &str = include_str!("../../sim-openapi/openapi.json");
 
@@ -129,10 +131,6 @@ fn compiled(direction: Direction, key: &str, schema: &Value) -> Result<Arc<Valid
     let validator = Arc::new(validator);
     lock(&spec.validators).insert(cache_key, Arc::clone(&validator));
     Ok(validator)
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn check(validator: &Validator, instance: &Value) -> Result<(), String> {

@@ -4,7 +4,7 @@
 //! Every shape here carries the fields Discord's spec marks required, so it validates against the
 //! spec's response schemas and deserializes in serenity 0.12.5 (both are checked at runtime).
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::permissions;
 use super::world::{
@@ -77,9 +77,12 @@ pub(crate) fn role(r: &RoleState, bot_id: u64) -> Value {
 
 /// A guild's roles, lowest first.
 pub(crate) fn roles(guild: &Guild, bot_id: u64) -> Value {
-    let mut list: Vec<&RoleState> = guild.roles.values().collect();
-    list.sort_by_key(|r| (r.position, r.id));
-    Value::Array(list.into_iter().map(|r| role(r, bot_id)).collect())
+    Value::Array(guild.roles_by_position().into_iter().map(|r| role(r, bot_id)).collect())
+}
+
+/// A role event's data (GUILD_ROLE_CREATE / GUILD_ROLE_UPDATE).
+pub(crate) fn role_event(guild: u64, r: &RoleState, bot_id: u64) -> Value {
+    json!({ "guild_id": sf(guild), "role": role(r, bot_id) })
 }
 
 /// A member object (`GuildMemberResponse`).
@@ -101,9 +104,25 @@ pub(crate) fn member(world: &World, m: &MemberState) -> Value {
     })
 }
 
+/// A member without its `user` (what MESSAGE_CREATE and `resolved` carry).
+pub(crate) fn partial_member(world: &World, m: &MemberState) -> Value {
+    let mut v = member(world, m);
+    if let Value::Object(map) = &mut v {
+        map.remove("user");
+    }
+    v
+}
+
+/// A member with its `guild_id` (GUILD_MEMBER_ADD / GUILD_MEMBER_UPDATE).
+pub(crate) fn member_event(world: &World, m: &MemberState) -> Value {
+    let mut v = member(world, m);
+    v["guild_id"] = sf(m.guild);
+    v
+}
+
 /// A channel object: `GuildChannelResponse` for guild channels, `PrivateChannelResponse` for DMs.
 pub(crate) fn channel(world: &World, c: &ChannelState) -> Value {
-    let last_message = world.channel_messages(c.id).last().map_or(Value::Null, |m| sf(m.state.id));
+    let last_message = world.channel_messages(c.id).next_back().map_or(Value::Null, |m| sf(m.state.id));
     if c.kind == ChannelKind::Dm {
         let recipients: Vec<Value> = c.recipient.map(|u| user_by_id(world, u)).into_iter().collect();
         return json!({
@@ -271,7 +290,8 @@ pub(crate) fn message(world: &World, m: &StoredMessage, gateway: bool) -> Value 
         "mentions": mentions,
         "mention_roles": mention_roles,
         "attachments": [],
-        "embeds": normalize_embeds(&s.embeds),
+        // Stored embeds are normalized when posted or edited.
+        "embeds": s.embeds,
         "components": normalize_components(&s.components),
         "pinned": false,
         "type": kind,
@@ -288,11 +308,7 @@ pub(crate) fn message(world: &World, m: &StoredMessage, gateway: bool) -> Value 
         if let Some(g) = guild {
             v["guild_id"] = sf(g);
             if let Ok(member) = world.member(g, s.author) {
-                let mut partial = self::member(world, member);
-                if let Value::Object(map) = &mut partial {
-                    map.remove("user");
-                }
-                v["member"] = partial;
+                v["member"] = partial_member(world, member);
             }
         }
     }
@@ -423,8 +439,7 @@ pub(crate) fn guild_create(world: &World, g: &Guild) -> Value {
     let mut v = guild(world, g);
     let channels: Vec<Value> = world.guild_channels(g.id).into_iter().map(|c| channel(world, c)).collect();
     let members: Vec<Value> = g.members.values().map(|m| member(world, m)).collect();
-    if let Value::Object(map) = &mut v {
-        let extra: Map<String, Value> = serde_json::from_value(json!({
+    let extra = json!({
             "joined_at": rfc3339(snowflake_ms(g.id)),
             "large": false,
             "unavailable": false,
@@ -437,8 +452,8 @@ pub(crate) fn guild_create(world: &World, g: &Guild) -> Value {
             "stage_instances": [],
             "guild_scheduled_events": [],
             "soundboard_sounds": [],
-        }))
-        .unwrap_or_default();
+    });
+    if let (Value::Object(map), Value::Object(extra)) = (&mut v, extra) {
         map.extend(extra);
     }
     v

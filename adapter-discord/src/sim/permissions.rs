@@ -2,6 +2,8 @@
 //! base permissions from roles, channel overwrites, and the role
 //! hierarchy.
 
+use serde_json::Value;
+
 use super::world::{ChannelKind, ChannelState, Guild, OverwriteKind};
 
 /// `CREATE_INSTANT_INVITE`.
@@ -64,6 +66,16 @@ pub const DM_DEFAULT: u64 = VIEW_CHANNEL
     | READ_MESSAGE_HISTORY
     | ADD_REACTIONS
     | USE_EXTERNAL_EMOJIS;
+
+/// Permission bits as Discord accepts them in JSON: a string of digits or a number (0 when
+/// absent or unreadable).
+pub(crate) fn from_json(value: Option<&Value>) -> u64 {
+    match value {
+        Some(Value::String(s)) => s.parse().unwrap_or(0),
+        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
+        _ => 0,
+    }
+}
 
 /// A member's guild-wide permissions (`@everyone` + their roles; owner and administrators have
 /// all).

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
+use super::conformance;
 use super::hub::Hub;
 use super::world::World;
 
@@ -122,6 +123,14 @@ impl Shared {
         tracing::warn!(target: "discord_sim", "violation: {message}");
         lock(&self.violations).push(message);
         self.bump();
+    }
+
+    /// Checks that serenity reads a gateway payload; a failure is a violation (the payload is
+    /// still sent, so the test sees what the bot does with it).
+    pub fn check_gateway(&self, frame: &Value) {
+        if let Err(e) = conformance::check_gateway(frame) {
+            self.violation(format!("{e}; payload: {frame}"));
+        }
     }
 
     pub fn violations(&self) -> Vec<String> {

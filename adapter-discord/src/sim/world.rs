@@ -165,6 +165,15 @@ pub(crate) struct Guild {
     pub members: BTreeMap<u64, MemberState>,
 }
 
+impl Guild {
+    /// The roles, lowest first (`@everyone` first; ties by id).
+    pub fn roles_by_position(&self) -> Vec<&RoleState> {
+        let mut list: Vec<&RoleState> = self.roles.values().collect();
+        list.sort_by_key(|r| (r.position, r.id));
+        list
+    }
+}
+
 /// A stored message with what Discord adds around it.
 #[derive(Clone, Debug)]
 pub(crate) struct StoredMessage {
@@ -345,7 +354,7 @@ impl World {
     }
 
     /// Messages of a channel, oldest first.
-    pub fn channel_messages(&self, channel: u64) -> impl Iterator<Item = &StoredMessage> {
+    pub fn channel_messages(&self, channel: u64) -> impl DoubleEndedIterator<Item = &StoredMessage> {
         self.messages.values().filter(move |m| m.state.channel == channel)
     }
 

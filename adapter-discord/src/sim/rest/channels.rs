@@ -30,29 +30,19 @@ pub(super) fn handle(shared: &Shared, endpoint: Endpoint, ctx: &Ctx) -> Result<R
         Endpoint::UpdateChannel => shared.mutate(|w| update(w, id, ctx.body())),
         Endpoint::DeleteChannel => shared.mutate(|w| {
             let c = w.channel(id)?;
-            if c.kind != ChannelKind::Dm {
+            // The bot may always close a DM, and closing one sends no CHANNEL_DELETE.
+            let announce = c.kind != ChannelKind::Dm;
+            if announce {
                 require(w, c, VIEW_CHANNEL, ApiError::missing_access())?;
                 require(w, c, MANAGE_CHANNELS, ApiError::missing_permissions())?;
             }
-            let before = payload::channel(w, c);
-            let Some((removed, orphans)) = w.remove_channel(id) else {
-                return Err(ApiError::unknown(Unknown::Channel));
-            };
-            if removed.kind != ChannelKind::Dm {
-                w.emit("CHANNEL_DELETE", before.clone());
-            }
-            for orphan in orphans {
-                if let Some(c) = w.channels.get(&orphan) {
-                    let data = payload::channel(w, c);
-                    w.emit("CHANNEL_UPDATE", data);
-                }
-            }
+            let before = delete(w, id, announce).ok_or(ApiError::unknown(Unknown::Channel))?;
             Ok(Reply::ok(before))
         }),
         Endpoint::PutOverwrite => shared.mutate(|w| put_overwrite(w, id, ctx)),
         Endpoint::DeleteOverwrite => shared.mutate(|w| {
             let target = ctx.id("overwrite_id")?;
-            let c = guild_channel(w, id)?;
+            let (c, _) = guild_channel(w, id)?;
             require(w, c, VIEW_CHANNEL, ApiError::missing_access())?;
             require(w, c, MANAGE_ROLES, ApiError::missing_permissions())?;
             let channel = w.channels.get_mut(&id).ok_or(ApiError::unknown(Unknown::Channel))?;
@@ -84,12 +74,11 @@ pub(super) fn require(w: &World, c: &ChannelState, bits: u64, error: ApiError) -
     if bot_permissions(w, c) & bits == bits { Ok(()) } else { Err(error) }
 }
 
-fn guild_channel(w: &World, id: u64) -> Result<&ChannelState, ApiError> {
+/// A guild channel and its guild (a DM is the wrong channel type).
+fn guild_channel(w: &World, id: u64) -> Result<(&ChannelState, u64), ApiError> {
     let c = w.channel(id)?;
-    if c.guild.is_none() {
-        return Err(ApiError::bad_request(50024, "Cannot execute action on this channel type"));
-    }
-    Ok(c)
+    let guild = c.guild.ok_or_else(|| ApiError::bad_request(50024, "Cannot execute action on this channel type"))?;
+    Ok((c, guild))
 }
 
 /// Queues CHANNEL_UPDATE for a channel.
@@ -100,19 +89,25 @@ pub(crate) fn emit_update(w: &mut World, id: u64) {
     }
 }
 
+/// Removes a channel and its messages, queueing CHANNEL_DELETE (when `announce`) and then
+/// CHANNEL_UPDATE for each child that lost its category. Returns the channel as it was.
+pub(crate) fn delete(w: &mut World, id: u64, announce: bool) -> Option<Value> {
+    let before = payload::channel(w, w.channels.get(&id)?);
+    let (_, orphans) = w.remove_channel(id)?;
+    if announce {
+        w.emit("CHANNEL_DELETE", before.clone());
+    }
+    for orphan in orphans {
+        emit_update(w, orphan);
+    }
+    Some(before)
+}
+
 /// Discord's form of a channel name: text channels are lowercase with dashes for spaces.
 pub(super) fn normalize_name(kind: ChannelKind, name: &str) -> String {
     match kind {
         ChannelKind::Text => name.trim().to_lowercase().split_whitespace().collect::<Vec<_>>().join("-"),
         _ => name.trim().to_string(),
-    }
-}
-
-fn bits(value: Option<&Value>) -> u64 {
-    match value {
-        Some(Value::String(s)) => s.parse().unwrap_or(0),
-        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
-        _ => 0,
     }
 }
 
@@ -142,7 +137,19 @@ pub(super) fn parse_overwrite(
     if !known {
         return Err(ApiError::invalid_field(&[at, "id"], "UNKNOWN_OVERWRITE_TARGET", "Unknown role or user."));
     }
-    Ok(OverwriteState { id, kind, allow: bits(value.get("allow")), deny: bits(value.get("deny")) })
+    let bits = |key: &str| permissions::from_json(value.get(key));
+    Ok(OverwriteState { id, kind, allow: bits("allow"), deny: bits("deny") })
+}
+
+/// Reads a `permission_overwrites` list (see [`parse_overwrite`]); errors name the item.
+pub(super) fn parse_overwrites(w: &World, guild: u64, list: &[Value]) -> Result<Vec<OverwriteState>, ApiError> {
+    list.iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let target = o.get("id").and_then(json_id).unwrap_or(0);
+            parse_overwrite(w, guild, target, o, &i.to_string())
+        })
+        .collect()
 }
 
 /// Discord's rule for setting overwrites: the bot needs MANAGE_ROLES, and may only allow or deny
@@ -166,7 +173,7 @@ pub(super) fn check_overwrite_bits(
         return Err(ApiError::missing_permissions());
     }
     let explicit_manage_roles = channel.is_some_and(|c| {
-        let roles = g.members.get(&w.bot_id).map(|m| m.roles.clone()).unwrap_or_default();
+        let roles: &[u64] = g.members.get(&w.bot_id).map_or(&[], |m| m.roles.as_slice());
         c.overwrites.iter().any(|o| {
             o.allow & MANAGE_ROLES != 0
                 && match o.kind {
@@ -186,10 +193,8 @@ pub(super) fn check_overwrite_bits(
 }
 
 fn update(w: &mut World, id: u64, body: &Value) -> Result<Reply, ApiError> {
-    let c = w.channel(id)?.clone();
-    let Some(guild) = c.guild else {
-        return Err(ApiError::bad_request(50024, "Cannot execute action on this channel type"));
-    };
+    let (c, guild) = guild_channel(w, id)?;
+    let c = c.clone();
     require(w, &c, VIEW_CHANNEL, ApiError::missing_access())?;
     require(w, &c, MANAGE_CHANNELS, ApiError::missing_permissions())?;
     let mut next = c.clone();
@@ -220,11 +225,7 @@ fn update(w: &mut World, id: u64, body: &Value) -> Result<Reply, ApiError> {
         }
     }
     if let Some(list) = body.get("permission_overwrites").and_then(Value::as_array) {
-        let mut overwrites = Vec::new();
-        for (i, o) in list.iter().enumerate() {
-            let target = o.get("id").and_then(json_id).unwrap_or(0);
-            overwrites.push(parse_overwrite(w, guild, target, o, &i.to_string())?);
-        }
+        let overwrites = parse_overwrites(w, guild, list)?;
         check_overwrite_bits(w, guild, Some(&c), None, &overwrites)?;
         next.overwrites = overwrites;
     }
@@ -260,8 +261,8 @@ pub(super) fn check_parent(w: &World, guild: u64, parent: u64, kind: ChannelKind
 
 fn put_overwrite(w: &mut World, id: u64, ctx: &Ctx) -> Result<Reply, ApiError> {
     let target = ctx.id("overwrite_id")?;
-    let c = guild_channel(w, id)?.clone();
-    let guild = c.guild.unwrap_or_default();
+    let (c, guild) = guild_channel(w, id)?;
+    let c = c.clone();
     require(w, &c, VIEW_CHANNEL, ApiError::missing_access())?;
     let overwrite = parse_overwrite(w, guild, target, ctx.body(), "body")?;
     check_overwrite_bits(w, guild, Some(&c), c.parent, std::slice::from_ref(&overwrite))?;
@@ -281,7 +282,7 @@ fn create_dm(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     shared.mutate(|w| {
         let user = w.users.get(&recipient).ok_or(ApiError::bad_request(50033, "Invalid Recipient(s)"))?;
         if user.bot {
-            return Err(ApiError::new(403, 50007, "Cannot send messages to this user"));
+            return Err(ApiError::cannot_dm());
         }
         let id = match w.dm_channel_of(recipient) {
             Some(c) => c.id,

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
-use super::channels::{check_overwrite_bits, check_parent, normalize_name, parse_overwrite};
+use super::channels::{check_overwrite_bits, check_parent, normalize_name, parse_overwrites};
 use super::{Ctx, Reply};
 use crate::sim::errors::{ApiError, Unknown};
-use crate::sim::payload::{self, sf};
+use crate::sim::payload;
 use crate::sim::permissions::{self, CHANGE_NICKNAME, MANAGE_CHANNELS, MANAGE_NICKNAMES, MANAGE_ROLES};
 use crate::sim::router::Endpoint;
 use crate::sim::shared::Shared;
@@ -85,11 +85,7 @@ fn create_channel(w: &mut World, guild: u64, body: &Value) -> Result<Reply, ApiE
     }
     let overwrites = match body.get("permission_overwrites").and_then(Value::as_array) {
         Some(list) => {
-            let mut out = Vec::new();
-            for (i, o) in list.iter().enumerate() {
-                let target = o.get("id").and_then(json_id).unwrap_or(0);
-                out.push(parse_overwrite(w, guild, target, o, &i.to_string())?);
-            }
+            let out = parse_overwrites(w, guild, list)?;
             if !out.is_empty() {
                 check_overwrite_bits(w, guild, None, parent, &out)?;
             }
@@ -135,8 +131,7 @@ pub(crate) fn next_position(w: &World, guild: u64, kind: ChannelKind, parent: Op
 /// Queues GUILD_MEMBER_UPDATE for a member.
 pub(crate) fn emit_member_update(w: &mut World, guild: u64, user: u64) {
     if let Ok(m) = w.member(guild, user) {
-        let mut data = payload::member(w, m);
-        data["guild_id"] = sf(guild);
+        let data = payload::member_event(w, m);
         w.emit("GUILD_MEMBER_UPDATE", data);
     }
 }

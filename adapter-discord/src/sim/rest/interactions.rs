@@ -81,20 +81,11 @@ fn callback(w: &mut World, id: u64, token: &str, ctx: &Ctx) -> Result<Reply, Api
     match kind {
         4 => {
             messages::check_not_empty(&data)?;
-            let mut message = messages::new_message(w, record.channel, w.bot_id, &data);
-            message.state.flags &= ALLOWED_REPLY_FLAGS;
-            message.interaction = Some(metadata(w, &record));
-            message.webhook_id = Some(w.app_id);
-            original_message = Some(message.state.id);
-            messages::post(w, message);
+            original_message = Some(post_reply(w, &record, &data, reply_flags(&data)));
         }
         5 => {
-            let flags = data.get("flags").and_then(Value::as_u64).unwrap_or(0) & EPHEMERAL;
-            let mut message = messages::new_message(w, record.channel, w.bot_id, &json!({ "flags": flags | LOADING }));
-            message.interaction = Some(metadata(w, &record));
-            message.webhook_id = Some(w.app_id);
-            original_message = Some(message.state.id);
-            messages::post(w, message);
+            let flags = reply_flags(&data) & EPHEMERAL;
+            original_message = Some(post_reply(w, &record, &Value::Null, flags | LOADING));
         }
         6 | 7 => {
             let Some(message) = record.message else {
@@ -145,14 +136,26 @@ fn callback(w: &mut World, id: u64, token: &str, ctx: &Ctx) -> Result<Reply, Api
     Ok(Reply::no_content())
 }
 
-fn followup(w: &mut World, record: &InteractionRecord, body: &Value) -> Result<Reply, ApiError> {
-    messages::check_not_empty(body)?;
+/// The flags of a reply or followup body that a bot may set.
+fn reply_flags(body: &Value) -> u64 {
+    body.get("flags").and_then(Value::as_u64).unwrap_or(0) & ALLOWED_REPLY_FLAGS
+}
+
+/// Posts a message answering `record` through its webhook (a reply, a deferred reply or a
+/// followup) with `flags`; returns its id.
+fn post_reply(w: &mut World, record: &InteractionRecord, body: &Value, flags: u64) -> u64 {
     let mut message = messages::new_message(w, record.channel, w.bot_id, body);
-    message.state.flags &= ALLOWED_REPLY_FLAGS;
+    message.state.flags = flags;
     message.interaction = Some(metadata(w, record));
     message.webhook_id = Some(w.app_id);
     let id = message.state.id;
     messages::post(w, message);
+    id
+}
+
+fn followup(w: &mut World, record: &InteractionRecord, body: &Value) -> Result<Reply, ApiError> {
+    messages::check_not_empty(body)?;
+    let id = post_reply(w, record, body, reply_flags(body));
     if let Some(r) = w.interactions.get_mut(&record.id) {
         r.followups.push(body.clone());
         r.webhook_messages.push(id);

@@ -30,7 +30,7 @@ pub(super) fn handle(shared: &Shared, endpoint: Endpoint, ctx: &Ctx) -> Result<R
                 ChannelKind::Dm => {
                     let closed = c.recipient.and_then(|u| w.users.get(&u)).is_none_or(|u| u.dms_closed);
                     if closed {
-                        return Err(ApiError::new(403, 50007, "Cannot send messages to this user"));
+                        return Err(ApiError::cannot_dm());
                     }
                 }
                 ChannelKind::Text => {

@@ -8,9 +8,9 @@ mod interactions;
 mod limits;
 mod messages;
 
-pub(crate) use channels::emit_update as emit_channel_update;
+pub(crate) use channels::{delete as delete_channel, emit_update as emit_channel_update};
 pub(crate) use guilds::{emit_member_update, next_position};
-pub(crate) use messages::post as post_message;
+pub(crate) use messages::{new_message, post as post_message};
 
 use serde_json::{Value, json};
 
@@ -222,10 +222,7 @@ fn multipart_payload(content_type: &str, body: &[u8]) -> Option<Value> {
 pub(crate) fn serve(shared: &Shared, request: &RestRequest<'_>) -> RestResponse {
     let (path, query) = request.path_and_query.split_once('?').unwrap_or((request.path_and_query, ""));
     let (body, outcome) = run(shared, request, path, query);
-    let response = match &outcome.body {
-        Some(v) => v.clone(),
-        None => Value::Null,
-    };
+    let response = outcome.body.clone().unwrap_or(Value::Null);
     shared.record(RecordedRequest {
         method: request.method.to_string(),
         path: request.path_and_query.to_string(),
@@ -253,10 +250,7 @@ fn run(shared: &Shared, request: &RestRequest<'_>, path: &str, query: &str) -> (
             Some(v) => Some(v),
             None => {
                 shared.violation(format!("{method} {path}: multipart body without a JSON payload_json part"));
-                return (
-                    Value::Null,
-                    error_response(ApiError::bad_request(50109, "The request body contains invalid JSON.")),
-                );
+                return (Value::Null, error_response(ApiError::invalid_json()));
             }
         }
     } else {
@@ -265,7 +259,7 @@ fn run(shared: &Shared, request: &RestRequest<'_>, path: &str, query: &str) -> (
             Err(e) => {
                 shared.violation(format!("{method} {path}: body is not JSON ({e})"));
                 let raw = Value::String(String::from_utf8_lossy(request.body).into_owned());
-                return (raw, error_response(ApiError::bad_request(50109, "The request body contains invalid JSON.")));
+                return (raw, error_response(ApiError::invalid_json()));
             }
         }
     };
