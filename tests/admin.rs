@@ -2,24 +2,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
 
 use adapter_discord::sim::Interaction;
-use e2e::{PATIENCE, Stack, custom_ids, opt, readable, sub};
+use e2e::{PATIENCE, Stack, custom_ids, opt, plain_text, readable, sub};
 use serde_json::Value;
 use ticket_core::{GuildId, TicketStore};
 
 /// Everything the final reply says: content and embed text.
 fn said(asked: &Interaction) -> String {
     let last = asked.original_edits.last().cloned().or_else(|| asked.response.as_ref().map(|r| r["data"].clone()));
-    let Some(body) = last else { return String::new() };
-    let mut out = vec![body["content"].as_str().unwrap_or_default().to_owned()];
-    for e in body["embeds"].as_array().into_iter().flatten() {
-        for key in ["title", "description"] {
-            out.extend(e[key].as_str().map(str::to_owned));
-        }
-        for f in e["fields"].as_array().into_iter().flatten() {
-            out.push(format!("{}: {}", f["name"].as_str().unwrap_or(""), f["value"].as_str().unwrap_or("")));
-        }
-    }
-    out.join("\n")
+    last.map_or_else(String::new, |body| plain_text(body["content"].as_str().unwrap_or_default(), &body["embeds"]))
 }
 
 fn id(n: u64) -> String {

@@ -4,40 +4,33 @@
 
 use adapter_discord::sim::FakeDiscord;
 use adapter_xilero::sim::{Seen, SimEvent};
-use e2e::{PATIENCE, Stack, permissions, readable};
+use e2e::{PATIENCE, Stack, game_event, permissions, readable};
 use ticket_core::relay::pings;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Waits for the game to show `player` a line.
 async fn sees(events: &mut UnboundedReceiver<SimEvent>, player: &str, line: Seen) {
     let wanted = SimEvent::Sees { player: player.into(), line: line.clone() };
-    let found = tokio::time::timeout(PATIENCE, async {
-        while let Some(event) = events.recv().await {
-            if event == wanted {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    assert_eq!(found, Ok(true), "{player} saw {line}");
+    assert!(game_event(events, |e| *e == wanted).await, "{player} saw {line}");
 }
 
 /// Waits for the game to hear that `player`'s ticket closed.
 async fn closed(events: &mut UnboundedReceiver<SimEvent>, player: &str) {
-    let found = tokio::time::timeout(PATIENCE, async {
-        while let Some(event) = events.recv().await {
-            if event == (SimEvent::TicketClosed { player: player.into() }) {
-                return;
-            }
-        }
-    })
-    .await;
-    assert!(found.is_ok(), "the game heard {player}'s ticket closed");
+    let wanted = SimEvent::TicketClosed { player: player.into() };
+    assert!(game_event(events, |e| *e == wanted).await, "the game heard {player}'s ticket closed");
 }
 
 fn relayed(d: &FakeDiscord, channel: u64, text: &str) -> bool {
     d.messages(channel).iter().any(|m| m.content.contains(text))
+}
+
+/// Eve's relayed messages that are only digits, in order: the parts of a long text of digits.
+fn digit_parts(d: &FakeDiscord, channel: u64) -> Vec<String> {
+    let digits = |c: &&str| c.bytes().all(|b| b.is_ascii_digit());
+    d.messages(channel)
+        .iter()
+        .filter_map(|m| m.content.strip_prefix("**Eve** (in game): ").filter(digits).map(str::to_owned))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,15 +108,7 @@ async fn hostile_and_huge_game_text_never_pings_and_is_split() {
     let server = ticket_core::GameServerId::new(e2e::SERVER).unwrap();
     let guild = ticket_core::GuildId::new(stack.places.guild);
     stack.app.desk().open_game_ticket(guild, &server, &eve, ticket_core::TicketSource::Whisper, &huge).await.unwrap();
-    let all_digits = |d: &FakeDiscord| {
-        let relayed: String = d
-            .messages(channel)
-            .iter()
-            .filter_map(|m| m.content.strip_prefix("**Eve** (in game): "))
-            .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
-            .collect();
-        relayed == "0123456789".repeat(1000)
-    };
+    let all_digits = |d: &FakeDiscord| digit_parts(d, channel).concat() == "0123456789".repeat(1000);
     assert!(d.wait_for(PATIENCE, all_digits).await, "the 10 000 characters arrived in order, in parts");
     let said = d.messages(channel).iter().find(|m| m.content.contains("look")).map(|m| m.content.clone()).unwrap();
     assert!(said.contains("@\u{200B}everyone"), "the hostile text is shown, defused: {said:?}");
@@ -136,13 +121,7 @@ async fn hostile_and_huge_game_text_never_pings_and_is_split() {
             assert!(m.allowed_mentions["roles"].as_array().is_none_or(Vec::is_empty));
         }
     }
-    let parts = d
-        .messages(channel)
-        .iter()
-        .filter(|m| {
-            m.content.strip_prefix("**Eve** (in game): ").is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .count();
+    let parts = digit_parts(d, channel).len();
     assert!(parts >= 6, "split into {parts} messages");
     stack.assert_no_violations();
     sim.shutdown().await;

@@ -2,8 +2,8 @@
 //! removed, with the permanent record following every status.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
 
-use adapter_discord::sim::{Interaction, MessageState};
-use e2e::{PATIENCE, Stack, custom_ids, opt, readable, sub};
+use adapter_discord::sim::Interaction;
+use e2e::{PATIENCE, Stack, channel_in, custom_ids, embed_field, opt, readable, sub};
 
 /// An application in progress: its channel and the ids its controls carry.
 struct Application {
@@ -12,25 +12,16 @@ struct Application {
     app: Option<String>,
 }
 
-fn field(message: &MessageState, name: &str) -> Option<String> {
-    message
-        .embeds
-        .as_array()?
-        .iter()
-        .flat_map(|e| e["fields"].as_array().cloned().unwrap_or_default())
-        .find_map(|f| (f["name"].as_str() == Some(name)).then(|| f["value"].as_str().unwrap_or_default().to_owned()))
-}
-
 /// The permanent record's status, once posted.
 fn record_status(stack: &Stack) -> Option<String> {
-    stack.discord.messages(stack.places.records).iter().find_map(|m| field(m, "Status"))
+    stack.discord.messages(stack.places.records).iter().find_map(|m| embed_field(m, "Status"))
 }
 
 async fn wait_status(stack: &Stack, status: &str) {
     let records = stack.places.records;
     let ok = stack
         .discord
-        .wait_for(PATIENCE, |d| d.messages(records).iter().any(|m| field(m, "Status").as_deref() == Some(status)))
+        .wait_for(PATIENCE, |d| d.messages(records).iter().any(|m| embed_field(m, "Status").as_deref() == Some(status)))
         .await;
     assert!(ok, "the record shows {status}; it shows {:?}", record_status(stack));
 }
@@ -45,9 +36,7 @@ async fn apply(stack: &Stack, user: u64) -> Application {
     let panel =
         stack.wait_message(stack.places.recruitment_panel, |m| custom_ids(m).contains(&"recruit:open".into())).await;
     let opened = reply(&d.click_button(stack.places.recruitment_panel, panel.id, "recruit:open", user).await);
-    assert!(opened.starts_with("Your application channel is open: <#"), "{opened}");
-    let channel: u64 =
-        opened.trim_start_matches("Your application channel is open: <#").trim_end_matches('>').parse().unwrap();
+    let channel = channel_in(&opened, "Your application channel is open: <#");
     let wizard = stack.wait_message(channel, |m| custom_ids(m).iter().any(|id| id.starts_with("recruit:role:"))).await;
     let ticket = custom_ids(&wizard)[0].trim_start_matches("recruit:role:").to_owned();
     Application { channel, ticket, app: None }
@@ -136,7 +125,7 @@ async fn an_applicant_goes_from_the_panel_to_finalised_and_is_later_removed() {
     let tile = stack.wait_message(a.channel, |m| readable(m).contains("Q&A completed")).await;
     assert!(tile.edited, "the Q&A button is replaced by the completed tile");
     let record = d.messages(places.records).into_iter().next().unwrap();
-    assert_eq!(field(&record, "Availability").as_deref(), Some("18:00-22:00 (local) · 17:00-21:00 UK time"));
+    assert_eq!(embed_field(&record, "Availability").as_deref(), Some("18:00-22:00 (local) · 17:00-21:00 UK time"));
 
     // The applicant cannot approve themselves; a recruiter can.
     let refused = press(&stack, &a, &format!("recruit:approve:{app}"), people.ann).await;
@@ -171,7 +160,7 @@ async fn an_applicant_goes_from_the_panel_to_finalised_and_is_later_removed() {
     assert_eq!(reply(&removed), format!("Application #{app} is marked Removed."));
     wait_status(&stack, "Removed").await;
     let record = d.messages(places.records).into_iter().next().unwrap();
-    assert_eq!(field(&record, "Ticket").as_deref(), Some("closed"));
+    assert_eq!(embed_field(&record, "Ticket").as_deref(), Some("closed"));
     assert_eq!(d.messages(places.records).len(), 1, "one permanent record, edited in place");
     stack.assert_no_violations();
     stack.stop().await;
@@ -197,7 +186,7 @@ async fn decline_needs_a_reason_keeps_it_on_the_record_and_dms_generically() {
     assert!(reply(&declined).starts_with(&format!("Application #{app} declined")));
     wait_status(&stack, "Declined").await;
     let record = d.messages(stack.places.records).into_iter().next().unwrap();
-    assert_eq!(field(&record, "Decline reason").as_deref(), Some("Internal: no mic"));
+    assert_eq!(embed_field(&record, "Decline reason").as_deref(), Some("Internal: no mic"));
     assert!(d.wait_for(PATIENCE, |d| d.channel(a.channel).is_none()).await, "the channel is deleted");
     assert!(d.wait_for(PATIENCE, |d| !d.dms(people.ann).is_empty()).await, "the applicant gets a DM");
     let dm = readable(&d.dms(people.ann)[0]);
@@ -332,9 +321,9 @@ async fn more_than_five_questions_are_asked_over_several_pages() {
     assert_eq!(reply(&done), "Thanks! Your answers are in; staff will review your application.");
     wait_status(&stack, "Q&A received").await;
     let record = d.messages(stack.places.records).into_iter().next().unwrap();
-    assert_eq!(field(&record, "Main ship").as_deref(), Some("Cutlass Red"));
-    assert_eq!(field(&record, "Org experience").as_deref(), Some("Two years in a medical org"));
-    let availability = field(&record, "Availability").unwrap();
+    assert_eq!(embed_field(&record, "Main ship").as_deref(), Some("Cutlass Red"));
+    assert_eq!(embed_field(&record, "Org experience").as_deref(), Some("Two years in a medical org"));
+    let availability = embed_field(&record, "Availability").unwrap();
     assert!(
         availability.starts_with("18:00-22:00 (local) · 17:00-21:00 UK time"),
         "Berlin is an hour ahead of the UK: {availability}"

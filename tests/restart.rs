@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
 
 use adapter_xilero::sim::{Seen, SimEvent};
-use e2e::{PATIENCE, Stack, custom_ids, readable};
+use e2e::{PATIENCE, Stack, custom_ids, eventually, game_event, readable};
 use ticket_core::TicketStore;
 use ticket_core::ticket::CloseReason;
 
@@ -32,15 +32,11 @@ async fn a_restart_in_the_middle_of_tickets_loses_nothing() {
     // The game server reconnects on its own; a staff reply typed after the restart reaches the player.
     e2e::linked(&sim).await;
     d.send_message(game, people.gm, "Unstuck you, relog").await;
-    let whispered = tokio::time::timeout(PATIENCE, async {
-        while let Some(event) = events.recv().await {
-            if matches!(&event, SimEvent::Sees { line: Seen::Whisper { message, .. }, .. } if message == "Unstuck you, relog") {
-                return;
-            }
-        }
+    let whispered = game_event(&mut events, |event| {
+        matches!(event, SimEvent::Sees { line: Seen::Whisper { message, .. }, .. } if message == "Unstuck you, relog")
     })
     .await;
-    assert!(whispered.is_ok(), "the player got the reply typed after the restart");
+    assert!(whispered, "the player got the reply typed after the restart");
     assert!(sim.whisper_support("Foo", "thanks!").await.unwrap());
     stack.wait_message(game, |m| m.content == "**Foo** (in game): thanks!").await;
 
@@ -66,18 +62,13 @@ async fn a_channel_deleted_while_the_bot_was_down_closes_its_ticket_at_start() {
     let game = stack.wait_channel("ticket-foo").await;
     // Deleted by hand while the bot is down: no event will ever tell it.
     let stack = stack.restart_with(async |discord| discord.delete_channel_by_hand(game).await).await;
-    let store = stack.app.store().clone();
-    let closed = tokio::time::timeout(PATIENCE, async {
-        loop {
-            let ticket = store.ticket_by_channel(ticket_core::ChannelId::new(game)).await.unwrap().unwrap();
-            if let Some(closure) = ticket.closed {
-                return closure.reason;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+    let store = stack.app.store();
+    let closed = eventually(async || {
+        let ticket = store.ticket_by_channel(ticket_core::ChannelId::new(game)).await.unwrap().unwrap();
+        ticket.closed.map(|closure| closure.reason)
     })
     .await;
-    assert_eq!(closed.ok(), Some(CloseReason::ChannelDeleted), "reconciled at start");
+    assert_eq!(closed, Some(CloseReason::ChannelDeleted), "reconciled at start");
     // The player can open a new ticket at once.
     e2e::linked(&sim).await;
     assert!(sim.whisper_support("Foo", "again").await.unwrap());

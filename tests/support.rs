@@ -1,27 +1,26 @@
 //! Support tickets end to end: panel → modal → private channel → ping → Resolve (Staff) → log → deleted → DM.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
 
-use e2e::{PATIENCE, Stack, custom_ids, may_ping, permissions, readable};
+use adapter_discord::sim::Interaction;
+use e2e::{PATIENCE, Stack, channel_in, custom_ids, eventually, may_ping, permissions, readable};
 
-/// The support panel message and its Open Support Ticket button.
-async fn panel(stack: &Stack) -> u64 {
+/// `user` presses the support panel's Open Support Ticket button.
+async fn press_open(stack: &Stack, user: u64) -> Interaction {
     let panel = stack.wait_message(stack.places.support_panel, |m| custom_ids(m) == ["tickets:open-support"]).await;
     assert!(readable(&panel).contains("Open Support Ticket"));
-    panel.id
+    stack.discord.click_button(stack.places.support_panel, panel.id, "tickets:open-support", user).await
 }
 
 /// Opens a support ticket as `user`; returns its channel.
 async fn open_ticket(stack: &Stack, user: u64, question: &str) -> u64 {
     let d = &stack.discord;
-    let panel = panel(stack).await;
-    let click = d.click_button(stack.places.support_panel, panel, "tickets:open-support", user).await;
+    let click = press_open(stack, user).await;
     let modal = click.modal().expect("the opening question is asked in a modal");
     assert_eq!(modal.custom_id, "tickets:open-support:form");
     let submitted = d.submit_modal(stack.places.support_panel, &modal.custom_id, &[("question", question)], user).await;
     assert!(submitted.is_ephemeral());
     let reply = submitted.reply_text().expect("the member is told where the ticket is");
-    assert!(reply.starts_with("Your support ticket is open: <#"), "{reply}");
-    let id: u64 = reply.trim_start_matches("Your support ticket is open: <#").trim_end_matches('>').parse().unwrap();
+    let id = channel_in(&reply, "Your support ticket is open: <#");
     assert!(d.channel(id).is_some());
     id
 }
@@ -86,8 +85,7 @@ async fn a_member_clicking_resolve_is_refused_and_nothing_happens() {
         Some("You need the support role or the Manage Channels permission to resolve tickets.")
     );
     assert!(d.channel(channel).is_some());
-    let again =
-        d.click_button(stack.places.support_panel, panel(&stack).await, "tickets:open-support", stack.people.ann).await;
+    let again = press_open(&stack, stack.people.ann).await;
     assert!(
         again.reply_text().unwrap().starts_with("You already have an open ticket: <#"),
         "one open ticket per member"
@@ -102,19 +100,8 @@ async fn a_channel_deleted_by_hand_closes_its_ticket() {
     let d = &stack.discord;
     let channel = open_ticket(&stack, stack.people.ann, "help").await;
     d.delete_channel_by_hand(channel).await;
-    let reopened = tokio::time::timeout(PATIENCE, async {
-        loop {
-            let panel = panel(&stack).await;
-            let click =
-                d.click_button(stack.places.support_panel, panel, "tickets:open-support", stack.people.ann).await;
-            if click.modal().is_some() {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await;
-    assert!(reopened.is_ok(), "the member can open a new ticket once the old channel is gone");
+    let reopened = eventually(async || press_open(&stack, stack.people.ann).await.modal()).await;
+    assert!(reopened.is_some(), "the member can open a new ticket once the old channel is gone");
     stack.assert_no_violations();
     stack.stop().await;
 }

@@ -2,24 +2,21 @@
 //! file, and the simulated map server linked to it.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A test harness: a failed unwrap is a failed test.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use adapter_discord::DiscordConfig;
 pub use adapter_discord::sim::permissions;
 use adapter_discord::sim::{FakeDiscord, Interaction, MessageState};
-use adapter_xilero::sim::{MapServer, SimConfig, SimEvent};
-use adapter_xilero::{AllowedServer, LinkConfig, Secret};
+use adapter_xilero::sim::{MapServer, SimEvent};
 use serde_json::{Value, json};
-use ticket_bot::{App, AppConfig, Services};
-use ticket_core::{GameServerId, GuildId};
+use ticket_bot::offline::{self, Setup};
+pub use ticket_bot::offline::{SERVER, custom_ids, embed_field};
+use ticket_bot::{App, AppConfig};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// How long a test waits for something that should happen at once.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
-/// The game server's id and secret.
-pub const SERVER: &str = "xilero";
+/// The game link's secret.
 const LINK_SECRET: &str = "a-long-enough-link-secret";
 
 /// The people of the test guild.
@@ -80,30 +77,13 @@ pub struct Stack {
     pub people: People,
     /// The channels and roles.
     pub places: Places,
-    /// The database file.
-    pub database: PathBuf,
-    _dir: Option<tempfile::TempDir>,
+    /// Holds the database file.
+    dir: tempfile::TempDir,
 }
 
-fn config(discord: &FakeDiscord, database: PathBuf, guild: u64) -> AppConfig {
-    let server = AllowedServer {
-        id: GameServerId::new(SERVER).unwrap(),
-        secret: Secret::new(LINK_SECRET),
-        guild: GuildId::new(guild),
-    };
-    let mut link = LinkConfig::new(vec![server]);
-    link.listen = "127.0.0.1:0".parse().unwrap();
-    AppConfig {
-        database,
-        pid_secret: vec![42; 32],
-        discord: DiscordConfig::new(discord.token()).with_api_base(discord.base_url()),
-        game_link: Some(link),
-    }
-}
-
-/// What `ticket-bot` runs with, but offline: the full time-zone database, no RSI lookups.
-fn services() -> Services {
-    Services::default().with_zones(std::sync::Arc::new(adapter_discord::IanaZones))
+/// The bot's configuration: the database in `dir`, a fixed pid secret, the game link on a free port.
+fn config(discord: &FakeDiscord, dir: &tempfile::TempDir, guild: u64) -> AppConfig {
+    offline::app_config(discord, dir.path().join("tickets.db"), vec![42; 32], LINK_SECRET, guild).unwrap()
 }
 
 /// An option of a slash command.
@@ -151,49 +131,39 @@ impl Stack {
             affiliate_role,
         };
         let dir = tempfile::tempdir().unwrap();
-        let database = dir.path().join("tickets.db");
-        let app = App::start_with(config(&discord, database.clone(), guild), services()).await.unwrap();
-        let stack = Stack { discord, app, people, places, database, _dir: Some(dir) };
+        let app = App::start_with(config(&discord, &dir, guild), offline::services()).await.unwrap();
+        let stack = Stack { discord, app, people, places, dir };
         stack.wait_until_ready().await;
         stack.configure().await;
         stack
     }
 
     async fn wait_until_ready(&self) {
-        let ready = self.discord.wait_for(PATIENCE, |d| d.is_connected() && d.commands().len() >= 3).await;
+        let ready = self.discord.wait_for(PATIENCE, offline::bot_ready).await;
         assert!(ready, "the bot connected and registered its commands");
     }
 
+    /// Sets the bot up with the slash commands a server owner runs.
     async fn configure(&self) {
         let p = &self.places;
-        let id = |n: u64| n.to_string();
-        let targets = sub(
-            "set-targets",
-            vec![
-                opt("support_panel", 7, id(p.support_panel)),
-                opt("recruitment_panel", 7, id(p.recruitment_panel)),
-                opt("support_category", 7, id(p.support_category)),
-                opt("recruitment_category", 7, id(p.recruitment_category)),
-                opt("log_channel", 7, id(p.log)),
-            ],
-        );
-        self.admin_command("tickets", targets).await;
-        let pings =
-            sub("set-ping", vec![opt("support", 8, id(p.support_role)), opt("recruitment", 8, id(p.recruiter_role))]);
-        self.admin_command("tickets", pings).await;
-        self.admin_command("tickets", sub("set-dm-on-close", vec![opt("enabled", 5, true)])).await;
-        let ingame =
-            sub("set-ingame", vec![opt("category", 7, id(p.game_category)), opt("staff_role", 8, id(p.game_role))]);
-        self.admin_command("tickets", ingame).await;
-        for (capability, role) in [("support", p.support_role), ("recruitment", p.recruiter_role)] {
-            let roles = sub("set", vec![opt("capability", 3, capability), opt("role", 8, id(role))]);
-            self.admin_command("roles", roles).await;
-        }
-        let org = sub("set-org", vec![opt("member", 8, id(p.member_role)), opt("affiliate", 8, id(p.affiliate_role))]);
-        self.admin_command("roles", org).await;
-        self.admin_command("recruit-config", sub("set-log-channel", vec![opt("channel", 7, id(p.records))])).await;
-        for area in ["medical", "salvage"] {
-            self.admin_command("tickets", sub("add-option", vec![opt("name", 3, area)])).await;
+        let setup = Setup {
+            support_panel: p.support_panel,
+            recruitment_panel: p.recruitment_panel,
+            support_category: p.support_category,
+            recruitment_category: p.recruitment_category,
+            log: p.log,
+            game_category: p.game_category,
+            records: p.records,
+            support_role: p.support_role,
+            game_role: p.game_role,
+            recruiter_role: p.recruiter_role,
+            member_role: p.member_role,
+            affiliate_role: p.affiliate_role,
+            areas: &["medical", "salvage"],
+        };
+        for (name, subcommand, options) in setup.commands() {
+            let options = options.into_iter().map(|(key, kind, value)| opt(key, kind, value)).collect();
+            self.admin_command(name, sub(subcommand, options)).await;
         }
     }
 
@@ -215,17 +185,17 @@ impl Stack {
 
     /// [`Stack::restart`], doing `while_down` to Discord while no bot is connected.
     pub async fn restart_with(self, while_down: impl AsyncFnOnce(&FakeDiscord)) -> Stack {
-        let Stack { discord, app, people, places, database, _dir } = self;
+        let Stack { discord, app, people, places, dir } = self;
         let link = app.link_addr();
         app.shutdown().await;
         assert!(discord.wait_for(PATIENCE, |d| !d.is_connected()).await, "the old bot disconnected");
         while_down(&discord).await;
-        let mut config = config(&discord, database.clone(), places.guild);
+        let mut config = config(&discord, &dir, places.guild);
         if let (Some(game), Some(addr)) = (config.game_link.as_mut(), link) {
             game.listen = addr;
         }
-        let app = App::start_with(config, services()).await.unwrap();
-        let stack = Stack { discord, app, people, places, database, _dir };
+        let app = App::start_with(config, offline::services()).await.unwrap();
+        let stack = Stack { discord, app, people, places, dir };
         stack.wait_until_ready().await;
         stack
     }
@@ -233,15 +203,7 @@ impl Stack {
     /// A simulated map server linked to the bot.
     pub async fn game(&self) -> (MapServer, UnboundedReceiver<SimEvent>) {
         let addr = self.app.link_addr().expect("the game link runs");
-        let mut config = SimConfig::new(
-            addr.ip().to_string(),
-            addr.port(),
-            GameServerId::new(SERVER).unwrap(),
-            Secret::new(LINK_SECRET),
-        );
-        config.backoff_initial = Duration::from_millis(20);
-        config.backoff_max = Duration::from_millis(200);
-        let (sim, events) = MapServer::start(config);
+        let (sim, events) = offline::map_server(addr, LINK_SECRET).unwrap();
         linked(&sim).await;
         (sim, events)
     }
@@ -281,33 +243,47 @@ impl Stack {
 
 /// Waits until the map server is linked and has resynced (it reconnects by itself with back-off).
 pub async fn linked(sim: &MapServer) {
-    let up = tokio::time::timeout(PATIENCE, async {
-        while !sim.is_up().await.unwrap_or(false) {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+    assert!(offline::linked(sim, PATIENCE).await.unwrap(), "the map server linked up");
+}
+
+/// Waits for a game event passing `check`, skipping the others; whether one came in time.
+pub async fn game_event(events: &mut UnboundedReceiver<SimEvent>, check: impl Fn(&SimEvent) -> bool) -> bool {
+    let found = tokio::time::timeout(PATIENCE, async {
+        while let Some(event) = events.recv().await {
+            if check(&event) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    found == Ok(true)
+}
+
+/// Tries `attempt` every 20 ms until it gives a value, for up to [`PATIENCE`].
+pub async fn eventually<T>(mut attempt: impl AsyncFnMut() -> Option<T>) -> Option<T> {
+    let found = tokio::time::timeout(PATIENCE, async {
+        loop {
+            if let Some(value) = attempt().await {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })
     .await;
-    assert!(up.is_ok(), "the map server linked up");
-    sim.sync().await.unwrap();
+    found.ok()
 }
 
-/// The custom ids of a message's buttons and selects.
-pub fn custom_ids(message: &MessageState) -> Vec<String> {
-    let mut out = Vec::new();
-    for row in message.components.as_array().into_iter().flatten() {
-        for c in row["components"].as_array().into_iter().flatten() {
-            if let Some(id) = c["custom_id"].as_str() {
-                out.push(id.to_owned());
-            }
-        }
-    }
-    out
+/// The channel a reply points to after `lead` (which ends in `<#`), as in `Your support ticket is open: <#123>`.
+pub fn channel_in(reply: &str, lead: &str) -> u64 {
+    let Some(rest) = reply.strip_prefix(lead) else { panic!("{reply}") };
+    rest.trim_end_matches('>').parse().unwrap()
 }
 
-/// Every text of a message a person reads: content, embed titles, descriptions and fields.
-pub fn readable(message: &MessageState) -> String {
-    let mut out = vec![message.content.clone()];
-    for e in message.embeds.as_array().into_iter().flatten() {
+/// Every text a person reads in a message body: the content, then each embed's title, description and fields.
+pub fn plain_text(content: &str, embeds: &Value) -> String {
+    let mut out = vec![content.to_owned()];
+    for e in embeds.as_array().into_iter().flatten() {
         for key in ["title", "description"] {
             out.extend(e[key].as_str().map(str::to_owned));
         }
@@ -316,6 +292,11 @@ pub fn readable(message: &MessageState) -> String {
         }
     }
     out.join("\n")
+}
+
+/// Every text of a message a person reads ([`plain_text`] of its content and embeds).
+pub fn readable(message: &MessageState) -> String {
+    plain_text(&message.content, &message.embeds)
 }
 
 /// The roles and users a message may ping, per its allowed mentions.

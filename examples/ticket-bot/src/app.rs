@@ -93,9 +93,8 @@ pub struct App {
     store: Arc<SqliteStore>,
     link: Option<(LinkHandle, RunningLink)>,
     stopper: BotStopper,
-    bot: JoinHandle<Result<(), DiscordError>>,
-    /// Set once `bot` has been awaited to its end (by [`App::discord_ended`]).
-    bot_ended: bool,
+    /// The Discord connection's task; `None` once it has been awaited to its end (by [`App::discord_ended`]).
+    bot: Option<JoinHandle<Result<(), DiscordError>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -147,12 +146,12 @@ impl App {
         };
         let stopper = bot.stopper();
         let bot = tokio::spawn(async move { bot.run().await });
-        let link_addr = link.as_ref().and_then(|(_, running)| running.local_addr());
-        match link_addr {
+        let app = App { desk, store, link, stopper, bot: Some(bot) };
+        match app.link_addr() {
             Some(addr) => tracing::info!(game_link = %addr, "ticket bot started"),
             None => tracing::info!("ticket bot started (no game link)"),
         }
-        Ok(App { desk, store, link, stopper, bot, bot_ended: false })
+        Ok(app)
     }
 
     /// The desk.
@@ -179,11 +178,9 @@ impl App {
     /// while running, or privileged intents not enabled for the application). Cancel-safe: use it in a `select!`
     /// beside a shutdown signal, then call [`App::shutdown`] either way.
     pub async fn discord_ended(&mut self) -> Result<(), String> {
-        if self.bot_ended {
-            return Ok(());
-        }
-        let result = (&mut self.bot).await;
-        self.bot_ended = true;
+        let Some(bot) = self.bot.as_mut() else { return Ok(()) };
+        let result = bot.await;
+        self.bot = None;
         match result {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(error.to_string()),
@@ -200,9 +197,9 @@ impl App {
     ///    effect waiting for its retry time) stays stored and is replayed at the next start;
     /// 4. the database: queued writes finish and the write-ahead log is folded back into the file.
     pub async fn shutdown(self) {
-        let App { desk, store, link, stopper, bot, bot_ended } = self;
+        let App { desk, store, link, stopper, bot } = self;
         stopper.stop().await;
-        if !bot_ended {
+        if let Some(bot) = bot {
             match bot.await {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => tracing::warn!(%error, "the Discord connection ended with an error"),

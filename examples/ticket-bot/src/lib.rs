@@ -5,6 +5,8 @@
 //! * [`config`]: the configuration file, checked key by key with line numbers;
 //! * [`env`] and [`secrets`]: the secrets, from the environment or an owner-only file;
 //! * [`demo`]: the offline demo, the real bot against a fake Discord and a simulated game server;
+//! * [`offline`]: the pieces the demo is made of (the bot's configuration against the fake Discord, the linked
+//!   map server, the set-up commands), which the end-to-end tests start too;
 //! * [`cli`] and [`run`]: the command line and what each command does.
 #![warn(missing_docs)]
 
@@ -14,6 +16,7 @@ pub mod config;
 pub mod demo;
 pub mod env;
 pub mod logging;
+pub mod offline;
 pub mod run;
 pub mod secrets;
 pub mod signal;

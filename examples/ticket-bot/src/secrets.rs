@@ -139,11 +139,16 @@ fn check_owner_only(_: &Path, _: &std::fs::Metadata) -> Result<(), SecretError> 
     Ok(())
 }
 
+/// `bytes` random bytes, written as hexadecimal: a new secret.
+pub fn random_hex(bytes: usize) -> Result<String, SecretError> {
+    let mut random = vec![0u8; bytes];
+    getrandom::fill(&mut random).map_err(|e| SecretError::Random(e.to_string()))?;
+    Ok(random.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Creates a secret file with [`NEW_SECRET_BYTES`] random bytes in hexadecimal, owner-only; returns the secret.
 pub fn create_secret_file(file: &Path) -> Result<Vec<u8>, SecretError> {
-    let mut random = [0u8; NEW_SECRET_BYTES];
-    getrandom::fill(&mut random).map_err(|e| SecretError::Random(e.to_string()))?;
-    let secret: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = random_hex(NEW_SECRET_BYTES)?;
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }

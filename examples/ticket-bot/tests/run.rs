@@ -10,10 +10,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use adapter_discord::sim::FakeDiscord;
-use adapter_xilero::Secret;
-use adapter_xilero::sim::{MapServer, SimConfig, SimEvent};
+use adapter_xilero::sim::SimEvent;
 use serde_json::Value;
-use ticket_core::GameServerId;
+use ticket_bot::offline;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStderr, Command};
 
@@ -99,7 +98,7 @@ async fn the_bot_runs_stops_on_sigterm_and_reconciles_at_the_next_start() {
     assert_eq!(created["level"], "WARN", "a new secret is worth a warning: back it up");
     let started = bot.log("ticket bot started").await;
     bot.log("running").await;
-    assert!(discord.wait_for(PATIENCE, |d| d.is_connected() && d.commands().len() >= 3).await, "connected");
+    assert!(discord.wait_for(PATIENCE, offline::bot_ready).await, "connected");
     {
         use std::os::unix::fs::PermissionsExt;
         let meta = std::fs::metadata(dir.path().join("data/pid.secret")).unwrap();
@@ -108,16 +107,8 @@ async fn the_bot_runs_stops_on_sigterm_and_reconciles_at_the_next_start() {
 
     // A player opens a ticket through the game link the bot listens on.
     let addr: std::net::SocketAddr = started["game_link"].as_str().expect("the log says where").parse().unwrap();
-    let id = GameServerId::new("xilero").unwrap();
-    let mut sim_config = SimConfig::new(addr.ip().to_string(), addr.port(), id, Secret::new(LINK_SECRET));
-    sim_config.backoff_initial = Duration::from_millis(20);
-    let (sim, mut events) = MapServer::start(sim_config);
-    let up = tokio::time::timeout(PATIENCE, async {
-        while !sim.is_up().await.unwrap_or(false) {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    });
-    assert!(up.await.is_ok(), "the map server links up");
+    let (sim, mut events) = offline::map_server(addr, LINK_SECRET).unwrap();
+    assert!(offline::linked(&sim, PATIENCE).await.unwrap(), "the map server links up");
     let player = sim.login("Foo").await.unwrap();
     assert!(sim.request("Foo", "help me").await.unwrap());
     let opened = discord.wait_for(PATIENCE, |d| d.channels(guild).iter().any(|c| c.name == "ticket-foo")).await;

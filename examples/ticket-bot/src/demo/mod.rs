@@ -16,26 +16,20 @@ mod show;
 mod stage;
 mod support;
 
+use std::fmt::Display;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
-use adapter_discord::DiscordConfig;
 use adapter_discord::sim::FakeDiscord;
-use adapter_xilero::sim::{MapServer, SimConfig, SimError, SimEvent};
-use adapter_xilero::{AllowedServer, LinkConfig, Secret};
-use ticket_core::{GameServerId, GuildId};
+use adapter_xilero::sim::{MapServer, SimError, SimEvent};
+use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::app::{App, AppConfig, Services};
+use crate::app::App;
 use crate::config::default_pid_secret_file;
 use crate::env::Env;
-use crate::secrets;
+use crate::{offline, secrets};
 
 use show::Names;
 use stage::{PATIENCE, Stage};
-
-/// The game server's id in the demo.
-const SERVER: &str = "xilero";
 
 /// How the demo runs.
 #[derive(Debug, Clone, Default)]
@@ -58,29 +52,27 @@ pub enum DemoError {
     Game(#[from] SimError),
 }
 
-fn start_error(what: &str) -> impl FnOnce(String) -> DemoError + '_ {
+fn start_error<E: Display>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
     move |error| DemoError::Start(format!("{what}: {error}"))
-}
-
-/// `n` random bytes as hexadecimal.
-fn random_hex(n: usize) -> Result<String, DemoError> {
-    let mut bytes = vec![0u8; n];
-    getrandom::fill(&mut bytes).map_err(|e| DemoError::Start(format!("no randomness: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Plays the demo, printing the story on standard output.
 pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
-    let dir = tempfile::tempdir().map_err(|e| start_error("a temporary folder")(e.to_string()))?;
+    // A temporary folder only when the database is not kept; it is deleted when the demo ends.
+    let mut temporary = None;
     let (database, pid_secret) = match &options.database {
         Some(file) => {
             let (secret, _) = secrets::pid_secret(&Env::default(), &default_pid_secret_file(file))
-                .map_err(|e| start_error("the pid secret")(e.to_string()))?;
+                .map_err(start_error("the pid secret"))?;
             (file.clone(), secret)
         }
-        None => (dir.path().join("tickets.db"), random_hex(32)?.into_bytes()),
+        None => {
+            let dir = temporary.insert(tempfile::tempdir().map_err(start_error("a temporary folder"))?);
+            let secret = secrets::random_hex(secrets::NEW_SECRET_BYTES).map_err(start_error("the pid secret"))?;
+            (dir.path().join("tickets.db"), secret.into_bytes())
+        }
     };
-    let link_secret = random_hex(16)?;
+    let link_secret = secrets::random_hex(16).map_err(start_error("the link secret"))?;
 
     println!("RagnaSync Tickets: the offline demo");
     println!();
@@ -89,15 +81,13 @@ pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
     println!("People: Olivia owns the Discord server; Sam is Support staff; GM Alice answers players in game;");
     println!("Ann is a member; Rex recruits; Cara applies to join; Foo plays on the game server.");
 
-    let discord = FakeDiscord::start().await.map_err(|e| start_error("the fake Discord")(e.to_string()))?;
+    let discord = FakeDiscord::start().await.map_err(start_error("the fake Discord"))?;
     let mut names = Names::default();
     let (people, places) = cast::create(&discord, &mut names);
-    // The full time-zone database; RSI lookups stay off: the demo never leaves this computer.
-    let services = Services::default().with_zones(Arc::new(adapter_discord::IanaZones));
-    let app =
-        App::start_with(app_config(&discord, database.clone(), pid_secret, &link_secret, places.guild)?, services)
-            .await
-            .map_err(|e| start_error("the bot")(e.to_string()))?;
+    let config = offline::app_config(&discord, database, pid_secret, &link_secret, places.guild)
+        .map_err(start_error("the game link"))?;
+    // RSI lookups stay off: the demo never leaves this computer.
+    let app = App::start_with(config, offline::services()).await.map_err(start_error("the bot"))?;
     let mut stage = Stage::new(discord.clone(), people, places, names);
     let played = play(&mut stage, &app, &link_secret).await;
     if let Some((sim, _)) = stage.game.take() {
@@ -119,28 +109,8 @@ pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
     Ok(())
 }
 
-fn app_config(
-    discord: &FakeDiscord,
-    database: PathBuf,
-    pid_secret: Vec<u8>,
-    link_secret: &str,
-    guild: u64,
-) -> Result<AppConfig, DemoError> {
-    let id = GameServerId::new(SERVER).map_err(|e| DemoError::Start(e.to_string()))?;
-    let server = AllowedServer { id, secret: Secret::new(link_secret), guild: GuildId::new(guild) };
-    let mut link = LinkConfig::new(vec![server]);
-    link.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    Ok(AppConfig {
-        database,
-        pid_secret,
-        discord: DiscordConfig::new(discord.token()).with_api_base(discord.base_url()),
-        game_link: Some(link),
-    })
-}
-
 async fn play(stage: &mut Stage, app: &App, link_secret: &str) -> Result<(), DemoError> {
-    let connected = |d: &FakeDiscord| d.is_connected() && d.commands().len() >= 3;
-    stage.wait("the bot connects and registers its slash commands", connected).await?;
+    stage.wait("the bot connects and registers its slash commands", offline::bot_ready).await?;
     setup::configure(stage).await?;
     stage.game = Some(start_game(app, link_secret).await?);
     in_game::play(stage).await?;
@@ -150,25 +120,11 @@ async fn play(stage: &mut Stage, app: &App, link_secret: &str) -> Result<(), Dem
 }
 
 /// Starts the simulated map server and waits until it is linked to the bot.
-async fn start_game(
-    app: &App,
-    link_secret: &str,
-) -> Result<(MapServer, tokio::sync::mpsc::UnboundedReceiver<SimEvent>), DemoError> {
+async fn start_game(app: &App, link_secret: &str) -> Result<(MapServer, UnboundedReceiver<SimEvent>), DemoError> {
     let addr = app.link_addr().ok_or_else(|| DemoError::Start("the game link is not listening".into()))?;
-    let id = GameServerId::new(SERVER).map_err(|e| DemoError::Start(e.to_string()))?;
-    let mut config = SimConfig::new(addr.ip().to_string(), addr.port(), id, Secret::new(link_secret));
-    config.backoff_initial = Duration::from_millis(20);
-    config.backoff_max = Duration::from_millis(200);
-    let (sim, events) = MapServer::start(config);
-    let up = tokio::time::timeout(PATIENCE, async {
-        while !sim.is_up().await.unwrap_or(false) {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
-    if up.is_err() {
+    let (sim, events) = offline::map_server(addr, link_secret).map_err(start_error("the map server"))?;
+    if !offline::linked(&sim, PATIENCE).await? {
         return Err(DemoError::Start("the simulated map server could not link up".into()));
     }
-    sim.sync().await?;
     Ok((sim, events))
 }

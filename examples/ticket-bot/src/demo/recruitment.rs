@@ -2,11 +2,11 @@
 //! approval, RSI acceptance, and the permanent record changing status on the way.
 
 use adapter_discord::sim::MessageState;
-use serde_json::Value;
 
 use super::DemoError;
-use super::show::{custom_ids, has_control};
+use super::show::has_control;
 use super::stage::Stage;
+use crate::offline::{custom_ids, embed_field};
 
 /// The custom id on `message` starting with `prefix`.
 fn control(message: &MessageState, prefix: &str) -> Result<String, DemoError> {
@@ -16,19 +16,8 @@ fn control(message: &MessageState, prefix: &str) -> Result<String, DemoError> {
         .ok_or_else(|| DemoError::Step(format!("no control {prefix}… on the message")))
 }
 
-/// The value of an embed field.
-fn field(message: &MessageState, name: &str) -> Option<String> {
-    message.embeds.as_array()?.iter().find_map(|e| {
-        e.get("fields")?
-            .as_array()?
-            .iter()
-            .find(|f| f.get("name").and_then(Value::as_str) == Some(name))
-            .and_then(|f| f.get("value").and_then(Value::as_str).map(str::to_owned))
-    })
-}
-
 fn status_is(status: &'static str) -> impl Fn(&MessageState) -> bool {
-    move |m| field(m, "Status").as_deref() == Some(status)
+    move |m| embed_field(m, "Status").as_deref() == Some(status)
 }
 
 /// The channel a reply points to (`… <#id>`).

@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 use adapter_discord::sim::{ChannelKind, FakeDiscord, Interaction, MessageState};
 use serde_json::Value;
 
+use crate::offline::custom_ids;
+
 /// Turns the ids in Discord text into names, and messages into readable lines.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
@@ -148,17 +150,6 @@ impl Names {
         }
         lines
     }
-}
-
-/// The custom ids of a message's buttons and selects.
-pub(crate) fn custom_ids(message: &MessageState) -> Vec<String> {
-    let mut out = Vec::new();
-    for row in message.components.as_array().into_iter().flatten() {
-        for c in row.get("components").and_then(Value::as_array).into_iter().flatten() {
-            out.extend(c.get("custom_id").and_then(Value::as_str).map(str::to_owned));
-        }
-    }
-    out
 }
 
 /// Whether a message carries a control whose custom id starts with `prefix`.

@@ -15,18 +15,10 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::DemoError;
 use super::cast::{People, Places};
 use super::show::Names;
+use crate::offline::{CHANNEL, Opt, ROLE};
 
 /// How long the demo waits for something that should happen at once.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(15);
-
-/// A slash command option: `(name, Discord option type, value)`.
-pub(crate) type Opt = (&'static str, u8, Value);
-
-/// Option types.
-pub(crate) const CHANNEL: u8 = 7;
-pub(crate) const ROLE: u8 = 8;
-pub(crate) const TEXT: u8 = 3;
-pub(crate) const FLAG: u8 = 5;
 
 pub(crate) struct Stage {
     pub discord: FakeDiscord,
@@ -93,17 +85,8 @@ impl Stage {
         what: &str,
         check: impl Fn(&MessageState) -> bool,
     ) -> Result<MessageState, DemoError> {
-        let found = self.discord.wait_for(PATIENCE, |d| d.messages(channel).iter().any(&check)).await;
-        let messages = self.discord.messages(channel);
-        let Some(target) = messages.iter().find(|m| check(m)).cloned().filter(|_| found) else {
-            return Err(fail(format!("timed out waiting in {place} for {what}")));
-        };
-        for m in messages.iter().filter(|m| m.id <= target.id) {
-            if self.shown.insert(m.id) {
-                self.show(place, m);
-            }
-        }
-        Ok(target)
+        let timed_out = format!("timed out waiting in {place} for {what}");
+        self.expect_among(place, |d| d.messages(channel), timed_out, check).await
     }
 
     /// Waits for a DM to `user` that passes `check`, showing the DMs up to it.
@@ -113,18 +96,30 @@ impl Stage {
         what: &str,
         check: impl Fn(&MessageState) -> bool,
     ) -> Result<(), DemoError> {
-        let found = self.discord.wait_for(PATIENCE, |d| d.dms(user).iter().any(&check)).await;
-        let dms = self.discord.dms(user);
-        let Some(target) = dms.iter().find(|m| check(m)).cloned().filter(|_| found) else {
-            return Err(fail(format!("timed out waiting for {what}")));
-        };
         let place = format!("DM to {}", self.names.user_name(user));
-        for m in dms.iter().filter(|m| m.id <= target.id) {
+        self.expect_among(&place, |d| d.dms(user), format!("timed out waiting for {what}"), check).await?;
+        Ok(())
+    }
+
+    /// Waits for one of the `messages` to pass `check`, then shows those not shown yet, up to that one.
+    async fn expect_among(
+        &mut self,
+        place: &str,
+        messages: impl Fn(&FakeDiscord) -> Vec<MessageState>,
+        timed_out: String,
+        check: impl Fn(&MessageState) -> bool,
+    ) -> Result<MessageState, DemoError> {
+        let found = self.discord.wait_for(PATIENCE, |d| messages(d).iter().any(&check)).await;
+        let messages = messages(&self.discord);
+        let Some(target) = messages.iter().find(|m| check(m)).cloned().filter(|_| found) else {
+            return Err(fail(timed_out));
+        };
+        for m in messages.iter().filter(|m| m.id <= target.id) {
             if self.shown.insert(m.id) {
-                self.show(&place, m);
+                self.show(place, m);
             }
         }
-        Ok(())
+        Ok(target)
     }
 
     /// Waits until the message `id` of `channel` passes `check` (after an edit), then shows it as edited.
