@@ -167,6 +167,33 @@ async fn an_applicant_goes_from_the_panel_to_finalised_and_is_later_removed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_decisions_reach_the_record_as_spaced_edits_of_the_newest_status() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let people = stack.people;
+    let mut a = apply(&stack, people.ann).await;
+    step1(&stack, &mut a, people.ann, "member", "medical", "UTC").await;
+    let app = a.app.clone().unwrap();
+    qna(&stack, &a, people.ann).await;
+    // Staff decide in a burst, right after the Q&A edit.
+    press(&stack, &a, &format!("recruit:approve:{app}"), people.rita).await;
+    let done = press(&stack, &a, &format!("recruit:finalise:{app}"), people.admin).await;
+    assert_eq!(reply(&done), format!("Application #{app} finalised."));
+    wait_status(&stack, "Finalised").await;
+
+    let record = d.messages(stack.places.records).into_iter().next().unwrap();
+    let path = format!("/api/v10/channels/{}/messages/{}", stack.places.records, record.id);
+    let edits: Vec<_> = d.requests().into_iter().filter(|r| r.method == "PATCH" && r.path == path).collect();
+    assert!(!edits.is_empty() && edits.len() <= 2, "Q&A, Approved and Finalised took {} edits", edits.len());
+    for pair in edits.windows(2) {
+        let gap = pair[1].served_at - pair[0].served_at;
+        assert!(gap >= ticket_core::desk::RECORD_EDIT_QUIET, "two edits of one record {gap:?} apart");
+    }
+    stack.assert_no_violations();
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decline_needs_a_reason_keeps_it_on_the_record_and_dms_generically() {
     let stack = Stack::start().await;
     let d = &stack.discord;

@@ -55,21 +55,7 @@ impl EventHandler for Handler {
         if self.resumer_started.swap(true, Ordering::SeqCst) {
             return;
         }
-        let every = self.resume_every;
-        let mut stopped = self.stopped.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    // The bot was stopped (or dropped): the next start resumes what is left.
-                    _ = stopped.wait_for(|s| *s) => return,
-                }
-                if let Err(error) = desk.resume().await {
-                    tracing::warn!(%error, "resuming the outbox failed; will try again");
-                }
-            }
-        });
+        tokio::spawn(crate::outbox_driver::drive_outbox(desk, self.resume_every, self.stopped.clone()));
     }
 
     async fn guild_create(&self, ctx: Context, guild: Guild, _is_new: Option<bool>) {

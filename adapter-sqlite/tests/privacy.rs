@@ -86,7 +86,9 @@ fn all_ids() -> Vec<(u64, bool)> {
     USERS.iter().map(|&u| (u, false)).chain(ACCOUNTS.iter().map(|&a| (a, true))).collect()
 }
 
-async fn scenario(desk: &Desk, chat: &FakeChat) {
+/// Plays every kind of use case; `clock` moves on between steps as people do (past the record's edit quiet time).
+async fn scenario(desk: &Desk, chat: &FakeChat, clock: &FixedClock) {
+    let later = || clock.advance(time::Duration::seconds(30));
     let admin = person(ADMIN, "Admin", Permissions::ADMINISTRATOR);
     let staff = person(STAFF, "Staff", Permissions::MANAGE_CHANNELS);
     let opener = Actor::member(UserId::new(OPENER), "Opener", vec![], Permissions::empty());
@@ -126,13 +128,18 @@ async fn scenario(desk: &Desk, chat: &FakeChat) {
         notes: "Hello".into(),
     };
     let app = desk.submit_step1(opened.ticket, &applicant, &step1).await.unwrap();
+    later();
     let answers = ["piloting".to_owned(), "18:00-22:00".into(), "yes".into(), String::new()];
     assert_eq!(desk.submit_qna(app, &applicant, 1, &answers).await.unwrap(), QnaProgress::Completed);
+    later();
     desk.approve(app, &staff).await.unwrap();
+    later();
     desk.finalise(app, &admin).await.unwrap();
     let other = desk.open_recruitment_ticket(GUILD, &declined).await.unwrap();
     let other_app = desk.submit_step1(other.ticket, &declined, &step1).await.unwrap();
+    later();
     desk.submit_qna(other_app, &declined, 1, &answers).await.unwrap();
+    later();
     desk.decline(other_app, &staff, "Not right now").await.unwrap();
 
     // In-game: one player's ticket closes on logout; the other's stays open over a logout and gets held replies.
@@ -161,12 +168,13 @@ async fn the_database_holds_no_raw_discord_or_game_ids() {
     let t = Arc::new(TempStore::new().await);
     let chat = Arc::new(FakeChat::new());
     let game = Arc::new(FakeGame::default());
+    let clock = Arc::new(FixedClock::new(T0));
     let ports = Ports::new(t.clone(), chat.clone())
         .with_game(game.clone())
         .with_profiles(Arc::new(NoOneOnRsi))
-        .with_clock(Arc::new(FixedClock::new(T0)));
+        .with_clock(clock.clone());
     let desk = Desk::new(ports, PidKey::new(b"privacy test deployment secret, 32+ bytes").unwrap());
-    scenario(&desk, &chat).await;
+    scenario(&desk, &chat, &clock).await;
     assert!(desk.store().pending_effects(None).await.unwrap().is_empty(), "the scenario ran to the end");
     assert!(game.whispers.load(std::sync::atomic::Ordering::SeqCst) >= 2, "staff replies reached the game");
 

@@ -27,6 +27,8 @@ pub struct RecordedRequest {
     pub status: u16,
     /// The JSON the fake answered (`null` for an empty body).
     pub response: Value,
+    /// When the fake answered it.
+    pub served_at: std::time::Instant,
 }
 
 /// Faults a test asked for.

@@ -46,6 +46,8 @@ enum Outcome {
     Retry(Option<Duration>),
     /// It failed for good.
     Dead { error: String, follow: Option<FollowUp> },
+    /// It must not run before this time (not a failure): hold it, and the rest of its chain, until then.
+    Defer(OffsetDateTime),
 }
 
 /// State that changes because an effect ran.
@@ -192,12 +194,20 @@ impl Desk {
                 let wait = after.unwrap_or_else(|| backoff(attempts));
                 let not_before = now + wait;
                 tracing::info!(effect = %effect.id, attempts, ?wait, "outbox: effect will be retried");
-                let retry = Retry { id: effect.id, attempts, not_before };
-                self.ports.store.commit(Commit { retry: vec![retry], ..Commit::default() }).await?;
-                Ok(Settled::Blocked)
+                self.put_off(Retry { id: effect.id, attempts, not_before }).await
+            }
+            Outcome::Defer(not_before) => {
+                self.put_off(Retry { id: effect.id, attempts: effect.attempts, not_before }).await
             }
             Outcome::Dead { error, follow } => self.give_up(effect, error, follow).await.map(Settled::Continue),
         }
+    }
+
+    /// Keeps an effect, and its chain behind it, waiting until `retry.not_before`, and says so to the driver.
+    async fn put_off(&self, retry: Retry) -> Result<Settled, StoreError> {
+        self.ports.store.commit(Commit { retry: vec![retry], ..Commit::default() }).await?;
+        self.ring_rescheduled();
+        Ok(Settled::Blocked)
     }
 
     async fn give_up(
@@ -608,12 +618,19 @@ impl Desk {
     async fn update_record(&self, app: ApplicationId) -> Result<Outcome, DeskError> {
         let store = &self.ports.store;
         let Some(app) = store.application(app).await? else { return Ok(Outcome::Done(None)) };
+        let now = self.ports.clock.now();
+        if let Some(until) = app.record.and_then(|_| self.record_quiet_until(app.id, now)) {
+            return Ok(Outcome::Defer(until));
+        }
         let ticket = store.ticket(app.ticket).await?;
         let channel = ticket.filter(|t| t.is_open()).and_then(|t| t.channel);
         let message = render::record(&app, channel, &self.key)?;
         if let Some(record) = app.record {
             return Ok(match self.ports.chat.edit(record.channel, record.message, message).await {
-                Ok(()) => Outcome::Done(None),
+                Ok(()) => {
+                    self.note_record_edit(app.id, now);
+                    Outcome::Done(None)
+                }
                 Err(PlatformError::NotFound) => {
                     tracing::info!(app = %app.id, "the record message is gone; edit skipped");
                     Outcome::Done(None)
@@ -625,7 +642,10 @@ impl Desk {
             return Ok(Outcome::Done(None));
         };
         Ok(match self.ports.chat.send(log, message).await {
-            Ok(id) => Outcome::Done(Some(FollowUp::RecordPosted(app.id, PostedMessage { channel: log, message: id }))),
+            Ok(id) => {
+                self.note_record_edit(app.id, now);
+                Outcome::Done(Some(FollowUp::RecordPosted(app.id, PostedMessage { channel: log, message: id })))
+            }
             Err(PlatformError::NotFound) => {
                 tracing::warn!(channel = %log, "the record channel no longer exists");
                 Outcome::Done(None)

@@ -12,14 +12,17 @@ mod execute;
 mod in_game;
 mod panel;
 mod recruitment;
+mod schedule;
 mod support;
 #[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
+use time::OffsetDateTime;
 
 pub use admin::{AdminCommand, OrgRolesUpdate, TargetsUpdate};
 pub use error::{Action, DeskError, Problem};
@@ -29,7 +32,7 @@ pub use recruitment::{DEFAULT_AREA, QnaProgress, Step1Input, area_names};
 pub use support::Opened;
 
 use crate::effect::ChainKey;
-use crate::id::{GameServerId, GuildId, UserId};
+use crate::id::{ApplicationId, GameServerId, GuildId, UserId};
 use crate::permissions::Actor;
 use crate::pid::{Pid, PidKey};
 use crate::ports::{
@@ -39,6 +42,11 @@ use crate::ports::{
 use crate::relay::{GameName, RELAY_TEXT_MAX, clean_text};
 use crate::settings::GuildSettings;
 use crate::ticket::TicketSource;
+
+/// The least time between two edits of one permanent record: status changes that come quicker are held and
+/// coalesced into one edit showing the newest state (Discord rate-limits edits per channel, and every record
+/// shares the log channel).
+pub const RECORD_EDIT_QUIET: Duration = Duration::from_secs(2);
 
 /// How many times a use case decides again after losing a race before giving up with [`DeskError::Busy`].
 const MAX_TRIES: usize = 5;
@@ -161,11 +169,19 @@ impl ProfileDirectory for NoProfiles {
 }
 
 /// The ticket service. Cheap to share behind an `Arc`; every method takes `&self` and may run concurrently.
+///
+/// Effects that cannot run yet (a retry after a failure, a record edit held for its quiet time) wait in the
+/// outbox with a time; whoever drives the desk calls [`Desk::resume`] when [`Desk::next_due`] says, and wakes
+/// early when [`Desk::rescheduled`] completes (the adapters' bots do this).
 pub struct Desk {
     ports: Ports,
     key: PidKey,
     /// Chains being run by some task, and whether more work arrived for them meanwhile.
     running: Mutex<HashMap<ChainKey, bool>>,
+    /// When this process last posted or edited each application's record (for [`RECORD_EDIT_QUIET`]).
+    record_edits: Mutex<HashMap<ApplicationId, OffsetDateTime>>,
+    /// Rung whenever an effect is put off to a later time.
+    rescheduled: event_listener::Event,
 }
 
 impl std::fmt::Debug for Desk {
@@ -177,7 +193,13 @@ impl std::fmt::Debug for Desk {
 impl Desk {
     /// A desk over `ports`, with the deployment's pid key.
     pub fn new(ports: Ports, key: PidKey) -> Self {
-        Self { ports, key, running: Mutex::new(HashMap::new()) }
+        Self {
+            ports,
+            key,
+            running: Mutex::new(HashMap::new()),
+            record_edits: Mutex::new(HashMap::new()),
+            rescheduled: event_listener::Event::new(),
+        }
     }
 
     /// The deployment's pid key.

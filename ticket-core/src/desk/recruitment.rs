@@ -343,14 +343,17 @@ impl Desk {
         Ok(QnaProgress::Completed)
     }
 
-    /// Drops a record update when one for the same application is already waiting behind other effects (it will
-    /// render the newest state when it runs): edits are coalesced.
+    /// Drops a record update when one for the same application is already waiting (behind other effects, or held
+    /// for the record's quiet time): it renders the newest state when it runs, so edits are coalesced. The chain's
+    /// first effect may be running right now with the old state, so it counts only while it waits for a time.
     async fn coalesce_records(&self, chain: ChainKey, effects: Vec<Effect>) -> Result<Vec<Effect>, DeskError> {
+        let now = self.ports.clock.now();
         let pending = self.ports.store.pending_effects(Some(chain)).await?;
         let waiting: Vec<ApplicationId> = pending
             .iter()
-            .skip(1)
-            .filter_map(|p| match p.effect {
+            .enumerate()
+            .filter(|(i, p)| *i > 0 || p.not_before.is_some_and(|t| t > now))
+            .filter_map(|(_, p)| match p.effect {
                 Effect::UpdateRecord { app } => Some(app),
                 _ => None,
             })

@@ -229,6 +229,7 @@ pub(crate) fn serve(shared: &Shared, request: &RestRequest<'_>) -> RestResponse 
         body,
         status: outcome.status,
         response,
+        served_at: std::time::Instant::now(),
     });
     outcome
 }

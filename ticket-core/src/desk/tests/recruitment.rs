@@ -6,6 +6,11 @@ use crate::{ApplicationId, DeskError, Problem, QnaProgress, Step1Input, TicketId
 
 const APPLICANT: u64 = 5555;
 
+/// The time people take between two steps: longer than the record's edit quiet time, as in life.
+fn a_moment_later(world: &World) {
+    world.advance(time::Duration::seconds(30));
+}
+
 fn with_options(world: &World) {
     world.configure(|s| {
         s.recruitment_options = vec![
@@ -30,6 +35,7 @@ async fn to_pending(world: &World) -> (TicketId, ApplicationId) {
     with_options(world);
     let opened = world.desk.open_recruitment_ticket(GUILD, &member(APPLICANT, "Applicant")).await.unwrap();
     let app = world.desk.submit_step1(opened.ticket, &member(APPLICANT, "Applicant"), &step1("Medical")).await.unwrap();
+    a_moment_later(world);
     (opened.ticket, app)
 }
 
@@ -41,6 +47,7 @@ async fn to_qna_received(world: &World) -> (TicketId, ApplicationId) {
     let (ticket, app) = to_pending(world).await;
     let progress = world.desk.submit_qna(app, &member(APPLICANT, "Applicant"), 1, &answers()).await.unwrap();
     assert_eq!(progress, QnaProgress::Completed);
+    a_moment_later(world);
     (ticket, app)
 }
 
@@ -62,20 +69,24 @@ async fn the_whole_flow_from_panel_to_finalised() {
 
     let app = world.desk.submit_step1(opened.ticket, &member(APPLICANT, "Applicant"), &step1("Medical")).await.unwrap();
     insta::assert_yaml_snapshot!("recruitment_2_step1", world.take_calls());
+    a_moment_later(&world);
     assert_eq!(status(&world, app).await, RecruitmentStatus::Pending);
 
     world.desk.submit_qna(app, &member(APPLICANT, "Applicant"), 1, &answers()).await.unwrap();
     insta::assert_yaml_snapshot!("recruitment_3_qna", world.take_calls());
+    a_moment_later(&world);
     let stored = world.store.application(app).await.unwrap().unwrap();
     assert_eq!(stored.status, RecruitmentStatus::QnaReceived);
     assert_eq!(stored.qna[1].uk_time.as_deref(), Some("16:00-20:00"), "UTC+2 in November is UK time minus 2h");
 
     world.desk.approve(app, &recruiter(77, "Rita")).await.unwrap();
     insta::assert_yaml_snapshot!("recruitment_4_approve", world.take_calls());
+    a_moment_later(&world);
     assert!(world.store.ticket(opened.ticket).await.unwrap().unwrap().is_open(), "approve keeps the ticket open");
 
     world.desk.finalise(app, &admin(78, "Owner")).await.unwrap();
     insta::assert_yaml_snapshot!("recruitment_5_finalise", world.take_calls());
+    a_moment_later(&world);
     assert_eq!(status(&world, app).await, RecruitmentStatus::Finalised);
     assert!(!world.store.ticket(opened.ticket).await.unwrap().unwrap().is_open());
 
@@ -312,4 +323,60 @@ async fn a_recruitment_channel_deleted_by_hand_updates_the_record() {
         edit.expect("the record was edited").embeds[0].fields.iter().find(|f| f.name == "Ticket").unwrap();
     assert_eq!(ticket_field.value, "closed");
     assert_eq!(status(&world, app).await, RecruitmentStatus::Pending, "the application itself is unchanged");
+}
+
+/// The record's status field in each edit among `calls`.
+fn record_edits(calls: &[Call]) -> Vec<String> {
+    calls
+        .iter()
+        .filter_map(|c| match c {
+            Call::Edit { channel, message, .. } if *channel == RECORDS.get() => {
+                Some(message.embeds[0].fields[0].value.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[pollster::test]
+async fn quick_status_changes_are_held_and_coalesced_into_one_record_edit() {
+    let world = World::configured();
+    let (ticket, app) = to_qna_received(&world).await;
+    world.take_calls();
+    assert_eq!(world.desk.next_due().await.unwrap(), None, "nothing waits for a time");
+
+    world.desk.approve(app, &recruiter(77, "Rita")).await.unwrap();
+    assert_eq!(record_edits(&world.take_calls()), ["Approved"], "the first edit after a quiet spell is immediate");
+
+    let mut rescheduled = world.desk.rescheduled();
+    world.advance(time::Duration::milliseconds(500));
+    world.desk.finalise(app, &admin(78, "Owner")).await.unwrap();
+    let calls = world.take_calls();
+    assert!(record_edits(&calls).is_empty(), "an edit within the quiet time is held: {calls:?}");
+    assert!(calls.iter().any(|c| matches!(c, Call::DeleteChannel { .. })), "what came before the edit ran: {calls:?}");
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(std::pin::Pin::new(&mut rescheduled).poll(&mut cx).is_ready(), "the driver is told to look again");
+    assert_eq!(world.desk.next_due().await.unwrap(), Some(std::time::Duration::from_millis(1500)));
+
+    world.advance(time::Duration::milliseconds(500));
+    world.desk.remove_member(GUILD, &recruiter(77, "Rita"), UserId::new(APPLICANT)).await.unwrap();
+    let updates = world
+        .store
+        .pending_effects(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| matches!(p.effect, crate::effect::Effect::UpdateRecord { .. }))
+        .count();
+    assert_eq!(updates, 1, "the held edit will show the newest state: no second one is queued");
+
+    let report = world.desk.resume().await.unwrap();
+    assert_eq!(report.pending_after, report.pending_before, "nothing runs before its time");
+    world.advance(time::Duration::seconds(1));
+    world.desk.resume().await.unwrap();
+    let calls = world.take_calls();
+    assert_eq!(record_edits(&calls), ["Removed"], "one edit, with the newest status");
+    assert!(world.store.pending_effects(None).await.unwrap().is_empty());
+    assert_eq!(world.desk.next_due().await.unwrap(), None);
+    assert!(!world.store.ticket(ticket).await.unwrap().unwrap().is_open());
 }

@@ -1,0 +1,40 @@
+//! The task that drives the desk's outbox while the bot runs: [`Desk::resume`] every `every`, sooner when an
+//! effect waits for an earlier time (a retry after Discord's `retry_after`, a record edit held for its quiet time).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ticket_core::Desk;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// The least time between two runs, so an overdue effect whose chain another task is running cannot spin us.
+const MIN_NAP: Duration = Duration::from_millis(100);
+
+/// Runs until `stopped` turns true. The first run is immediate.
+pub(crate) async fn drive_outbox(desk: Arc<Desk>, every: Duration, mut stopped: watch::Receiver<bool>) {
+    let mut last_run: Option<Instant> = None;
+    loop {
+        // Listen before asking, so an effect put off between the two still wakes us.
+        let rescheduled = desk.rescheduled();
+        let regular = last_run.map_or_else(Instant::now, |at| at + every);
+        let next = match desk.next_due().await {
+            Ok(Some(due)) => regular.min(Instant::now() + due.max(MIN_NAP)),
+            Ok(None) => regular,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read when the outbox is next due; trying again at the regular time");
+                regular
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep_until(next) => {}
+            _ = rescheduled => continue,
+            // The bot was stopped (or dropped): the next start resumes what is left.
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+        if let Err(error) = desk.resume().await {
+            tracing::warn!(%error, "resuming the outbox failed; will try again");
+        }
+        last_run = Some(Instant::now());
+    }
+}
