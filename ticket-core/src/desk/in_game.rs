@@ -269,7 +269,10 @@ impl Desk {
         let mut commit = Commit { transcript: vec![entry(text)], ..Commit::default() };
         let chain = ChainKey::Ticket(id);
         let held = !game.online;
-        if held {
+        // Earlier replies still on their way are held as they run; holding this one now would put it before them.
+        let earlier_on_the_way = held
+            && store.pending_effects(Some(chain)).await?.iter().any(|p| matches!(p.effect, Effect::Whisper { .. }));
+        if held && !earlier_on_the_way {
             for part in parts {
                 game.held.push(HeldReply { from: author.display_name.clone(), text: part, at: now });
             }
@@ -288,6 +291,10 @@ impl Desk {
                         text: part,
                     },
                 ));
+            }
+            if held {
+                let notice = Notice::ReplyHeld { player: game.name.clone() };
+                commit.enqueue.push((chain, Effect::Post { to: Destination::Ticket(id), notice }));
             }
         }
         self.save_and_run(commit).await?;

@@ -151,6 +151,39 @@ async fn a_whisper_that_finds_the_player_gone_is_held_too() {
 }
 
 #[pollster::test]
+async fn a_reply_held_while_earlier_ones_are_still_on_their_way_is_whispered_after_them() {
+    let world = World::configured();
+    world.configure(|s| {
+        s.in_game.close_on_logout = false;
+        s
+    });
+    let ticket = open(&world, "Foo", 1, "help");
+    let channel = world.channel_of(ticket);
+    world.faults().link_congested = true;
+    world.desk.channel_message(channel, &staff(8, "Bob"), "first").await.unwrap();
+    world.desk.channel_message(channel, &staff(8, "Bob"), "second").await.unwrap();
+    world.desk.player_logout(GUILD, &server(), &player("Foo", 1)).await.unwrap();
+    let out = world.desk.channel_message(channel, &staff(8, "Bob"), "third").await.unwrap();
+    assert_eq!(out, MessageOutcome::Relayed { ticket, held: true });
+    world.faults().link_congested = false;
+    world.faults().offline.insert("Foo".into());
+    world.advance(time::Duration::minutes(1));
+    world.desk.resume().await.unwrap();
+    world.faults().offline.clear();
+    world.take_calls();
+    world.desk.player_login(GUILD, &server(), &player("Foo", 1)).await.unwrap();
+    let whispered: Vec<String> = world
+        .take_calls()
+        .into_iter()
+        .filter_map(|c| match c {
+            Call::Whisper { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(whispered, ["first", "second", "third"], "the player reads the replies in the order staff wrote them");
+}
+
+#[pollster::test]
 async fn a_dropped_link_holds_replies_instead_of_losing_them() {
     let world = World::configured();
     let ticket = open(&world, "Foo", 1, "help");

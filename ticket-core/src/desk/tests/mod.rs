@@ -73,6 +73,8 @@ pub struct Faults {
     pub offline: HashSet<String>,
     /// The game link is down.
     pub link_down: bool,
+    /// The game link's queue is full: whispers are refused for now.
+    pub link_congested: bool,
 }
 
 pub struct World {
@@ -277,6 +279,9 @@ fn game_mock(calls: &Arc<Mutex<Vec<Call>>>, faults: &Arc<Mutex<Faults>>) -> Mock
             let f = faults.lock().unwrap();
             if f.link_down {
                 return Err(GameLinkError::LinkDown(server.clone()));
+            }
+            if f.link_congested {
+                return Err(GameLinkError::Congested(server.clone()));
             }
             if f.offline.contains(player.as_str()) {
                 return Ok(WhisperOutcome::PlayerOffline);
