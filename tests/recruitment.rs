@@ -125,7 +125,11 @@ async fn an_applicant_goes_from_the_panel_to_finalised_and_is_later_removed() {
     let tile = stack.wait_message(a.channel, |m| readable(m).contains("Q&A completed")).await;
     assert!(tile.edited, "the Q&A button is replaced by the completed tile");
     let record = d.messages(places.records).into_iter().next().unwrap();
-    assert_eq!(embed_field(&record, "Availability").as_deref(), Some("18:00-22:00 (local) · 17:00-21:00 UK time"));
+    // The bot converts with the date of the answer: UTC+1 is the UK's own time while it is on summer time.
+    let london = jiff::tz::TimeZone::get("Europe/London").unwrap();
+    let uk = if london.to_offset(jiff::Timestamp::now()).seconds() == 3600 { "18:00-22:00" } else { "17:00-21:00" };
+    let expected = format!("18:00-22:00 (local) · {uk} UK time");
+    assert_eq!(embed_field(&record, "Availability"), Some(expected));
 
     // The applicant cannot approve themselves; a recruiter can.
     let refused = press(&stack, &a, &format!("recruit:approve:{app}"), people.ann).await;

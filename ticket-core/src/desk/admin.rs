@@ -228,7 +228,7 @@ fn qa_list(settings: &GuildSettings) -> Message {
     let pages = QnaQuestion::pages(&settings.qna);
     Message::embed(Embed {
         title: Some("Quick Q&A questions".into()),
-        description: Some(if lines.is_empty() { "No questions: the Q&A is skipped.".into() } else { lines.join("\n") }),
+        description: Some(lines.join("\n")),
         footer: Some(format!("{} question(s), {pages} page(s) of up to 5", settings.qna.len())),
         ..Embed::default()
     })
@@ -372,7 +372,21 @@ impl Desk {
             C::QaRemove { position: at } => {
                 let i = position(settings.qna.len(), *at)?;
                 settings.qna.remove(i);
-                qa_list(&settings)
+                if settings.qna.is_empty() {
+                    // An application cannot go on without questions: like a guild that never set any, it gets the
+                    // default set.
+                    settings.qna = QnaQuestion::defaults();
+                    let mut reply = qa_list(&settings);
+                    if let Some(list) = reply.embeds.first_mut() {
+                        list.description = Some(format!(
+                            "That was the last question, so the Q&A falls back to the default set:\n{}",
+                            list.description.take().unwrap_or_default()
+                        ));
+                    }
+                    reply
+                } else {
+                    qa_list(&settings)
+                }
             }
             C::QaResetDefaults => {
                 settings.qna = QnaQuestion::defaults();

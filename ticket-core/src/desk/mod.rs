@@ -233,8 +233,13 @@ impl Desk {
         self.require(actor, &settings, action)
     }
 
+    /// A guild's settings; a guild with no Q&A questions gets the default set, as the spec asks.
     async fn settings(&self, guild: GuildId) -> Result<GuildSettings, DeskError> {
-        Ok(self.ports.store.settings(guild).await?)
+        let mut settings = self.ports.store.settings(guild).await?;
+        if settings.qna.is_empty() {
+            settings.qna = crate::qna::QnaQuestion::defaults();
+        }
+        Ok(settings)
     }
 
     /// Saves a commit, then runs the chains it enqueued into. A lost race comes back as

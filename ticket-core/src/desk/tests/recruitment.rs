@@ -380,3 +380,26 @@ async fn quick_status_changes_are_held_and_coalesced_into_one_record_edit() {
     assert_eq!(world.desk.next_due().await.unwrap(), None);
     assert!(!world.store.ticket(ticket).await.unwrap().unwrap().is_open());
 }
+
+#[pollster::test]
+async fn removing_the_last_question_falls_back_to_the_default_set() {
+    let world = World::configured();
+    let owner = admin(1, "Owner");
+    for _ in 0..QnaQuestion::defaults().len() - 1 {
+        world.desk.admin(GUILD, &owner, crate::AdminCommand::QaRemove { position: 1 }).await.unwrap();
+    }
+    let reply = world.desk.admin(GUILD, &owner, crate::AdminCommand::QaRemove { position: 1 }).await.unwrap();
+    let listed = reply.embeds[0].description.clone().unwrap();
+    assert!(listed.starts_with("That was the last question, so the Q&A falls back to the default set:"), "{listed}");
+    assert_eq!(world.store.settings(GUILD).await.unwrap().qna, QnaQuestion::defaults());
+
+    // A guild whose stored list is empty (set by hand, or by an older version) asks the defaults too.
+    world.configure(|s| {
+        s.qna.clear();
+        s
+    });
+    let (_, app) = to_qna_received(&world).await;
+    let stored = world.store.application(app).await.unwrap().unwrap();
+    let asked: Vec<&str> = stored.qna.iter().map(|a| a.question.as_str()).collect();
+    assert_eq!(asked, ["Strengths", "Availability", "Voice comms / mic ready", "Anything else we should know"]);
+}
