@@ -164,7 +164,7 @@ async fn an_applicant_goes_from_the_panel_to_finalised_and_is_later_removed() {
     assert_eq!(reply(&removed), format!("Application #{app} is marked Removed."));
     wait_status(&stack, "Removed").await;
     let record = d.messages(places.records).into_iter().next().unwrap();
-    assert_eq!(embed_field(&record, "Ticket").as_deref(), Some("closed"));
+    assert_eq!(embed_field(&record, "Ticket link").as_deref(), Some("closed"));
     assert_eq!(d.messages(places.records).len(), 1, "one permanent record, edited in place");
     stack.assert_no_violations();
     stack.stop().await;

@@ -40,7 +40,7 @@ pub fn record(app: &Application, ticket_channel: Option<ChannelId>, key: &PidKey
     .field("Requested role", app.form.requested.to_string(), true)
     .field("Area/focus", &app.form.area, true)
     .field("RSI handle", escape_markdown(&app.form.rsi_handle), true)
-    .field("Ticket", ticket, true)
+    .field("Ticket link", ticket, true)
     .field("Time zone", time_zone, true)
     .field("Notes", neutralise_mentions(&app.form.notes), false);
     embed = qna_fields(embed, &app.qna);

@@ -43,6 +43,7 @@ async fn further_whispers_land_in_the_same_channel() {
     let relayed = world.desk.relay_player_message(GUILD, &server(), &player("Foo", 1), "hello?").await.unwrap();
     assert_eq!(relayed, ticket);
     let calls = world.take_calls();
+    insta::assert_yaml_snapshot!("in_game_player_messages", &calls);
     let channel = world.channel_of(ticket).get();
     assert_eq!(calls.len(), 2, "two relayed messages and nothing else: {calls:?}");
     assert!(calls.iter().all(|c| matches!(c, Call::Send { channel: ch, .. } if *ch == channel)));
@@ -80,6 +81,7 @@ async fn staff_replies_are_whispered_and_long_ones_split_to_the_game_limit() {
     );
     world.desk.channel_message(channel, &staff(8, "Bob"), &"word ".repeat(200)).await.unwrap();
     let whispers = world.take_calls();
+    insta::assert_yaml_snapshot!("in_game_staff_reply_split", &whispers);
     assert_eq!(whispers.len(), 4);
     assert!(
         whispers
@@ -225,6 +227,7 @@ async fn logout_without_close_keeps_the_ticket_and_tells_staff() {
     world.take_calls();
     world.desk.player_logout(GUILD, &server(), &player("Foo", 1)).await.unwrap();
     let calls = world.take_calls();
+    insta::assert_yaml_snapshot!("in_game_logout_keep", &calls);
     assert!(matches!(&calls[..], [Call::Send { message, .. }] if message.content.contains("logged out")), "{calls:?}");
     assert!(world.store.ticket(ticket).await.unwrap().unwrap().is_open());
 }

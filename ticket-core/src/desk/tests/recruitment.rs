@@ -93,6 +93,7 @@ async fn the_whole_flow_from_panel_to_finalised() {
     world.desk.remove_member(GUILD, &recruiter(77, "Rita"), UserId::new(APPLICANT)).await.unwrap();
     assert_eq!(status(&world, app).await, RecruitmentStatus::Removed);
     let calls = world.take_calls();
+    insta::assert_yaml_snapshot!("recruitment_6_remove", &calls);
     assert!(
         calls.iter().any(|c| matches!(c, Call::Edit { channel, message, .. } if *channel == RECORDS.get()
             && message.embeds[0].fields[0].value == "Removed")),
@@ -260,6 +261,7 @@ async fn reopen_qna_reposts_the_button_while_pending() {
     assert!(matches!(world.desk.reopen_qna(channel, &member(1, "x")).await, Err(DeskError::NotPermitted { .. })));
     assert_eq!(world.desk.reopen_qna(channel, &recruiter(77, "Rita")).await.unwrap(), app);
     let calls = world.take_calls();
+    insta::assert_yaml_snapshot!("recruitment_reopen_qna", &calls);
     assert!(
         matches!(&calls[..], [Call::Send { message, .. }] if message.embeds[0].title.as_deref() == Some("Quick Q&A"))
     );
@@ -320,7 +322,7 @@ async fn a_recruitment_channel_deleted_by_hand_updates_the_record() {
         _ => None,
     });
     let ticket_field =
-        edit.expect("the record was edited").embeds[0].fields.iter().find(|f| f.name == "Ticket").unwrap();
+        edit.expect("the record was edited").embeds[0].fields.iter().find(|f| f.name == "Ticket link").unwrap();
     assert_eq!(ticket_field.value, "closed");
     assert_eq!(status(&world, app).await, RecruitmentStatus::Pending, "the application itself is unchanged");
 }
