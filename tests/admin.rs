@@ -139,3 +139,33 @@ async fn every_admin_command_answers_and_takes_effect() {
     stack.assert_no_violations();
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_commands_answer_only_the_asker_and_are_hidden_from_members() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (p, people) = (stack.places, stack.people);
+    for (name, options) in [("tickets", sub("show-targets", vec![])), ("roles", sub("show", vec![]))] {
+        let asked = stack.admin_command(name, options).await;
+        assert!(asked.is_ephemeral(), "/{name} answers the asker only: {asked:?}");
+    }
+    // `/tickets` and `/roles` are registered for Manage Server only, so Discord does not even offer them to a
+    // member (the desk would refuse them too: see ticket-core's desk tests).
+    let before = stack.app.store().settings(GuildId::new(p.guild)).await.unwrap();
+    for (name, options) in [
+        ("tickets", sub("set-dm-on-close", vec![opt("enabled", 5, false)])),
+        ("roles", sub("set-org", vec![opt("member", 8, id(p.recruiter_role))])),
+    ] {
+        let refused = d.run_command(p.guild, p.support_panel, people.rita, name, options).await;
+        assert_eq!(refused.id, 0, "/{name} never reaches the bot");
+    }
+    assert_eq!(
+        d.violations(),
+        [
+            format!("run_command refused: user {} cannot see /tickets (default_member_permissions)", people.rita),
+            format!("run_command refused: user {} cannot see /roles (default_member_permissions)", people.rita),
+        ],
+    );
+    assert_eq!(stack.app.store().settings(GuildId::new(p.guild)).await.unwrap(), before, "nothing changed");
+    stack.stop().await;
+}

@@ -198,6 +198,30 @@ async fn quick_decisions_reach_the_record_as_spaced_edits_of_the_newest_status()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_access_mode_read_only_an_approved_applicant_can_read_but_not_write() {
+    use e2e::permissions::{SEND_MESSAGES, VIEW_CHANNEL};
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let people = stack.people;
+    stack.admin_command("recruit-config", sub("set-access-mode", vec![opt("mode", 3, "read_only")])).await;
+    let mut a = apply(&stack, people.ann).await;
+    let channel = a.channel;
+    let applicant = |d: &adapter_discord::sim::FakeDiscord| {
+        d.channel(channel).unwrap().overwrites.into_iter().find(|o| o.id == people.ann).expect("the applicant")
+    };
+    assert_ne!(applicant(d).allow & SEND_MESSAGES, 0, "the applicant writes while applying");
+    step1(&stack, &mut a, people.ann, "member", "medical", "UTC").await;
+    let app = a.app.clone().unwrap();
+    qna(&stack, &a, people.ann).await;
+    press(&stack, &a, &format!("recruit:approve:{app}"), people.rita).await;
+    let read_only = d.wait_for(PATIENCE, |d| applicant(d).deny & SEND_MESSAGES != 0).await;
+    assert!(read_only, "after approve the applicant may no longer write: {:?}", applicant(d));
+    assert_ne!(applicant(d).allow & VIEW_CHANNEL, 0, "but still reads the ticket");
+    stack.assert_no_violations();
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decline_needs_a_reason_keeps_it_on_the_record_and_dms_generically() {
     let stack = Stack::start().await;
     let d = &stack.discord;

@@ -120,3 +120,20 @@ async fn a_full_category_overflows_into_a_new_one() {
     stack.assert_no_violations();
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_dm_on_close_off_the_opener_gets_no_dm() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let off = stack.admin_command("tickets", e2e::sub("set-dm-on-close", vec![e2e::opt("enabled", 5, false)])).await;
+    assert_eq!(off.reply_text().as_deref(), Some("DM on close is off for support tickets."));
+    let channel = open_ticket(&stack, stack.people.ann, "help").await;
+    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    let modal = d.click_button(channel, welcome.id, "tickets:resolve", stack.people.staff).await.modal().unwrap();
+    d.submit_modal(channel, &modal.custom_id, &[("resolution", "Done")], stack.people.staff).await;
+    stack.wait_message(stack.places.log, |m| readable(m).contains("Support ticket resolved")).await;
+    assert!(d.wait_for(PATIENCE, |d| d.channel(channel).is_none()).await, "the channel is deleted");
+    assert!(d.dms(stack.people.ann).is_empty(), "no DM while DM-on-close is off");
+    stack.assert_no_violations();
+    stack.stop().await;
+}
