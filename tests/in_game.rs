@@ -92,6 +92,35 @@ async fn an_in_game_ticket_from_request_to_logout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_against_discord_rate_limits_arrives_whole_and_in_order() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (sim, _events) = stack.game().await;
+    sim.login("Foo").await.unwrap();
+    assert!(sim.request("Foo", "help").await.unwrap());
+    let channel = stack.wait_channel("ticket-foo").await;
+    assert!(d.wait_for(PATIENCE, |d| relayed(d, channel, "(in game): help")).await);
+    // Discord allows 5 messages per 5 s in a channel; here 3 per second, to keep the test short.
+    d.enforce_rate_limits(3, std::time::Duration::from_secs(1));
+    for n in 1..=8 {
+        assert!(sim.whisper_support("Foo", &format!("line {n}")).await.unwrap());
+    }
+    let lines = |d: &FakeDiscord| -> Vec<String> {
+        d.messages(channel)
+            .iter()
+            .filter_map(|m| m.content.strip_prefix("**Foo** (in game): line ").map(str::to_owned))
+            .collect()
+    };
+    let all = d.wait_for(std::time::Duration::from_secs(30), |d| lines(d).len() == 8).await;
+    assert!(all, "every line arrived: {:?}", lines(d));
+    assert_eq!(lines(d), ["1", "2", "3", "4", "5", "6", "7", "8"], "in the order the player typed them");
+    assert!(d.requests().iter().any(|r| r.status == 429), "Discord did refuse some calls");
+    stack.assert_no_violations();
+    sim.shutdown().await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_and_huge_game_text_never_pings_and_is_split() {
     let stack = Stack::start().await;
     let d = &stack.discord;

@@ -209,6 +209,31 @@ async fn rate_limits_answer_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn per_route_buckets_refuse_a_burst_until_the_window_passes() {
+    let (fake, http) = setup().await;
+    let guild = fake.create_guild("G");
+    let (a, b) = (fake.create_text_channel(guild, "a", None), fake.create_text_channel(guild, "b", None));
+    fake.enforce_rate_limits(2, std::time::Duration::from_millis(400));
+    let send = |channel: u64| {
+        let http = http.clone();
+        async move { ChannelId::new(channel).send_message(&http, CreateMessage::new().content("x")).await }
+    };
+    send(a).await.unwrap();
+    send(a).await.unwrap();
+    let path = format!("/channels/{a}/messages");
+    let (status, body, headers) = raw(&fake, "POST", &path, Some(json!({"content": "x"}))).await;
+    assert_eq!(status, 429, "the third message in the window is refused");
+    let wait = body["retry_after"].as_f64().unwrap();
+    assert!(wait > 0.0 && wait <= 0.4, "retry_after is the time left in the window: {wait}");
+    assert!(headers.contains_key("retry-after"));
+    send(b).await.expect("another channel is another bucket");
+    tokio::time::sleep(std::time::Duration::from_secs_f64(wait)).await;
+    send(a).await.expect("a new window");
+    assert_eq!(fake.messages(a).len(), 3, "the refused message was not stored");
+    assert_clean(&fake);
+}
+
+#[tokio::test]
 async fn outages_are_503_and_bad_tokens_401() {
     let (fake, http) = setup().await;
     fake.set_unavailable(true);

@@ -197,6 +197,14 @@ impl FakeDiscord {
         faults.retry_after = retry_after_secs;
     }
 
+    /// Turns on per-route rate limits: every route and major parameter (a channel, a guild, a webhook) allows
+    /// `limit` calls per `window`, and answers `429` with the time left as `retry_after` beyond that, as Discord
+    /// does (e.g. 5 messages per 5 seconds in one channel). Answers to interactions are not limited. Off by default.
+    pub fn enforce_rate_limits(&self, limit: u32, window: Duration) {
+        lock(&self.shared.faults).buckets =
+            Some(shared::Buckets { limit, window, used: std::collections::HashMap::new() });
+    }
+
     /// How long the interaction methods wait for the bot's answer (default 10 s).
     pub fn set_reply_timeout(&self, timeout: Duration) {
         *lock(&self.shared.reply_timeout) = timeout;

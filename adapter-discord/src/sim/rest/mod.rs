@@ -319,6 +319,15 @@ fn run_route(
             faults.rate_limited -= 1;
             return rate_limited(faults.retry_after);
         }
+        // Interaction answers (the callback and the interaction's webhook) are left out.
+        let answer = template.starts_with("/interactions/") || template.starts_with("/webhooks/");
+        if let Some(buckets) = faults.buckets.as_mut().filter(|_| !answer) {
+            let major = params.iter().find(|(name, _)| matches!(*name, "channel_id" | "guild_id" | "webhook_id"));
+            let bucket = format!("{method} {template} {}", major.map_or("", |(_, v)| v.as_str()));
+            if let Some(wait) = buckets.take(bucket, std::time::Instant::now()) {
+                return rate_limited(wait.as_secs_f64());
+            }
+        }
     }
     let expected = format!("Bot {}", shared.token);
     if !openapi::auth_optional(method, template) && request.authorization != Some(expected.as_str()) {
