@@ -92,6 +92,30 @@ async fn an_in_game_ticket_from_request_to_logout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_close_on_logout_replies_wait_for_the_next_login() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (sim, mut events) = stack.game().await;
+    assert!(sim.set_config(true, false).await.unwrap());
+    sim.sync().await.unwrap();
+    sim.login("Foo").await.unwrap();
+    assert!(sim.request("Foo", "stuck in a wall").await.unwrap());
+    let channel = stack.wait_channel("ticket-foo").await;
+    sim.logout("Foo").await.unwrap();
+    stack.wait_message(channel, |m| m.content.contains("**Foo** logged out")).await;
+    assert!(d.channel(channel).is_some(), "the ticket stays open over the logout");
+
+    d.send_message(channel, stack.people.gm, "Moved you to town").await;
+    stack.wait_message(channel, |m| m.content.contains("**Foo** is offline. Your reply is held")).await;
+    sim.login("Foo").await.unwrap();
+    sees(&mut events, "Foo", Seen::Whisper { from: "gm-alice".into(), message: "Moved you to town".into() }).await;
+    stack.wait_message(channel, |m| m.content.contains("**Foo** logged in: 1 held reply was whispered.")).await;
+    stack.assert_no_violations();
+    sim.shutdown().await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_against_discord_rate_limits_arrives_whole_and_in_order() {
     let stack = Stack::start().await;
     let d = &stack.discord;

@@ -198,7 +198,7 @@ async fn quick_decisions_reach_the_record_as_spaced_edits_of_the_newest_status()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_access_mode_read_only_an_approved_applicant_can_read_but_not_write() {
+async fn an_approved_affiliate_gets_the_role_and_with_read_only_access_can_read_but_not_write() {
     use e2e::permissions::{SEND_MESSAGES, VIEW_CHANNEL};
     let stack = Stack::start().await;
     let d = &stack.discord;
@@ -210,10 +210,13 @@ async fn with_access_mode_read_only_an_approved_applicant_can_read_but_not_write
         d.channel(channel).unwrap().overwrites.into_iter().find(|o| o.id == people.ann).expect("the applicant")
     };
     assert_ne!(applicant(d).allow & SEND_MESSAGES, 0, "the applicant writes while applying");
-    step1(&stack, &mut a, people.ann, "member", "medical", "UTC").await;
+    step1(&stack, &mut a, people.ann, "affiliate", "salvage", "UTC").await;
     let app = a.app.clone().unwrap();
     qna(&stack, &a, people.ann).await;
     press(&stack, &a, &format!("recruit:approve:{app}"), people.rita).await;
+    let (guild, affiliate) = (stack.places.guild, stack.places.affiliate_role);
+    let granted = d.wait_for(PATIENCE, |d| d.member(guild, people.ann).unwrap().roles.contains(&affiliate)).await;
+    assert!(granted, "an approved affiliate gets the Affiliate role");
     let read_only = d.wait_for(PATIENCE, |d| applicant(d).deny & SEND_MESSAGES != 0).await;
     assert!(read_only, "after approve the applicant may no longer write: {:?}", applicant(d));
     assert_ne!(applicant(d).allow & VIEW_CHANNEL, 0, "but still reads the ticket");
