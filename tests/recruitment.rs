@@ -85,6 +85,15 @@ async fn qna(stack: &Stack, a: &Application, user: u64) -> Interaction {
     d.submit_modal(a.channel, &form.custom_id, &answers, user).await
 }
 
+/// `user` applies and goes through Step 1 and the Q&A; returns the application and its id.
+async fn through_qna(stack: &Stack, user: u64, role: &str, area: &str, tz: &str) -> (Application, String) {
+    let mut a = apply(stack, user).await;
+    step1(stack, &mut a, user, role, area, tz).await;
+    let app = a.app.clone().expect("the Q&A prompt carries the application");
+    qna(stack, &a, user).await;
+    (a, app)
+}
+
 /// Presses a staff button on the latest message that has it.
 async fn press(stack: &Stack, a: &Application, id: &str, user: u64) -> Interaction {
     let message = stack.wait_message(a.channel, |m| custom_ids(m).contains(&id.to_owned())).await;
@@ -175,10 +184,7 @@ async fn quick_decisions_reach_the_record_as_spaced_edits_of_the_newest_status()
     let stack = Stack::start().await;
     let d = &stack.discord;
     let people = stack.people;
-    let mut a = apply(&stack, people.ann).await;
-    step1(&stack, &mut a, people.ann, "member", "medical", "UTC").await;
-    let app = a.app.clone().unwrap();
-    qna(&stack, &a, people.ann).await;
+    let (a, app) = through_qna(&stack, people.ann, "member", "medical", "UTC").await;
     // Staff decide in a burst, right after the Q&A edit.
     press(&stack, &a, &format!("recruit:approve:{app}"), people.rita).await;
     let done = press(&stack, &a, &format!("recruit:finalise:{app}"), people.admin).await;
@@ -229,10 +235,7 @@ async fn decline_needs_a_reason_keeps_it_on_the_record_and_dms_generically() {
     let stack = Stack::start().await;
     let d = &stack.discord;
     let people = stack.people;
-    let mut a = apply(&stack, people.ann).await;
-    step1(&stack, &mut a, people.ann, "affiliate", "salvage", "UTC-5").await;
-    let app = a.app.clone().unwrap();
-    qna(&stack, &a, people.ann).await;
+    let (a, app) = through_qna(&stack, people.ann, "affiliate", "salvage", "UTC-5").await;
     let form =
         press(&stack, &a, &format!("recruit:decline:{app}"), people.rita).await.modal().expect("a reason is asked");
     assert!(form.inputs[0].required, "the reason is required");
@@ -337,10 +340,7 @@ async fn a_nickname_discord_refuses_is_logged_and_the_approval_stands() {
     let vip = d.create_role(places.guild, "VIP", 0);
     d.set_role_position(places.guild, vip, 99);
     d.set_member_roles(places.guild, people.bob, &[vip]);
-    let mut a = apply(&stack, people.bob).await;
-    step1(&stack, &mut a, people.bob, "member", "medical", "UTC").await;
-    qna(&stack, &a, people.bob).await;
-    let app = a.app.clone().unwrap();
+    let (a, app) = through_qna(&stack, people.bob, "member", "medical", "UTC").await;
     press(&stack, &a, &format!("recruit:approve:{app}"), people.rita).await;
     wait_status(&stack, "Approved").await;
     let note = stack.wait_message(places.log, |m| readable(m).contains("Nickname not changed")).await;
