@@ -27,6 +27,8 @@ pub struct AppConfig {
     pub discord: DiscordConfig,
     /// The game link, if game servers connect to this bridge.
     pub game_link: Option<LinkConfig>,
+    /// The least time between two edits of one permanent record (default [`ticket_core::desk::RECORD_EDIT_QUIET`]).
+    pub record_edit_quiet: Duration,
 }
 
 /// The optional ports of the desk: RSI lookups and time-zone knowledge. [`Services::default`] has none of the
@@ -121,9 +123,10 @@ impl App {
         };
         let tickets: Arc<dyn TicketStore> = store.clone();
         let Services { profiles, zones } = services;
+        let quiet = config.record_edit_quiet;
         let connected = DiscordBot::connect(&config.discord, move |chat| {
             let ports = Ports::new(tickets, chat).with_game(game).with_profiles(profiles).with_zones(zones);
-            Arc::new(Desk::new(ports, key))
+            Arc::new(Desk::new(ports, key).with_record_edit_quiet(quiet))
         })
         .await;
         let mut bot = match connected {

@@ -44,6 +44,7 @@ pub fn app_config(
         pid_secret,
         discord: DiscordConfig::new(discord.token()).with_api_base(discord.base_url()),
         game_link: Some(link),
+        record_edit_quiet: ticket_core::desk::RECORD_EDIT_QUIET,
     })
 }
 

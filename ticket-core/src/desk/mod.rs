@@ -43,9 +43,9 @@ use crate::relay::{GameName, RELAY_TEXT_MAX, clean_text};
 use crate::settings::GuildSettings;
 use crate::ticket::TicketSource;
 
-/// The least time between two edits of one permanent record: status changes that come quicker are held and
-/// coalesced into one edit showing the newest state (Discord rate-limits edits per channel, and every record
-/// shares the log channel).
+/// The least time between two edits of one permanent record, unless [`Desk::with_record_edit_quiet`] says
+/// otherwise: status changes that come quicker are held and coalesced into one edit showing the newest state
+/// (Discord rate-limits edits per channel, and every record shares the log channel).
 pub const RECORD_EDIT_QUIET: Duration = Duration::from_secs(2);
 
 /// How many times a use case decides again after losing a race before giving up with [`DeskError::Busy`].
@@ -178,8 +178,10 @@ pub struct Desk {
     key: PidKey,
     /// Chains being run by some task, and whether more work arrived for them meanwhile.
     running: Mutex<HashMap<ChainKey, bool>>,
-    /// When this process last posted or edited each application's record (for [`RECORD_EDIT_QUIET`]).
+    /// When this process last posted or edited each application's record.
     record_edits: Mutex<HashMap<ApplicationId, OffsetDateTime>>,
+    /// The least time between two edits of one record.
+    record_edit_quiet: Duration,
     /// Rung whenever an effect is put off to a later time.
     rescheduled: event_listener::Event,
 }
@@ -198,8 +200,16 @@ impl Desk {
             key,
             running: Mutex::new(HashMap::new()),
             record_edits: Mutex::new(HashMap::new()),
+            record_edit_quiet: RECORD_EDIT_QUIET,
             rescheduled: event_listener::Event::new(),
         }
+    }
+
+    /// With another least time between two edits of one permanent record than [`RECORD_EDIT_QUIET`] (zero: every
+    /// status change is an edit of its own; a queued edit still shows the newest state).
+    pub fn with_record_edit_quiet(mut self, quiet: Duration) -> Self {
+        self.record_edit_quiet = quiet;
+        self
     }
 
     /// The deployment's pid key.

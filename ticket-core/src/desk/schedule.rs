@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::id::ApplicationId;
 
-use super::{Desk, DeskError, RECORD_EDIT_QUIET};
+use super::{Desk, DeskError};
 
 impl Desk {
     /// How long until the earliest effect put off to a later time (a retry, a held record edit) is due; zero if
@@ -36,14 +36,15 @@ impl Desk {
     /// The time before which `app`'s record must not be edited again, if that is still to come.
     pub(super) fn record_quiet_until(&self, app: ApplicationId, now: OffsetDateTime) -> Option<OffsetDateTime> {
         let last = *self.record_edits_lock().get(&app)?;
-        let until = last + RECORD_EDIT_QUIET;
+        let until = last + self.record_edit_quiet;
         (until > now).then_some(until)
     }
 
     /// Notes that `app`'s record was posted or edited at `now`; forgets edits whose quiet time is over.
     pub(super) fn note_record_edit(&self, app: ApplicationId, now: OffsetDateTime) {
         let mut edits = self.record_edits_lock();
-        edits.retain(|_, at| *at + RECORD_EDIT_QUIET > now);
+        let quiet = self.record_edit_quiet;
+        edits.retain(|_, at| *at + quiet > now);
         edits.insert(app, now);
     }
 

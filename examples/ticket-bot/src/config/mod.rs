@@ -237,6 +237,12 @@ impl Config {
             discord = discord.with_api_base(base.clone());
         }
         discord.resume_every = self.resume_every;
-        AppConfig { database: self.database.clone(), pid_secret, discord, game_link: self.link_config() }
+        AppConfig {
+            database: self.database.clone(),
+            pid_secret,
+            discord,
+            game_link: self.link_config(),
+            record_edit_quiet: ticket_core::desk::RECORD_EDIT_QUIET,
+        }
     }
 }

@@ -31,6 +31,9 @@ use crate::{offline, secrets};
 use show::Names;
 use stage::{PATIENCE, Stage};
 
+/// The least time between two edits of one record in the demo (see `App`'s `record_edit_quiet`).
+const DEMO_RECORD_EDIT_QUIET: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// How the demo runs.
 #[derive(Debug, Clone, Default)]
 pub struct DemoOptions {
@@ -84,8 +87,11 @@ pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
     let discord = FakeDiscord::start().await.map_err(start_error("the fake Discord"))?;
     let mut names = Names::default();
     let (people, places) = cast::create(&discord, &mut names);
-    let config = offline::app_config(&discord, database, pid_secret, &link_secret, places.guild)
+    let mut config = offline::app_config(&discord, database, pid_secret, &link_secret, places.guild)
         .map_err(start_error("the game link"))?;
+    // The scene's staff decide within a second, where people take minutes: a short quiet time between record edits
+    // keeps it quick (and every status still shows).
+    config.record_edit_quiet = DEMO_RECORD_EDIT_QUIET;
     // RSI lookups stay off: the demo never leaves this computer.
     let app = App::start_with(config, offline::services()).await.map_err(start_error("the bot"))?;
     let mut stage = Stage::new(discord.clone(), people, places, names);
