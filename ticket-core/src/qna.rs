@@ -158,6 +158,15 @@ impl QnaQuestion {
         ]
     }
 
+    /// The spec's fallback: a guild without questions is asked the default set. Returns whether it fell back.
+    pub fn fall_back_if_empty(questions: &mut Vec<Self>) -> bool {
+        let empty = questions.is_empty();
+        if empty {
+            *questions = Self::defaults();
+        }
+        empty
+    }
+
     /// How many modal pages `questions` need.
     pub fn pages(questions: &[Self]) -> usize {
         questions.len().div_ceil(Self::PER_PAGE)

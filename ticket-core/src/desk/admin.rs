@@ -219,6 +219,11 @@ fn position(len: usize, position: usize) -> Result<usize, DeskError> {
 }
 
 fn qa_list(settings: &GuildSettings) -> Message {
+    qa_list_after(settings, "")
+}
+
+/// The Q&A list, its text after `preface` (on a line of its own) when there is one.
+fn qa_list_after(settings: &GuildSettings, preface: &str) -> Message {
     let lines: Vec<String> = settings
         .qna
         .iter()
@@ -228,7 +233,11 @@ fn qa_list(settings: &GuildSettings) -> Message {
     let pages = QnaQuestion::pages(&settings.qna);
     Message::embed(Embed {
         title: Some("Quick Q&A questions".into()),
-        description: Some(lines.join("\n")),
+        description: Some(if preface.is_empty() {
+            lines.join("\n")
+        } else {
+            format!("{preface}\n{}", lines.join("\n"))
+        }),
         footer: Some(format!("{} question(s), {pages} page(s) of up to 5", settings.qna.len())),
         ..Embed::default()
     })
@@ -372,18 +381,10 @@ impl Desk {
             C::QaRemove { position: at } => {
                 let i = position(settings.qna.len(), *at)?;
                 settings.qna.remove(i);
-                if settings.qna.is_empty() {
-                    // An application cannot go on without questions: like a guild that never set any, it gets the
-                    // default set.
-                    settings.qna = QnaQuestion::defaults();
-                    let mut reply = qa_list(&settings);
-                    if let Some(list) = reply.embeds.first_mut() {
-                        list.description = Some(format!(
-                            "That was the last question, so the Q&A falls back to the default set:\n{}",
-                            list.description.take().unwrap_or_default()
-                        ));
-                    }
-                    reply
+                // An application cannot go on without questions: like a guild that never set any, it gets the
+                // default set.
+                if QnaQuestion::fall_back_if_empty(&mut settings.qna) {
+                    qa_list_after(&settings, "That was the last question, so the Q&A falls back to the default set:")
                 } else {
                     qa_list(&settings)
                 }

@@ -246,9 +246,7 @@ impl Desk {
     /// A guild's settings; a guild with no Q&A questions gets the default set, as the spec asks.
     async fn settings(&self, guild: GuildId) -> Result<GuildSettings, DeskError> {
         let mut settings = self.ports.store.settings(guild).await?;
-        if settings.qna.is_empty() {
-            settings.qna = crate::qna::QnaQuestion::defaults();
-        }
+        crate::qna::QnaQuestion::fall_back_if_empty(&mut settings.qna);
         Ok(settings)
     }
 
