@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use crate::DiscordError;
 use crate::convert::from;
 use crate::handler::Handler;
+use crate::outbox_driver::DriverTask;
 use crate::platform::SerenityPlatform;
 
 /// How to reach Discord.
@@ -56,6 +57,7 @@ pub const INTENTS: GatewayIntents =
 pub struct BotStopper {
     shards: Arc<ShardManager>,
     stop: Arc<watch::Sender<bool>>,
+    driver: DriverTask,
 }
 
 impl std::fmt::Debug for BotStopper {
@@ -65,9 +67,11 @@ impl std::fmt::Debug for BotStopper {
 }
 
 impl BotStopper {
-    /// Stops the periodic retries and closes the gateway connection; [`DiscordBot::run`] then returns.
+    /// Stops the periodic retries (waiting for a run under way to finish) and closes the gateway connection;
+    /// [`DiscordBot::run`] then returns.
     pub async fn stop(&self) {
         self.stop.send_replace(true);
+        self.driver.wait().await;
         self.shards.shutdown_all().await;
     }
 }
@@ -78,6 +82,7 @@ pub struct DiscordBot {
     platform: Arc<SerenityPlatform>,
     desk: Arc<Desk>,
     stop: Arc<watch::Sender<bool>>,
+    driver: DriverTask,
 }
 
 impl std::fmt::Debug for DiscordBot {
@@ -103,7 +108,8 @@ impl DiscordBot {
         }
         let cell = Arc::new(OnceLock::new());
         let (stop, stopped) = watch::channel(false);
-        let handler = Handler::new(cell.clone(), config.resume_every, stopped);
+        let driver = DriverTask::default();
+        let handler = Handler::new(cell.clone(), config.resume_every, stopped, driver.clone());
         let client = ClientBuilder::new_with_http(http.build(), INTENTS)
             .event_handler(handler)
             .await
@@ -114,7 +120,7 @@ impl DiscordBot {
         let desk = build_desk(platform.clone());
         // Set once, here, before any event can arrive (events only flow after `run`).
         let _ = cell.set(desk.clone());
-        Ok(Self { client, platform, desk, stop: Arc::new(stop) })
+        Ok(Self { client, platform, desk, stop: Arc::new(stop), driver })
     }
 
     /// The desk the bot serves.
@@ -129,7 +135,7 @@ impl DiscordBot {
 
     /// A handle that stops the bot: the gateway connection and the periodic outbox retries.
     pub fn stopper(&self) -> BotStopper {
-        BotStopper { shards: self.client.shard_manager.clone(), stop: self.stop.clone() }
+        BotStopper { shards: self.client.shard_manager.clone(), stop: self.stop.clone(), driver: self.driver.clone() }
     }
 
     /// Runs until the gateway connection ends (see [`DiscordBot::stopper`] to stop it).

@@ -19,11 +19,18 @@ pub(crate) struct Handler {
     resumer_started: AtomicBool,
     resume_every: Duration,
     stopped: watch::Receiver<bool>,
+    /// The outbox driver's task, once started, for [`crate::BotStopper`] to wait for.
+    driver: crate::outbox_driver::DriverTask,
 }
 
 impl Handler {
-    pub(crate) fn new(desk: Arc<OnceLock<Arc<Desk>>>, resume_every: Duration, stopped: watch::Receiver<bool>) -> Self {
-        Self { desk, resumer_started: AtomicBool::new(false), resume_every, stopped }
+    pub(crate) fn new(
+        desk: Arc<OnceLock<Arc<Desk>>>,
+        resume_every: Duration,
+        stopped: watch::Receiver<bool>,
+        driver: crate::outbox_driver::DriverTask,
+    ) -> Self {
+        Self { desk, resumer_started: AtomicBool::new(false), resume_every, stopped, driver }
     }
 
     fn desk(&self) -> Option<Arc<Desk>> {
@@ -55,7 +62,8 @@ impl EventHandler for Handler {
         if self.resumer_started.swap(true, Ordering::SeqCst) {
             return;
         }
-        tokio::spawn(crate::outbox_driver::drive_outbox(desk, self.resume_every, self.stopped.clone()));
+        let task = tokio::spawn(crate::outbox_driver::drive_outbox(desk, self.resume_every, self.stopped.clone()));
+        self.driver.set(task);
     }
 
     async fn guild_create(&self, ctx: Context, guild: Guild, _is_new: Option<bool>) {

@@ -1,12 +1,41 @@
 //! The task that drives the desk's outbox while the bot runs: [`Desk::resume`] every `every`, sooner when an
 //! effect waits for an earlier time (a retry after Discord's `retry_after`, a record edit held for its quiet time).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ticket_core::Desk;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
+
+/// How long stopping waits for a run of the outbox that is under way before cutting it short (what it did not
+/// finish is replayed at the next start).
+const STOP_PATIENCE: Duration = Duration::from_secs(10);
+
+/// The driver's task, shared by the handler that starts it and the stopper that waits for it.
+#[derive(Clone, Default)]
+pub(crate) struct DriverTask(Arc<Mutex<Option<JoinHandle<()>>>>);
+
+impl DriverTask {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<JoinHandle<()>>> {
+        // Only a handle is put in or taken out under the lock; a panic elsewhere cannot leave it torn.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn set(&self, task: JoinHandle<()>) {
+        *self.lock() = Some(task);
+    }
+
+    /// Waits for the driver to end (it was told to stop), so no run of the outbox outlives the bot.
+    pub(crate) async fn wait(&self) {
+        let Some(mut task) = self.lock().take() else { return };
+        if tokio::time::timeout(STOP_PATIENCE, &mut task).await.is_err() {
+            tracing::warn!("the outbox run under way took too long to finish; cut short, it resumes at the next start");
+            task.abort();
+        }
+    }
+}
 
 /// The least time between two runs, so an overdue effect whose chain another task is running cannot spin us.
 const MIN_NAP: Duration = Duration::from_millis(100);
