@@ -7,13 +7,17 @@
 //!
 //! // Where the RagnaSync bridge listens, and how this server identifies itself to it
 //! ragnasync_bridge_host: "127.0.0.1"
-//! ragnasync_bridge_port: 6121
-//! ragnasync_bridge_secret: "change me: 16 or more characters"
+//! ragnasync_bridge_port: 6150
 //! ragnasync_server_id: "xilero"
+//! // The secret is not in this file: it comes from RAGNASYNC_BRIDGE_SECRET, or from this file (not committed)
+//! ragnasync_bridge_secret_file: "conf/import/ragnasync_secret.txt"
 //! ```
 //!
 //! The keys may sit at the top level or inside any group (such as rAthena's `channel_config: { … }`); each may
-//! appear once. Missing keys take their defaults, except the secret, which the simulator needs to connect.
+//! appear once. Missing keys take their defaults. The secret never sits in `channels.conf`, a file server owners
+//! commit: [`ChannelsConf::load`] takes it from the environment variable [`SECRET_ENV`], else from the first line
+//! of the secret file (relative to the rAthena folder, the one holding `conf/`), as the map-server integration in
+//! `contrib/rathena` does.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -29,8 +33,14 @@ use crate::secret::Secret;
 pub const CONF_BRIDGE_HOST: &str = "ragnasync_bridge_host";
 /// The bridge's port.
 pub const CONF_BRIDGE_PORT: &str = "ragnasync_bridge_port";
-/// The shared secret.
+/// The shared secret: refused in `channels.conf` (see [`CONF_BRIDGE_SECRET_FILE`]).
 pub const CONF_BRIDGE_SECRET: &str = "ragnasync_bridge_secret";
+/// The file holding the shared secret.
+pub const CONF_BRIDGE_SECRET_FILE: &str = "ragnasync_bridge_secret_file";
+/// The environment variable holding the shared secret; it wins over the file.
+pub const SECRET_ENV: &str = "RAGNASYNC_BRIDGE_SECRET";
+/// The default secret file, relative to the rAthena folder (`conf/import/` is not committed).
+pub const DEFAULT_SECRET_FILE: &str = "conf/import/ragnasync_secret.txt";
 /// This game server's id on the bridge.
 pub const CONF_SERVER_ID: &str = "ragnasync_server_id";
 
@@ -49,9 +59,11 @@ pub struct ChannelsConf {
     pub close_on_logout: bool,
     /// `ragnasync_bridge_host` (default `127.0.0.1`).
     pub bridge_host: String,
-    /// `ragnasync_bridge_port` (default 6121).
+    /// `ragnasync_bridge_port` (default 6150).
     pub bridge_port: u16,
-    /// `ragnasync_bridge_secret`.
+    /// `ragnasync_bridge_secret_file` (default [`DEFAULT_SECRET_FILE`]).
+    pub bridge_secret_file: PathBuf,
+    /// The secret, once [`ChannelsConf::load`] found it ([`SECRET_ENV`] or the secret file).
     pub bridge_secret: Option<Secret>,
     /// `ragnasync_server_id` (default `xilero`).
     pub server_id: GameServerId,
@@ -99,6 +111,28 @@ pub enum ConfProblem {
     Missing {
         /// The key.
         key: &'static str,
+    },
+    /// The secret is in `channels.conf`, a file server owners commit.
+    #[error(
+        "line {line}: {CONF_BRIDGE_SECRET} does not belong in channels.conf, which is committed: put the secret in {DEFAULT_SECRET_FILE} or the environment variable {SECRET_ENV}"
+    )]
+    SecretInConf {
+        /// Its line.
+        line: usize,
+    },
+    /// No secret was found.
+    #[error("no secret: set {SECRET_ENV}, or write it on the first line of {}", .file.display())]
+    NoSecret {
+        /// The secret file looked for.
+        file: PathBuf,
+    },
+    /// The secret is too short.
+    #[error("the secret from {from} is {len} bytes; at least {min} are required", min = Secret::MIN_LEN)]
+    WeakSecret {
+        /// Where it came from.
+        from: String,
+        /// Its length.
+        len: usize,
     },
 }
 
@@ -171,15 +205,38 @@ impl ChannelsConf {
         Ok(Self::from_settings(&libconfig::parse(text).map_err(ConfProblem::from)?)?)
     }
 
-    /// Reads a `channels.conf` file (at most [`MAX_FILE_LEN`] bytes).
+    /// Reads a `channels.conf` file (at most [`MAX_FILE_LEN`] bytes) and finds the secret: [`SECRET_ENV`] if it
+    /// is set, else the secret file. No secret at all is not an error here ([`ChannelsConf::require_secret`]).
     pub fn load(path: &Path) -> Result<Self, ConfError> {
+        Self::load_with(path, std::env::var(SECRET_ENV).ok())
+    }
+
+    /// [`ChannelsConf::load`] with the value of [`SECRET_ENV`] given.
+    pub fn load_with(path: &Path, env_secret: Option<String>) -> Result<Self, ConfError> {
         let located = |problem| ConfError { path: Some(path.to_owned()), problem };
         let meta = std::fs::metadata(path).map_err(|e| located(ConfProblem::Read(e)))?;
         if meta.len() > MAX_FILE_LEN {
             return Err(located(ConfProblem::TooLarge { max: MAX_FILE_LEN }));
         }
         let text = std::fs::read_to_string(path).map_err(|e| located(ConfProblem::Read(e)))?;
-        Self::parse(&text).map_err(|e| located(e.problem))
+        let mut conf = Self::parse(&text).map_err(|e| located(e.problem))?;
+        let file = rathena_folder(path).join(&conf.bridge_secret_file);
+        let (secret, from) = match env_secret.filter(|s| !s.trim().is_empty()) {
+            Some(secret) => (Some(secret.trim().to_owned()), SECRET_ENV.to_owned()),
+            None => match std::fs::read_to_string(&file) {
+                Ok(text) => (text.lines().next().map(|l| l.trim().to_owned()), file.display().to_string()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, String::new()),
+                Err(e) => return Err(ConfError { path: Some(file), problem: ConfProblem::Read(e) }),
+            },
+        };
+        conf.bridge_secret = match secret.filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) if s.len() < Secret::MIN_LEN => {
+                return Err(ConfProblem::WeakSecret { from, len: s.len() }.into());
+            }
+            Some(s) => Some(Secret::new(s)),
+        };
+        Ok(conf)
     }
 
     fn from_settings(settings: &[Setting]) -> Result<Self, ConfProblem> {
@@ -198,10 +255,13 @@ impl ChannelsConf {
             }
             Some((host, _)) => host.trim().to_owned(),
         };
-        let bridge_secret = match string(settings, CONF_BRIDGE_SECRET)? {
-            None => None,
-            Some((secret, s)) if secret.is_empty() => return Err(wrong(s, CONF_BRIDGE_SECRET, "a non-empty string")),
-            Some((secret, _)) => Some(Secret::new(secret)),
+        if let Some(s) = lookup(settings, CONF_BRIDGE_SECRET)? {
+            return Err(ConfProblem::SecretInConf { line: s.line });
+        }
+        let bridge_secret_file = match string(settings, CONF_BRIDGE_SECRET_FILE)? {
+            None => PathBuf::from(DEFAULT_SECRET_FILE),
+            Some((file, s)) if file.trim().is_empty() => return Err(wrong(s, CONF_BRIDGE_SECRET_FILE, "a file name")),
+            Some((file, _)) => PathBuf::from(file.trim()),
         };
         let server_id = match string(settings, CONF_SERVER_ID)? {
             None => GameServerId::new(DEFAULT_SERVER_ID).map_err(|_| ConfProblem::Missing { key: CONF_SERVER_ID })?,
@@ -213,14 +273,26 @@ impl ChannelsConf {
             close_on_logout: boolean(settings, CONF_TICKET_CLOSE_ON_LOGOUT, true)?,
             bridge_host,
             bridge_port,
-            bridge_secret,
+            bridge_secret_file,
+            bridge_secret: None,
             server_id,
         })
     }
 
     /// The secret, or the error a game server would report without it.
     pub fn require_secret(&self) -> Result<&Secret, ConfError> {
-        self.bridge_secret.as_ref().ok_or_else(|| ConfProblem::Missing { key: CONF_BRIDGE_SECRET }.into())
+        self.bridge_secret
+            .as_ref()
+            .ok_or_else(|| ConfProblem::NoSecret { file: self.bridge_secret_file.clone() }.into())
+    }
+}
+
+/// The rAthena folder of a `channels.conf`: the parent of its `conf/` folder (or its own folder elsewhere).
+fn rathena_folder(conf: &Path) -> PathBuf {
+    let folder = conf.parent().unwrap_or(Path::new("."));
+    match (folder.file_name(), folder.parent()) {
+        (Some(name), Some(root)) if name == "conf" => root.to_owned(),
+        _ => folder.to_owned(),
     }
 }
 
@@ -237,10 +309,13 @@ mod tests {
         )
         .unwrap();
         assert!(conf.ticket_enabled && conf.close_on_logout);
-        assert_eq!((conf.bridge_host.as_str(), conf.bridge_port), ("127.0.0.1", 6121));
+        assert_eq!((conf.bridge_host.as_str(), conf.bridge_port), ("127.0.0.1", 6150));
         assert_eq!(conf.server_id.as_str(), "xilero");
         assert!(conf.bridge_secret.is_none());
-        assert_eq!(conf.require_secret().unwrap_err().to_string(), "channels.conf: ragnasync_bridge_secret is missing");
+        assert_eq!(
+            conf.require_secret().unwrap_err().to_string(),
+            "channels.conf: no secret: set RAGNASYNC_BRIDGE_SECRET, or write it on the first line of conf/import/ragnasync_secret.txt"
+        );
         let empty = ChannelsConf::parse("").unwrap();
         assert!(empty.ticket_enabled && empty.close_on_logout);
     }
@@ -254,13 +329,13 @@ mod tests {
              }\n\
              ragnasync_ticket_support_system_close_on_logout: FALSE\n\
              ragnasync_bridge_host: \" bridge.local \"\n\
-             ragnasync_bridge_secret: \"0123456789abcdef\"\n\
+             ragnasync_bridge_secret_file: \"conf/import/other.txt\"\n\
              ragnasync_server_id: \"xilero-2\"\n",
         )
         .unwrap();
         assert!(!conf.ticket_enabled && !conf.close_on_logout);
         assert_eq!((conf.bridge_host.as_str(), conf.bridge_port), ("bridge.local", 7000));
-        assert!(conf.require_secret().unwrap().matches("0123456789abcdef"));
+        assert_eq!(conf.bridge_secret_file, Path::new("conf/import/other.txt"));
         assert_eq!(conf.server_id.as_str(), "xilero-2");
     }
 
@@ -292,8 +367,8 @@ mod tests {
                 "channels.conf: line 1: ragnasync_server_id must be 1 to 64 letters, digits, '_', '.' or '-', found \"bad id\"",
             ),
             (
-                "ragnasync_bridge_secret: \"\"\n",
-                "channels.conf: line 1: ragnasync_bridge_secret must be a non-empty string, found \"\"",
+                "\nragnasync_bridge_secret: \"0123456789abcdef\"\n",
+                "channels.conf: line 2: ragnasync_bridge_secret does not belong in channels.conf, which is committed: put the secret in conf/import/ragnasync_secret.txt or the environment variable RAGNASYNC_BRIDGE_SECRET",
             ),
             (
                 "ragnasync_bridge_host: { }\n",
@@ -321,5 +396,23 @@ mod tests {
         );
         let missing = ChannelsConf::load(&dir.join("missing.conf")).unwrap_err().to_string();
         assert!(missing.contains("missing.conf: cannot read it"), "{missing}");
+    }
+
+    #[test]
+    fn the_secret_comes_from_the_environment_or_the_secret_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let conf_dir = tmp.path().join("conf");
+        std::fs::create_dir_all(conf_dir.join("import")).unwrap();
+        let path = conf_dir.join("channels.conf");
+        std::fs::write(&path, "ragnasync_server_id: \"xilero\"\n").unwrap();
+        let none = ChannelsConf::load_with(&path, None).unwrap();
+        assert!(none.bridge_secret.is_none() && none.require_secret().is_err());
+        std::fs::write(conf_dir.join("import/ragnasync_secret.txt"), "  from-the-file-0123456789 \nignored\n").unwrap();
+        let file = ChannelsConf::load_with(&path, None).unwrap();
+        assert!(file.require_secret().unwrap().matches("from-the-file-0123456789"), "relative to the rAthena folder");
+        let env = ChannelsConf::load_with(&path, Some("from-the-environment-0123".into())).unwrap();
+        assert!(env.require_secret().unwrap().matches("from-the-environment-0123"), "the environment wins");
+        let weak = ChannelsConf::load_with(&path, Some("short".into())).unwrap_err().to_string();
+        assert_eq!(weak, "channels.conf: the secret from RAGNASYNC_BRIDGE_SECRET is 5 bytes; at least 16 are required");
     }
 }

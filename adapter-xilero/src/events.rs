@@ -61,8 +61,11 @@ pub enum LinkEvent {
 pub struct LinkStats {
     /// Connections accepted.
     pub connections: u64,
-    /// Connections closed at once because too many were waiting to authenticate.
+    /// Connections waiting to authenticate that were closed to make room for newer ones (see
+    /// [`LinkLimits::max_pending_auth`](crate::LinkLimits::max_pending_auth)).
     pub rejected_busy: u64,
+    /// Connections closed at once because they came from an address no game server may connect from.
+    pub rejected_address: u64,
     /// Authentications refused.
     pub auth_refused: u64,
     /// Lines that were not records (bad syntax, not UTF-8, too long).
@@ -73,7 +76,8 @@ pub struct LinkStats {
     pub desk_errors: u64,
     /// `error` records the game sent.
     pub game_errors: u64,
-    /// Records not sent because the game's queue was full (error answers dropped, or congestion reported).
+    /// Records of the desk not queued because the game's queue was full (reported to the desk as congestion, which
+    /// retries them). Answers to the game's own records (`pong`, `error`) are never dropped.
     pub dropped: u64,
     /// Whispers forgotten to make room for newer ones (see [`LinkLimits::recent_whispers`]): a late
     /// `player_offline` for one of them cannot hold its reply any more.
@@ -86,6 +90,7 @@ pub struct LinkStats {
 pub(crate) struct Counters {
     pub connections: AtomicU64,
     pub rejected_busy: AtomicU64,
+    pub rejected_address: AtomicU64,
     pub auth_refused: AtomicU64,
     pub malformed: AtomicU64,
     pub refused: AtomicU64,
@@ -105,6 +110,7 @@ impl Counters {
         LinkStats {
             connections: get(&self.connections),
             rejected_busy: get(&self.rejected_busy),
+            rejected_address: get(&self.rejected_address),
             auth_refused: get(&self.auth_refused),
             malformed: get(&self.malformed),
             refused: get(&self.refused),

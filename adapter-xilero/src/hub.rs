@@ -16,8 +16,11 @@ use ticket_core::{GameLink, GameServerId, TicketSource};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::codec::Record;
+use crate::codepage::CodePage;
 use crate::config::{AllowedServer, LinkConfig, LinkConfigError};
 use crate::events::{Counters, LinkEvent, LinkStats};
+use crate::gate::Gate;
+use crate::noisy::NoisyLog;
 use crate::protocol::{ErrorCode, ToGame};
 use crate::sessions::Sessions;
 use crate::whispers::{RecentWhispers, SentWhisper};
@@ -25,13 +28,37 @@ use crate::whispers::{RecentWhispers, SentWhisper};
 /// How many events a slow subscriber may fall behind before it misses some.
 const EVENT_BACKLOG: usize = 1024;
 
-/// A line waiting for a connection's writer.
+/// A record from the desk (a whisper, `ticket_created`, `ticket_closed`) waiting for a connection's writer;
+/// `written` is told once it is on the socket.
 #[derive(Debug)]
-pub(crate) enum Outgoing {
-    /// A record; `written` is told once it is on the socket.
-    Line { line: String, written: Option<oneshot::Sender<()>> },
-    /// Write this last line (if any) and close the connection.
-    Close { line: Option<String> },
+pub(crate) struct Outgoing {
+    pub line: Vec<u8>,
+    pub written: Option<oneshot::Sender<()>>,
+}
+
+/// What a connection's writer is told on its control queue, which it serves before the desk's records: the
+/// answers to the game's own records (`pong`, `error`), which are never dropped, and the end.
+#[derive(Debug)]
+pub(crate) enum Control {
+    /// An answer.
+    Line(Vec<u8>),
+    /// Write what the desk queued, then this last line (if any), and close the connection.
+    Close(Option<Vec<u8>>),
+}
+
+/// Where a connection's answers go: its control queue, in its server's code page.
+#[derive(Debug, Clone)]
+pub(crate) struct Answers {
+    pub control: mpsc::Sender<Control>,
+    pub page: CodePage,
+}
+
+impl Answers {
+    /// Queues an answer, waiting for room (the reader then stops reading: back-pressure on the game, never a
+    /// dropped answer). `false` if the writer is gone.
+    pub async fn send(&self, message: &ToGame) -> bool {
+        self.control.send(Control::Line(line_for(message, self.page))).await.is_ok()
+    }
 }
 
 /// A game server's live, authenticated connection.
@@ -52,6 +79,8 @@ struct Inner {
     events: broadcast::Sender<LinkEvent>,
     counters: Counters,
     next_connection: AtomicU64,
+    gate: Arc<Gate>,
+    noisy: NoisyLog,
 }
 
 /// The game link's shared state. Cheap to clone; implements [`GameLink`] for the desk.
@@ -83,6 +112,8 @@ impl LinkHandle {
             inner: Arc::new(Inner {
                 sessions: Sessions::new(config.limits.max_players_per_server),
                 whispers: RecentWhispers::new(config.limits.recent_whispers),
+                gate: Gate::new(config.limits.max_pending_auth, config.limits.max_pending_per_address),
+                noisy: NoisyLog::default(),
                 config,
                 live: Mutex::new(HashMap::new()),
                 turns,
@@ -138,6 +169,25 @@ impl LinkHandle {
     /// the desk holds it. `None` if this link did not send it to that server, or forgot it since.
     pub(crate) fn undelivered(&self, server: &GameServerId, reference: &str) -> Option<SentWhisper> {
         self.inner.whispers.take(server, reference)
+    }
+
+    /// The most recent whisper sent to `player` on `server` that the game has not answered yet: what a
+    /// `player_offline` without a `ref` most likely answers.
+    pub(crate) fn undelivered_to(&self, server: &GameServerId, player: &GameName) -> Option<SentWhisper> {
+        self.inner.whispers.take_newest_to(server, player)
+    }
+
+    pub(crate) fn gate(&self) -> &Arc<Gate> {
+        &self.inner.gate
+    }
+
+    pub(crate) fn noisy(&self) -> &NoisyLog {
+        &self.inner.noisy
+    }
+
+    /// The code page of an allowed server (UTF-8 for any other).
+    pub(crate) fn page(&self, server: &GameServerId) -> CodePage {
+        self.allowed(server.as_str()).map_or(CodePage::UTF_8, |s| s.encoding)
     }
 
     pub(crate) fn counters(&self) -> &Counters {
@@ -198,24 +248,18 @@ impl LinkHandle {
     fn enqueue(
         &self,
         server: &GameServerId,
-        line: String,
+        message: &ToGame,
         written: Option<oneshot::Sender<()>>,
     ) -> Result<(), GameLinkError> {
         let out = self.sender(server)?;
-        out.try_send(Outgoing::Line { line, written }).map_err(|e| match e {
+        let line = line_for(message, self.page(server));
+        out.try_send(Outgoing { line, written }).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => {
                 Counters::bump(&self.inner.counters.dropped);
                 GameLinkError::Congested(server.clone())
             }
             mpsc::error::TrySendError::Closed(_) => GameLinkError::LinkDown(server.clone()),
         })
-    }
-
-    /// Queues `message` on a connection's `out` if there is room, never waiting; a full queue drops it (counted).
-    pub(crate) fn answer(&self, out: &mpsc::Sender<Outgoing>, message: &ToGame) {
-        if out.try_send(Outgoing::Line { line: line_for(message), written: None }).is_err() {
-            Counters::bump(&self.inner.counters.dropped);
-        }
     }
 
     /// How long a whisper may wait for its turn on the socket: every record ahead of it gets the write timeout,
@@ -225,11 +269,12 @@ impl LinkHandle {
     }
 }
 
-/// Formats a record the bridge sends. A record built from the desk's output always fits; anything else (a
-/// caller of the port bypassing the desk with a huge text) has its `message` cut to fit, never sent broken.
-pub(crate) fn line_for(message: &ToGame) -> String {
+/// Formats a record the bridge sends, in the game's code page (what it cannot hold becomes `?`). A record built
+/// from the desk's output always fits; anything else (a caller of the port bypassing the desk with a huge text)
+/// has its `message` cut to fit, never sent broken.
+pub(crate) fn line_for(message: &ToGame, page: CodePage) -> Vec<u8> {
     let record = message.to_record();
-    if let Ok(line) = record.format() {
+    if let Ok(line) = record.encode(page) {
         return line;
     }
     let mut cut = Record::new();
@@ -237,7 +282,7 @@ pub(crate) fn line_for(message: &ToGame) -> String {
         let keep = if key == "message" || key == "detail" { 1024 } else { 256 };
         cut.push(key.as_str(), value.chars().take(keep).collect::<String>());
     }
-    cut.format().unwrap_or_else(|_| format!("[action: {}]", message.action()))
+    cut.encode(page).unwrap_or_else(|_| format!("[action: {}]", message.action()).into_bytes())
 }
 
 #[async_trait]
@@ -268,7 +313,7 @@ impl GameLink for LinkHandle {
             reference: Some(reference.clone()),
         };
         let (written, on_socket) = oneshot::channel();
-        let outcome = match self.enqueue(server, line_for(&whisper), Some(written)) {
+        let outcome = match self.enqueue(server, &whisper, Some(written)) {
             Ok(()) => match tokio::time::timeout(self.whisper_deadline(), on_socket).await {
                 Ok(Ok(())) => Ok(WhisperOutcome::Delivered),
                 // The connection closed before the whisper reached the socket: the desk holds it for the next login.
@@ -289,11 +334,11 @@ impl GameLink for LinkHandle {
         player: &GameName,
         source: TicketSource,
     ) -> Result<(), GameLinkError> {
-        self.enqueue(server, line_for(&ToGame::TicketCreated { name: player.clone(), source }), None)
+        self.enqueue(server, &ToGame::TicketCreated { name: player.clone(), source }, None)
     }
 
     async fn ticket_closed(&self, server: &GameServerId, player: &GameName) -> Result<(), GameLinkError> {
-        self.enqueue(server, line_for(&ToGame::TicketClosed { name: player.clone() }), None)
+        self.enqueue(server, &ToGame::TicketClosed { name: player.clone() }, None)
     }
 }
 
@@ -305,11 +350,11 @@ mod tests {
     use crate::secret::Secret;
 
     fn handle() -> LinkHandle {
-        LinkHandle::new(LinkConfig::new(vec![AllowedServer {
-            id: server(),
-            secret: Secret::new("0123456789abcdef"),
-            guild: GuildId::new(1),
-        }]))
+        LinkHandle::new(LinkConfig::new(vec![AllowedServer::new(
+            server(),
+            Secret::new("0123456789abcdef"),
+            GuildId::new(1),
+        )]))
         .unwrap()
     }
 
@@ -348,7 +393,7 @@ mod tests {
         };
         link.sessions().login(&server(), &player).unwrap();
         let writer = tokio::spawn(async move {
-            let Some(Outgoing::Line { line, written: Some(written) }) = queue.recv().await else {
+            let Some(Outgoing { line, written: Some(written) }) = queue.recv().await else {
                 panic!("expected a whisper waiting for its write");
             };
             written.send(()).unwrap();
@@ -356,7 +401,7 @@ mod tests {
         });
         assert_eq!(link.whisper(&server(), &foo(), "GM ]", "hi").await, Ok(WhisperOutcome::Delivered));
         let (line, _queue) = writer.await.unwrap();
-        assert_eq!(line, "[action: whisper][name: Foo][from: GM \\]][message: hi][ref: w1]");
+        assert_eq!(line, b"[action: whisper][name: Foo][from: GM \\]][message: hi][ref: w1]");
         let back = link.undelivered(&server(), "w1").unwrap();
         assert_eq!((back.name, back.from.as_str(), back.text.as_str()), (foo(), "GM ]", "hi"));
         link.ticket_closed(&server(), &foo()).await.unwrap();
@@ -383,13 +428,28 @@ mod tests {
 
     #[test]
     fn oversized_records_are_cut_not_broken() {
-        let line = line_for(&ToGame::Whisper {
-            name: foo(),
-            from: "x".repeat(9000),
-            message: "y".repeat(9000),
-            reference: Some("w1".into()),
-        });
+        let line = line_for(
+            &ToGame::Whisper {
+                name: foo(),
+                from: "x".repeat(70_000),
+                message: "y".repeat(70_000),
+                reference: Some("w1".into()),
+            },
+            CodePage::UTF_8,
+        );
         assert!(line.len() <= crate::codec::MAX_LINE);
-        assert!(Record::parse(line.as_bytes()).unwrap().is_some());
+        assert!(Record::parse(&line).unwrap().is_some());
+    }
+
+    #[test]
+    fn records_go_out_in_the_game_s_code_page() {
+        let whisper = ToGame::Whisper {
+            name: GameName::new("Zoë").unwrap(),
+            from: "GM Ñ".into(),
+            message: "voilà 😀".into(),
+            reference: Some("w1".into()),
+        };
+        let line = line_for(&whisper, CodePage::from_label("windows-1252").unwrap());
+        assert_eq!(line, b"[action: whisper][name: Zo\xeb][from: GM \xd1][message: voil\xe0 ?][ref: w1]");
     }
 }

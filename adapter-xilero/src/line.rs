@@ -1,8 +1,8 @@
 //! Reading lines with a hard size limit.
 //!
-//! [`LineReader`] never buffers more than the limit: a longer line is reported as [`Line::TooLong`] the moment
-//! it passes the limit, and the rest of it is read and thrown away up to its `\n`. A 1 MiB line therefore
-//! costs 8 KiB of memory, not 1 MiB.
+//! [`LineReader`] never buffers more than the limit: a longer line is reported as [`Line::TooLong`], with its
+//! first `limit` bytes, the moment it passes the limit, and the rest of it is read and thrown away up to its
+//! `\n`. A 1 MiB line therefore costs the limit in memory, not 1 MiB.
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
@@ -11,8 +11,12 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 pub enum Line {
     /// A whole line, without its `\n`.
     Complete(Vec<u8>),
-    /// A line passed the limit; it is being discarded up to its `\n`.
-    TooLong,
+    /// A line passed the limit; the rest of it is discarded up to its `\n`. `head` is its first `limit` bytes,
+    /// for whatever can still be read from them (who it was about).
+    TooLong {
+        /// The start of the line.
+        head: Vec<u8>,
+    },
 }
 
 /// Reads `\n`-terminated lines of at most `max` bytes.
@@ -59,10 +63,11 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
             }
             if self.buf.len() + take > self.max {
                 let line_ends_here = newline.is_some();
+                let room = self.max - self.buf.len();
+                self.buf.extend_from_slice(&available[..room]);
                 self.inner.consume(take + usize::from(line_ends_here));
-                self.buf.clear();
                 self.discarding = !line_ends_here;
-                return Ok(Some(Line::TooLong));
+                return Ok(Some(Line::TooLong { head: std::mem::take(&mut self.buf) }));
             }
             self.buf.extend_from_slice(&available[..take]);
             self.inner.consume(take + usize::from(newline.is_some()));
@@ -100,9 +105,10 @@ mod tests {
         let mut input = b"ok\n".to_vec();
         input.extend(std::iter::repeat_n(b'x', 1 << 20));
         input.extend(b"\nafter\n0123456789\n01234567890\n");
+        let head = |s: &str| Line::TooLong { head: s.as_bytes().to_vec() };
         assert_eq!(
             lines(&input, 10).await,
-            vec![complete("ok"), Line::TooLong, complete("after"), complete("0123456789"), Line::TooLong]
+            vec![complete("ok"), head("xxxxxxxxxx"), complete("after"), complete("0123456789"), head("0123456789")]
         );
     }
 
@@ -110,7 +116,7 @@ mod tests {
     async fn memory_stays_bounded_while_discarding() {
         let input = vec![b'y'; 1 << 20];
         let mut reader = LineReader::new(&input[..], 8192);
-        assert_eq!(reader.next_line().await.unwrap(), Some(Line::TooLong));
+        assert_eq!(reader.next_line().await.unwrap(), Some(Line::TooLong { head: vec![b'y'; 8192] }));
         assert!(reader.buf.capacity() <= 2 * 8192);
         assert_eq!(reader.next_line().await.unwrap(), None);
     }
@@ -128,10 +134,9 @@ mod tests {
                 let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
                 let out = rt.block_on(lines(&input, max));
                 for line in out {
-                    if let Line::Complete(bytes) = line {
-                        prop_assert!(bytes.len() <= max);
-                        prop_assert!(!bytes.contains(&b'\n'));
-                    }
+                    let (Line::Complete(bytes) | Line::TooLong { head: bytes }) = line;
+                    prop_assert!(bytes.len() <= max);
+                    prop_assert!(!bytes.contains(&b'\n'));
                 }
             }
         }

@@ -256,15 +256,29 @@ impl Refusal {
     }
 }
 
+/// Keys whose text may hold bytes the code page does not know (they read as U+FFFD): free text. Every other
+/// value must decode exactly, or the record is refused.
+const FREE_TEXT: &[&str] = &["message", "from", "detail"];
+
 fn required<'a>(record: &'a Record, key: &str) -> Result<&'a str, Refusal> {
-    record.get(key).ok_or_else(|| Refusal::new(ErrorCode::MissingField, format!("missing {key}")))
+    let value = record.get(key).ok_or_else(|| Refusal::new(ErrorCode::MissingField, format!("missing {key}")))?;
+    if record.is_lossy(key) && !FREE_TEXT.contains(&key) {
+        return Err(Refusal::new(
+            ErrorCode::InvalidField,
+            format!("{key} has bytes that are not text in this server's encoding (check its encoding on the bridge)"),
+        ));
+    }
+    Ok(value)
 }
 
+/// A decimal number: ASCII digits only (no sign, no separators), surrounding blanks ignored.
 fn parsed<T: FromStr>(record: &Record, key: &str, expected: &str) -> Result<T, Refusal> {
-    required(record, key)?
-        .trim()
-        .parse()
-        .map_err(|_| Refusal::new(ErrorCode::InvalidField, format!("{key} should be {expected}")))
+    let text = required(record, key)?.trim();
+    let invalid = || Refusal::new(ErrorCode::InvalidField, format!("{key} should be {expected}"));
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    text.parse().map_err(|_| invalid())
 }
 
 fn boolean(record: &Record, key: &str) -> Result<bool, Refusal> {
@@ -317,9 +331,17 @@ fn code_of(record: &Record) -> ErrorCode {
     ErrorCode::parse(record.get("code").unwrap_or_default().trim())
 }
 
-/// The `ref` of a record, if it has one short enough to echo.
-pub fn reference(record: &Record) -> Option<String> {
-    record.get("ref").filter(|r| r.len() <= MAX_REF_LEN).map(str::to_owned)
+/// The `ref` of a record, if it has one. A `ref` over [`MAX_REF_LEN`] bytes, or one that is not text in the
+/// code page, makes the record invalid: it could not be echoed.
+pub fn reference(record: &Record) -> Result<Option<String>, Refusal> {
+    match record.get("ref") {
+        None => Ok(None),
+        Some(r) if r.len() > MAX_REF_LEN || record.is_lossy("ref") => Err(Refusal::new(
+            ErrorCode::InvalidField,
+            format!("ref should be at most {MAX_REF_LEN} bytes of text, to be echoed"),
+        )),
+        Some(r) => Ok(Some(r.to_owned())),
+    }
 }
 
 impl FromGame {
@@ -364,7 +386,7 @@ impl FromGame {
             "error" => Self::Error {
                 code: code_of(record),
                 name: record.get("name").map(str::to_owned),
-                reference: reference(record),
+                reference: reference(record)?,
             },
             other => return Err(unknown_action(other)),
         })
@@ -457,16 +479,16 @@ impl ToGame {
                 name: game_name(record)?,
                 from: required(record, "from")?.to_owned(),
                 message: required(record, "message")?.to_owned(),
-                reference: reference(record),
+                reference: reference(record)?,
             },
             "ticket_closed" => Self::TicketClosed { name: game_name(record)? },
-            "pong" => Self::Pong { reference: reference(record) },
+            "pong" => Self::Pong { reference: reference(record)? },
             "error" => Self::Error {
                 code: code_of(record),
                 detail: detail(),
                 re: record.get("re").map(str::to_owned),
                 name: record.get("name").map(str::to_owned),
-                reference: reference(record),
+                reference: reference(record)?,
             },
             other => return Err(unknown_action(other)),
         })
@@ -574,6 +596,37 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_digits_only() {
+        let login = |id: &str| {
+            let line = format!("[action: login][name: Foo][account_id: {id}][char_id: 1]");
+            FromGame::from_record(&Record::parse(line.as_bytes()).unwrap().unwrap())
+        };
+        for bad in ["+1", "-0", "1_000", "1 000", "0x10", "", " ", "１"] {
+            assert_eq!(login(bad).unwrap_err().code, ErrorCode::InvalidField, "{bad:?}");
+        }
+        assert!(login(" 2000001 ").is_ok(), "blanks around a number are ignored");
+        assert_eq!(login("99999999999999999999999").unwrap_err().code, ErrorCode::InvalidField);
+    }
+
+    #[test]
+    fn names_must_decode_exactly_but_messages_keep_what_they_can() {
+        let page = crate::codepage::CodePage::from_label("euc-kr").unwrap();
+        let mut line = b"[action: ticket][name: ".to_vec();
+        line.extend_from_slice(&[0xbe, 0xc8, 0xff]);
+        line.extend_from_slice(b"][account_id: 1][char_id: 1][message: hi]");
+        let refusal = FromGame::from_record(&Record::decode(&line, page).unwrap().unwrap()).unwrap_err();
+        assert_eq!(refusal.code, ErrorCode::InvalidField);
+        assert!(refusal.detail.starts_with("name has bytes"), "{}", refusal.detail);
+        let line = b"[action: ticket][name: Foo][account_id: 1][char_id: 1][message: \xbe\xc8 \xff!]";
+        let FromGame::Ticket { message, .. } =
+            FromGame::from_record(&Record::decode(line, page).unwrap().unwrap()).unwrap()
+        else {
+            panic!("a ticket")
+        };
+        assert_eq!(message, "안 \u{fffd}!");
+    }
+
+    #[test]
     fn unknown_error_codes_are_kept_only_when_they_look_like_codes() {
         assert_eq!(ErrorCode::parse("brand_new"), ErrorCode::Other("brand_new".into()));
         assert_eq!(ErrorCode::parse("bad\ncode"), ErrorCode::Other("invalid".into()));
@@ -581,11 +634,12 @@ mod tests {
     }
 
     #[test]
-    fn refs_are_echoed_only_when_short() {
+    fn a_ref_too_long_to_echo_is_refused_not_ignored() {
         let record = Record::action("ping").with("ref", "x".repeat(MAX_REF_LEN));
-        assert_eq!(reference(&record).map(|r| r.len()), Some(MAX_REF_LEN));
+        assert_eq!(reference(&record).unwrap().map(|r| r.len()), Some(MAX_REF_LEN));
         let record = Record::action("ping").with("ref", "x".repeat(MAX_REF_LEN + 1));
-        assert_eq!(reference(&record), None);
+        assert_eq!(reference(&record).unwrap_err().code, ErrorCode::InvalidField);
+        assert_eq!(reference(&Record::action("ping")), Ok(None));
     }
 
     #[test]

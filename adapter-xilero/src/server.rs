@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use ticket_core::Desk;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
 
 use crate::connection;
 use crate::events::Counters;
 use crate::hub::LinkHandle;
+use crate::noisy::Noise;
 
 /// How long to pause accepting after the system refused a connection (e.g. out of file descriptors).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -69,8 +71,9 @@ impl LinkServer {
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send) {
         let Self { listener, link, desk } = self;
         let (stop, stopped) = watch::channel(false);
-        let pending = Arc::new(Semaphore::new(link.config().limits.max_pending_auth));
         let mut connections = JoinSet::new();
+        let mut summaries = tokio::time::interval(Duration::from_secs(1));
+        summaries.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let addr = listener.local_addr().map_or_else(|_| "unknown".to_owned(), |a| a.to_string());
         tracing::info!(%addr, "game link: listening");
         tokio::pin!(shutdown);
@@ -78,22 +81,33 @@ impl LinkServer {
             tokio::select! {
                 _ = &mut shutdown => break,
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                _ = summaries.tick() => {
+                    for summary in link.noisy().flush(Instant::now()) {
+                        summary.log();
+                    }
+                }
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
                         Counters::bump(&link.counters().connections);
-                        let Ok(permit) = pending.clone().try_acquire_owned() else {
-                            Counters::bump(&link.counters().rejected_busy);
-                            tracing::warn!(%peer, "game link: too many connections waiting to authenticate");
+                        if !link.config().allows(peer.ip()) {
+                            Counters::bump(&link.counters().rejected_address);
+                            if link.noisy().first(Noise::UnknownAddress, peer.ip(), Instant::now()) {
+                                tracing::warn!(%peer, "game link: a connection from an address no game server may use was closed (see allow_from)");
+                            }
                             drop(stream);
                             continue;
-                        };
+                        }
+                        let (place, pushed_out) = link.gate().enter(peer.ip());
+                        if pushed_out > 0 {
+                            tracing::debug!(%peer, pushed_out, "game link: the waiting room was full");
+                        }
                         connections.spawn(connection::serve(
                             stream,
                             peer,
                             link.clone(),
                             desk.clone(),
                             stopped.clone(),
-                            permit,
+                            place,
                         ));
                     }
                     Err(e) => {
@@ -106,6 +120,9 @@ impl LinkServer {
         drop(listener);
         let _ = stop.send(true);
         while connections.join_next().await.is_some() {}
+        for summary in link.noisy().flush(Instant::now() + crate::noisy::WINDOW) {
+            summary.log();
+        }
         tracing::info!(%addr, "game link: stopped");
     }
 

@@ -15,7 +15,10 @@ use std::sync::{Mutex, MutexGuard};
 use ticket_core::GameServerId;
 use ticket_core::relay::GameName;
 
-use crate::codec::{MAX_LINE, cut};
+use crate::codec::cut;
+
+/// The most of a whisper's text (and sender) remembered, in bytes: the desk whispers at most 255 bytes at a time.
+const MAX_REMEMBERED: usize = 4096;
 
 /// A staff reply whispered to a player.
 #[derive(Clone, PartialEq, Eq)]
@@ -78,9 +81,9 @@ impl RecentWhispers {
     /// Remembers a whisper about to be sent to `server` and gives it its `ref`.
     pub fn remember(&self, server: &GameServerId, mut whisper: SentWhisper) -> Remembered {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        // No whisper line is longer than this: a caller bypassing the desk cannot make the memory grow.
+        // A caller bypassing the desk cannot make the memory grow: the desk's whispers are far shorter.
         for value in [&mut whisper.from, &mut whisper.text] {
-            value.truncate(cut(value, MAX_LINE).len());
+            value.truncate(cut(value, MAX_REMEMBERED).len());
         }
         let mut servers = self.lock();
         let sent = servers.entry(server.clone()).or_default();
@@ -93,6 +96,15 @@ impl RecentWhispers {
     pub fn take(&self, server: &GameServerId, reference: &str) -> Option<SentWhisper> {
         let n = number(reference)?;
         self.lock().get_mut(server)?.remove(&n)
+    }
+
+    /// Takes back the most recent whisper to `player` on `server`, if one is remembered: for a `player_offline`
+    /// that does not say which whisper it answers.
+    pub fn take_newest_to(&self, server: &GameServerId, player: &GameName) -> Option<SentWhisper> {
+        let mut servers = self.lock();
+        let sent = servers.get_mut(server)?;
+        let n = sent.iter().rev().find(|(_, w)| w.name == *player).map(|(n, _)| *n)?;
+        sent.remove(&n)
     }
 
     /// How many whispers `server` has remembered.
@@ -131,6 +143,21 @@ mod tests {
     }
 
     #[test]
+    fn without_a_ref_the_newest_whisper_to_the_player_is_taken() {
+        let recent = RecentWhispers::new(8);
+        let bar = SentWhisper { name: GameName::new("Bar").unwrap(), ..whisper("to bar") };
+        recent.remember(&server("a"), whisper("one"));
+        recent.remember(&server("a"), whisper("two"));
+        recent.remember(&server("a"), bar.clone());
+        let foo = GameName::new("Foo").unwrap();
+        assert_eq!(recent.take_newest_to(&server("b"), &foo), None, "another server's");
+        assert_eq!(recent.take_newest_to(&server("a"), &foo), Some(whisper("two")));
+        assert_eq!(recent.take_newest_to(&server("a"), &foo), Some(whisper("one")));
+        assert_eq!(recent.take_newest_to(&server("a"), &foo), None);
+        assert_eq!(recent.take_newest_to(&server("a"), &bar.name), Some(bar));
+    }
+
+    #[test]
     fn the_oldest_whisper_is_forgotten_beyond_the_limit() {
         let recent = RecentWhispers::new(2);
         let refs: Vec<Remembered> = ["1", "2", "3"].iter().map(|t| recent.remember(&server("a"), whisper(t))).collect();
@@ -144,10 +171,10 @@ mod tests {
     #[test]
     fn huge_texts_are_capped_at_a_character_boundary() {
         let recent = RecentWhispers::new(1);
-        let huge = "é".repeat(MAX_LINE);
+        let huge = "é".repeat(MAX_REMEMBERED);
         let kept = recent.remember(&server("a"), whisper(&huge));
         let back = recent.take(&server("a"), &kept.reference).unwrap();
-        assert!(back.text.len() <= MAX_LINE && huge.starts_with(&back.text));
+        assert!(back.text.len() <= MAX_REMEMBERED && huge.starts_with(&back.text));
         assert!(!format!("{back:?}").contains('é'), "no reply text in debug output");
     }
 }

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use crate::config::AllowedServer;
 use crate::events::{Counters, LinkEvent};
-use crate::hub::{LinkHandle, Outgoing};
+use crate::hub::{Answers, LinkHandle};
 use crate::protocol::{ErrorCode, PlayerRef, Refusal, ToGame};
 use crate::whispers::SentWhisper;
 
@@ -58,7 +58,7 @@ pub(crate) async fn run(
     desk: Arc<Desk>,
     server: AllowedServer,
     mut queue: mpsc::Receiver<Work>,
-    out: mpsc::Sender<Outgoing>,
+    answers: Answers,
 ) {
     // The link is back: effects that waited for it (a congested queue, say) run again. On a task of its own, so
     // that a long outbox (Discord being slow) does not hold up the game's records.
@@ -75,7 +75,7 @@ pub(crate) async fn run(
     let _turn = turn.lock_owned().await;
     while let Some(work) = queue.recv().await {
         let action = work.action();
-        let error = handle(&desk, &server, work, &out, &link).await;
+        let error = handle(&desk, &server, work, &answers, &link).await;
         link.emit(LinkEvent::Handled { server: server.id.clone(), action, error });
     }
     let _ = resume.await;
@@ -86,7 +86,7 @@ async fn handle(
     desk: &Desk,
     server: &AllowedServer,
     work: Work,
-    out: &mpsc::Sender<Outgoing>,
+    answers: &Answers,
     link: &LinkHandle,
 ) -> Option<ErrorCode> {
     let guild = server.guild;
@@ -138,7 +138,7 @@ async fn handle(
         tracing::warn!(server = %id, action, error = %error, "game link: the desk failed on a record");
     }
     let refusal = Refusal { code: code.clone(), detail: error.to_string() };
-    link.answer(out, &ToGame::refusal(refusal, Some(action.to_owned()), name.map(|n| n.to_string()), reference));
+    answers.send(&ToGame::refusal(refusal, Some(action.to_owned()), name.map(|n| n.to_string()), reference)).await;
     Some(code)
 }
 

@@ -233,14 +233,16 @@ impl Actor {
 
     /// Sends a record; a failed write means the link is lost.
     async fn send_record(&mut self, record: Record) {
-        let Ok(line) = record.format() else {
+        let page = self.config.encoding;
+        let Ok(mut bytes) = record.encode(page) else {
             // Every record the simulator builds fits: messages are cut to CHAT_MAX bytes and names are game names.
             tracing::error!(?record, "sim: a record did not fit on a line");
             return;
         };
         let Some(conn) = self.conn.as_mut() else { return };
-        let bytes = format!("{line}\n");
-        match tokio::time::timeout(self.config.io_timeout, conn.write.write_all(bytes.as_bytes())).await {
+        let line = page.decode(&bytes).0.into_owned();
+        bytes.push(b'\n');
+        match tokio::time::timeout(self.config.io_timeout, conn.write.write_all(&bytes)).await {
             Ok(Ok(())) => self.log(Direction::Sent, line),
             Ok(Err(e)) => self.lost(format!("write failed: {e}")),
             Err(_) => self.lost("write timed out"),
@@ -266,8 +268,8 @@ impl Actor {
         }
         let bytes = match inbound.line {
             None => return self.lost("the bridge closed the connection"),
-            Some(Line::TooLong) => {
-                self.log(Direction::Received, "<a line longer than 8 KiB>".into());
+            Some(Line::TooLong { .. }) => {
+                self.log(Direction::Received, "<a line longer than 64 KiB>".into());
                 return;
             }
             Some(Line::Complete(bytes)) => bytes,
@@ -275,8 +277,9 @@ impl Actor {
         if let Some(conn) = self.conn.as_mut() {
             conn.last_heard = Instant::now();
         }
-        self.log(Direction::Received, String::from_utf8_lossy(&bytes).into_owned());
-        let message = match Record::parse(&bytes) {
+        let page = self.config.encoding;
+        self.log(Direction::Received, page.decode(&bytes).0.into_owned());
+        let message = match Record::decode(&bytes, page) {
             Ok(Some(record)) => ToGame::from_record(&record),
             Ok(None) => return,
             Err(e) => {

@@ -7,7 +7,7 @@
 //! use adapter_xilero::sim::{MapServer, SimConfig};
 //! use ticket_core::GameServerId;
 //!
-//! let config = SimConfig::new("127.0.0.1", 6121, GameServerId::new("xilero").unwrap(), Secret::new("0123456789abcdef"));
+//! let config = SimConfig::new("127.0.0.1", 6150, GameServerId::new("xilero").unwrap(), Secret::new("0123456789abcdef"));
 //! let (server, mut events) = MapServer::start(config);
 //! server.login("Foo").await?;
 //! server.request("Foo", "my item vanished").await?; // Foo sees "[RagnaSync Ticket]: my item vanished"
@@ -34,6 +34,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::channels_conf::{ChannelsConf, ConfError};
+use crate::codepage::CodePage;
 use crate::protocol::ErrorCode;
 use crate::secret::Secret;
 
@@ -70,6 +71,8 @@ pub struct SimConfig {
     pub io_timeout: Duration,
     /// Keep a log of every line sent and received ([`MapServer::take_wire`]).
     pub record_wire: bool,
+    /// The code page of names and chat on the wire (default UTF-8), as a real server's clients' bytes are.
+    pub encoding: CodePage,
 }
 
 impl SimConfig {
@@ -88,10 +91,11 @@ impl SimConfig {
             dead_after: Duration::from_secs(60),
             io_timeout: Duration::from_secs(5),
             record_wire: false,
+            encoding: CodePage::UTF_8,
         }
     }
 
-    /// A configuration from `conf/channels.conf` (which must set `ragnasync_bridge_secret`).
+    /// A configuration from `conf/channels.conf`, loaded with its secret ([`ChannelsConf::load`]).
     pub fn from_channels_conf(conf: &ChannelsConf) -> Result<Self, ConfError> {
         let mut config = Self::new(
             conf.bridge_host.clone(),

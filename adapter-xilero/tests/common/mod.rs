@@ -122,6 +122,11 @@ impl ChatPlatform for FakeChat {
     }
 }
 
+/// The game server the tests connect as: `xilero`, UTF-8, from loopback.
+pub fn allowed() -> AllowedServer {
+    AllowedServer::new(server_id(), Secret::new(SECRET), GUILD)
+}
+
 /// Limits for tests: production values, except what a test shortens.
 pub fn limits() -> LinkLimits {
     LinkLimits::default()
@@ -144,19 +149,31 @@ impl Bridge {
     }
 
     pub async fn with_limits(limits: LinkLimits) -> Self {
+        Self::with_server(limits, allowed()).await
+    }
+
+    /// A bridge that lets `server` in (see [`allowed`]).
+    pub async fn with_server(limits: LinkLimits, server: AllowedServer) -> Self {
+        Self::with_servers(limits, vec![server]).await
+    }
+
+    /// A bridge that lets `servers` in.
+    pub async fn with_servers(limits: LinkLimits, servers: Vec<AllowedServer>) -> Self {
         let store = Arc::new(InMemoryStore::new());
         let chat = Arc::new(FakeChat::default());
-        Self::process(store, chat, limits, "127.0.0.1:0".parse().unwrap()).await
+        Self::process(store, chat, limits, servers, "127.0.0.1:0".parse().unwrap()).await
     }
 
     /// A bridge process over `store` and `chat` (what survives a restart: the database and Discord), listening
     /// on `listen`.
-    async fn process(store: Arc<InMemoryStore>, chat: Arc<FakeChat>, limits: LinkLimits, listen: SocketAddr) -> Self {
-        let config = LinkConfig {
-            listen,
-            servers: vec![AllowedServer { id: server_id(), secret: Secret::new(SECRET), guild: GUILD }],
-            limits,
-        };
+    async fn process(
+        store: Arc<InMemoryStore>,
+        chat: Arc<FakeChat>,
+        limits: LinkLimits,
+        servers: Vec<AllowedServer>,
+        listen: SocketAddr,
+    ) -> Self {
+        let config = LinkConfig { listen, servers, limits };
         let link = LinkHandle::new(config).unwrap();
         let ports = Ports::new(store.clone(), chat.clone()).with_game(Arc::new(link.clone()));
         let desk = Arc::new(Desk::new(ports, PidKey::new(&[9; 32]).unwrap()));
@@ -185,7 +202,8 @@ impl Bridge {
     pub async fn restart_process(&mut self) {
         self.stop().await;
         let limits = self.link.config().limits.clone();
-        *self = Self::process(self.store.clone(), self.chat.clone(), limits, self.addr).await;
+        let servers = self.link.config().servers.clone();
+        *self = Self::process(self.store.clone(), self.chat.clone(), limits, servers, self.addr).await;
     }
 
     /// Waits for a link event matching `pred`, skipping others.
@@ -303,6 +321,14 @@ impl Raw {
         Self { read: BufReader::new(read), write }
     }
 
+    /// Connects from another loopback address (`127.0.0.2`…): a different source address on one machine.
+    pub async fn connect_from(addr: SocketAddr, from: &str) -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::new(from.parse().unwrap(), 0)).unwrap();
+        let (read, write) = socket.connect(addr).await.unwrap().into_split();
+        Self { read: BufReader::new(read), write }
+    }
+
     /// Connects and authenticates.
     pub async fn authed(addr: SocketAddr) -> Self {
         let mut raw = Self::connect(addr).await;
@@ -331,6 +357,17 @@ impl Raw {
         match read {
             Ok(0) | Err(_) => None,
             Ok(_) => Some(line.trim_end_matches('\n').to_owned()),
+        }
+    }
+
+    /// The next line as bytes (in whatever code page the bridge speaks), or `None` once the bridge closed it.
+    pub async fn line_bytes(&mut self) -> Option<Vec<u8>> {
+        let mut line = Vec::new();
+        let read =
+            tokio::time::timeout(PATIENCE, self.read.read_until(b'\n', &mut line)).await.expect("a line in time");
+        match read {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line.strip_suffix(b"\n").map(<[u8]>::to_vec).unwrap_or(line)),
         }
     }
 

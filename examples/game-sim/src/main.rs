@@ -68,7 +68,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     // The bridge: link handle first (the desk's game port), then the desk, then the server.
     let link = LinkHandle::new(LinkConfig {
         listen: "127.0.0.1:0".parse()?,
-        servers: vec![AllowedServer { id: server_id.clone(), secret: secret.clone(), guild: GUILD }],
+        servers: vec![AllowedServer::new(server_id.clone(), secret.clone(), GUILD)],
         limits: LinkLimits::default(),
     })?;
     let store = Arc::new(InMemoryStore::new());

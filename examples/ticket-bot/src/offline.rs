@@ -35,8 +35,7 @@ pub fn app_config(
     link_secret: &str,
     guild: u64,
 ) -> Result<AppConfig, InvalidGameServerId> {
-    let server =
-        AllowedServer { id: GameServerId::new(SERVER)?, secret: Secret::new(link_secret), guild: GuildId::new(guild) };
+    let server = AllowedServer::new(GameServerId::new(SERVER)?, Secret::new(link_secret), GuildId::new(guild));
     let mut link = LinkConfig::new(vec![server]);
     link.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     Ok(AppConfig {

@@ -91,7 +91,7 @@ fn every_key_reaches_the_app_configuration() {
 
 #[test]
 fn a_game_link_without_servers_is_a_problem() {
-    let report = Config::parse("[game_link]\nlisten = \"127.0.0.1:6121\"\n", "t.toml", Path::new(""), &Env::default())
+    let report = Config::parse("[game_link]\nlisten = \"127.0.0.1:6150\"\n", "t.toml", Path::new(""), &Env::default())
         .unwrap_err();
     assert_eq!(report.problems.len(), 1);
     assert_eq!(report.problems[0].line, Some(1));

@@ -11,6 +11,32 @@ fn is_hidden_control(c: char) -> bool {
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{200E}' | '\u{200F}')
 }
 
+/// Whether `c` takes no visible space of its own: zero-width and format characters, fillers, variation selectors,
+/// tags, line and paragraph separators. A name made with them looks like another name, or like none.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
 /// Strips control characters, keeps newlines (a `\r\n` becomes `\n`), turns tabs into spaces.
 pub fn clean_text(text: &str) -> String {
     text.replace("\r\n", "\n")
@@ -29,7 +55,8 @@ pub fn clean_line(text: &str) -> String {
     clean_text(text).split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
-/// A game character name: 1 to 23 bytes of UTF-8 without control characters (rAthena's `NAME_LENGTH` is 24
+/// A game character name: 1 to 23 bytes of UTF-8 without control characters (tabs and newlines included) or
+/// invisible ones (zero-width spaces, bidi marks, fillers…), and not only spaces (rAthena's `NAME_LENGTH` is 24
 /// with the terminating NUL).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -37,7 +64,7 @@ pub struct GameName(String);
 
 /// Why a game name is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a game name must be 1 to {max} bytes without control characters", max = GameName::MAX_BYTES)]
+#[error("a game name must be 1 to {max} bytes without control or invisible characters", max = GameName::MAX_BYTES)]
 pub struct InvalidGameName;
 
 impl GameName {
@@ -49,8 +76,7 @@ impl GameName {
         let raw = raw.into();
         if raw.trim().is_empty()
             || raw.len() > Self::MAX_BYTES
-            || raw.chars().any(is_hidden_control)
-            || raw.contains('\n')
+            || raw.chars().any(|c| c.is_control() || is_hidden_control(c) || is_invisible(c))
         {
             return Err(InvalidGameName);
         }
@@ -107,5 +133,22 @@ mod tests {
         assert_eq!(GameName::new("é".repeat(12)), Err(InvalidGameName));
         assert_eq!(GameName::new("  "), Err(InvalidGameName));
         assert_eq!(GameName::new("a\u{0}b"), Err(InvalidGameName));
+        assert!(GameName::new("Zoë Ñandú").is_ok() && GameName::new("안녕하세요").is_ok());
+    }
+
+    #[test]
+    fn game_names_have_no_tabs_or_invisible_characters() {
+        for name in [
+            "Foo\tBar",
+            "Foo\u{200B}",
+            "\u{200B}",
+            "Fo\u{200D}o",
+            "\u{2060}Foo",
+            "Foo\u{FEFF}",
+            "A\u{3164}",
+            "Foo\u{E0041}",
+        ] {
+            assert_eq!(GameName::new(name), Err(InvalidGameName), "{name:?}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::time::Duration;
 
-use adapter_xilero::Secret;
+use adapter_xilero::{CodePage, IpNet, Secret};
 use serde::de::DeserializeOwned;
 use ticket_core::{GameServerId, GuildId};
 use toml::Spanned;
@@ -28,7 +28,7 @@ const DATABASE: &[&str] = &["path", "pid_secret_file"];
 const DISCORD: &[&str] = &["api_base", "resume_every_secs"];
 const LOGGING: &[&str] = &["format", "filter"];
 const GAME_LINK: &[&str] = &["listen", "auth_timeout_secs", "idle_timeout_secs", "write_timeout_secs", "servers"];
-const SERVER: &[&str] = &["id", "guild"];
+const SERVER: &[&str] = &["id", "guild", "encoding", "allow_from"];
 
 /// Checks `source` (the text of a configuration file). Relative paths are taken from `base`; game-link secrets
 /// come from `env`. Returns the configuration, or every problem found.
@@ -285,7 +285,7 @@ impl<'s, 'e> Walker<'s, 'e> {
                 Err(_) => self.problems.at(
                     &span,
                     "game_link.listen",
-                    format!("{text:?} is not an address and port such as \"127.0.0.1:6121\" or \"[::1]:6121\""),
+                    format!("{text:?} is not an address and port such as \"127.0.0.1:6150\" or \"[::1]:6150\""),
                 ),
             }
         }
@@ -372,10 +372,56 @@ impl<'s, 'e> Walker<'s, 'e> {
             }
             Some((_, v)) => self.guild(v, &path(&at, "guild")),
         };
-        match (id, guild) {
-            (Some((id, Some(secret))), Some(guild)) => Some(ServerEntry { id, guild, secret }),
+        let encoding = match self.string(table, "encoding", &at) {
+            None => Some(CodePage::UTF_8),
+            Some((span, label)) => match CodePage::from_label(&label) {
+                Ok(page) => Some(page),
+                Err(e) => {
+                    self.problems.at(&span, path(&at, "encoding"), e.to_string());
+                    None
+                }
+            },
+        };
+        let allow_from = match Self::entry(table, "allow_from") {
+            None => Some(adapter_xilero::config::loopback()),
+            Some((_, v)) => self.allow_from(v, &path(&at, "allow_from")),
+        };
+        match (id, guild, encoding, allow_from) {
+            (Some((id, Some(secret))), Some(guild), Some(encoding), Some(allow_from)) => {
+                Some(ServerEntry { id, guild, secret, encoding, allow_from })
+            }
             _ => None,
         }
+    }
+
+    /// The addresses a game server may connect from: a non-empty list of addresses (`"10.0.0.5"`) and networks
+    /// (`"10.0.0.0/24"`).
+    fn allow_from(&mut self, value: &Value<'_>, key: &str) -> Option<Vec<IpNet>> {
+        let Some(list) = value.get_ref().as_array() else {
+            let found = kind(value.get_ref());
+            self.problems.at(&value.span(), key, format!("expected a list of addresses, found {found}"));
+            return None;
+        };
+        if list.is_empty() {
+            self.problems.at(&value.span(), key, "is empty: the game server could connect from nowhere");
+            return None;
+        }
+        let mut nets = Vec::new();
+        for (i, item) in list.iter().enumerate() {
+            let key = format!("{key}[{i}]");
+            let text: String = self.typed(item, &key, "a string")?;
+            let text = text.trim();
+            match text.parse::<IpNet>().or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from)) {
+                Ok(net) => nets.push(net),
+                Err(_) => {
+                    let message =
+                        format!("{text:?} is not an address or network such as \"10.0.0.5\" or \"10.0.0.0/24\"");
+                    self.problems.at(&item.span(), key, message);
+                    return None;
+                }
+            }
+        }
+        Some(nets)
     }
 
     /// A Discord server id: a positive integer, written as a number or as a string of digits (Discord shows ids

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use adapter_discord::DiscordConfig;
-use adapter_xilero::{AllowedServer, DEFAULT_LISTEN, LinkConfig, LinkLimits, Secret};
+use adapter_xilero::{AllowedServer, CodePage, DEFAULT_LISTEN, IpNet, LinkConfig, LinkLimits, Secret};
 use ticket_core::{GameServerId, GuildId};
 
 pub use problem::{Problem, Report};
@@ -60,6 +60,10 @@ pub struct ServerEntry {
     pub guild: GuildId,
     /// Its link secret (from `TICKET_BOT_LINK_SECRET_<ID>` or `TICKET_BOT_LINK_SECRET`).
     pub secret: Secret,
+    /// The code page of its names and chat (`encoding`, default UTF-8).
+    pub encoding: CodePage,
+    /// Where it may connect from (`allow_from`, default loopback).
+    pub allow_from: Vec<IpNet>,
 }
 
 /// The `[game_link]` section.
@@ -220,7 +224,11 @@ impl Config {
         let servers = settings
             .servers
             .iter()
-            .map(|s| AllowedServer { id: s.id.clone(), secret: s.secret.clone(), guild: s.guild })
+            .map(|s| {
+                AllowedServer::new(s.id.clone(), s.secret.clone(), s.guild)
+                    .with_encoding(s.encoding)
+                    .with_allow_from(s.allow_from.clone())
+            })
             .collect();
         let mut link = LinkConfig::new(servers);
         link.listen = settings.listen;
