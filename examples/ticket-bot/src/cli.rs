@@ -62,6 +62,14 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         database: Option<PathBuf>,
     },
+    /// Try a map server: the bot with the game link of the configuration file, against a built-in fake Discord
+    /// server. Prints what Discord would show; type staff replies as `#ticket-foo <text>`. Needs the
+    /// [game_link] section and its link secrets, not a Discord token.
+    Sandbox {
+        /// Keep the sandbox's database in this file instead of a temporary one.
+        #[arg(long, value_name = "PATH")]
+        database: Option<PathBuf>,
+    },
     /// Check a configuration file (and the secrets it needs from the environment); name every problem with
     /// its line.
     CheckConfig {

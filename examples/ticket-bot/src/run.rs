@@ -26,6 +26,7 @@ pub async fn dispatch(cli: Cli, env: Env) -> ExitCode {
     match cli.command {
         Some(Command::CheckConfig { file }) => check_config(file.or(cli.config).as_deref(), &env),
         Some(Command::Demo { database }) => play_demo(database, format, &env).await,
+        Some(Command::Sandbox { database }) => sandbox(cli.config.as_deref(), database, format, &env).await,
         Some(Command::Run) | None => {
             let file = Config::locate(cli.config.as_deref());
             match (env.discord_token(), file) {
@@ -58,6 +59,38 @@ async fn play_demo(database: Option<PathBuf>, format: Option<LogFormat>, env: &E
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("ticket-bot: the demo failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `sandbox`: the configuration's game link against the fake Discord.
+async fn sandbox(file: Option<&Path>, database: Option<PathBuf>, format: Option<LogFormat>, env: &Env) -> ExitCode {
+    let Some(file) = Config::locate(file) else {
+        eprintln!(
+            "ticket-bot: the sandbox runs the game link of a configuration file, and {} does not exist here: name              one with --config <PATH>",
+            crate::config::DEFAULT_FILE
+        );
+        return ExitCode::from(2);
+    };
+    let config = match Config::load(&file, env) {
+        Ok(config) => config,
+        Err(error) => {
+            eprint!("ticket-bot: cannot start: {error}");
+            if !matches!(error, ConfigError::Invalid(_)) {
+                eprintln!();
+            }
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let format = format.or(config.log_format).unwrap_or_default();
+    if let Some(note) = logging::init(format, env, None, "warn,adapter_xilero=info") {
+        eprintln!("ticket-bot: {note}");
+    }
+    match demo::sandbox::run(config, database).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ticket-bot: the sandbox failed: {error}");
             ExitCode::FAILURE
         }
     }
@@ -103,8 +136,14 @@ pub fn summary(file: &Path, config: &Config, env: &Env) -> String {
     out += &format!("  Discord: {api}, {DISCORD_TOKEN} {token}\n");
     match &config.game_link {
         Some(link) => {
-            let servers: Vec<String> =
-                link.servers.iter().map(|s| format!("{} (Discord server {})", s.id, s.guild)).collect();
+            let servers: Vec<String> = link
+                .servers
+                .iter()
+                .map(|s| {
+                    let from: Vec<String> = s.allow_from.iter().map(ToString::to_string).collect();
+                    format!("{} (Discord server {}, {}, from {})", s.id, s.guild, s.encoding, from.join(" "))
+                })
+                .collect();
             out += &format!("  game link: listens on {}; game servers: {}\n", link.listen, servers.join(", "));
         }
         None => out += "  game link: off (no [game_link] section)\n",

@@ -33,6 +33,8 @@ guild = "my guild"
 [[game_link.servers]]
 id = "bad id!"
 guild = 5
+encoding = "klingon"
+allow_from = ["10.0.0.5", "10.0.0.0/33"]
 
 [[game_link.servers]]
 id = "ro2"
@@ -115,13 +117,15 @@ fn every_bad_key_is_named_with_its_line() {
         (20, "game_link.servers[0].id"),
         (21, "game_link.servers[0].guild"),
         (24, "game_link.servers[1].id"),
-        (27, "game_link.servers[2]"),
-        (28, "game_link.servers[2].id"),
-        (31, "game_link.servers[3].id"),
-        (35, "rsi.enabled"),
-        (36, "rsi.base_url"),
-        (37, "rsi.timeout_secs"),
-        (39, "extra"),
+        (26, "game_link.servers[1].encoding"),
+        (27, "game_link.servers[1].allow_from[1]"),
+        (29, "game_link.servers[2]"),
+        (30, "game_link.servers[2].id"),
+        (33, "game_link.servers[3].id"),
+        (37, "rsi.enabled"),
+        (38, "rsi.base_url"),
+        (39, "rsi.timeout_secs"),
+        (41, "extra"),
     ] {
         assert!(report.contains(&format!("  line {line}: {key}: ")), "line {line} names {key}:\n{report}");
     }
@@ -169,7 +173,7 @@ fn run_refuses_a_bad_configuration_and_a_missing_token_with_status_78() {
     let out = ticket_bot(&["run"], dir.path(), &[("DISCORD_TOKEN", "not-a-real-token")]);
     assert_eq!(out.status.code(), Some(78));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("cannot start: ticket-bot.toml: 19 problems"), "{stderr}");
+    assert!(stderr.contains("cannot start: ticket-bot.toml: 21 problems"), "{stderr}");
     // A configuration but no token: the demo is not played in its place.
     write(dir.path(), "ticket-bot.toml", "");
     let out = ticket_bot(&[], dir.path(), &[]);

@@ -62,6 +62,8 @@ fn every_key_reaches_the_app_configuration() {
         [[game_link.servers]]
         id = "ro-eu"
         guild = "876543210987654321"
+        encoding = "Windows-1252"
+        allow_from = ["10.0.0.5", "192.168.1.0/24", "::1"]
         "#,
         &env,
     );
@@ -87,6 +89,11 @@ fn every_key_reaches_the_app_configuration() {
             ("ro-eu", GuildId::new(876_543_210_987_654_321), "ro-eu-has-its-own-secret"),
         ]
     );
+    let (xilero, ro_eu) = (&link.servers[0], &link.servers[1]);
+    assert_eq!((xilero.encoding.name(), ro_eu.encoding.name()), ("UTF-8", "windows-1252"));
+    assert_eq!(xilero.allow_from, adapter_xilero::config::loopback(), "loopback unless listed");
+    let listed: Vec<String> = ro_eu.allow_from.iter().map(ToString::to_string).collect();
+    assert_eq!(listed, ["10.0.0.5/32", "192.168.1.0/24", "::1/128"]);
 }
 
 #[test]

@@ -11,6 +11,7 @@
 mod cast;
 mod in_game;
 mod recruitment;
+pub mod sandbox;
 mod setup;
 mod show;
 mod stage;
@@ -55,7 +56,7 @@ pub enum DemoError {
     Game(#[from] SimError),
 }
 
-fn start_error<E: Display>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
+pub(crate) fn start_error<E: Display>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
     move |error| DemoError::Start(format!("{what}: {error}"))
 }
 

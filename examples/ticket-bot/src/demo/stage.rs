@@ -147,6 +147,36 @@ impl Stage {
         Ok(message)
     }
 
+    /// Shows what happened in the guild since the last look: channels opened and deleted, and every message
+    /// not shown yet (for `ticket-bot sandbox`, where nothing is scripted). With `print` off, only takes note.
+    pub(crate) fn show_news(&mut self, known: &mut HashSet<u64>, print: bool) {
+        let guild = self.places.guild;
+        let channels = self.discord.channels(guild);
+        self.names.refresh_channels(&self.discord, guild);
+        for channel in &channels {
+            if known.insert(channel.id) && print {
+                self.say(format!("[Discord] #{} opens", channel.name));
+            }
+        }
+        let gone: Vec<u64> = known.iter().copied().filter(|id| !channels.iter().any(|c| c.id == *id)).collect();
+        for id in gone {
+            known.remove(&id);
+            self.say(format!("[Discord] #{} is deleted", self.names.channel_name(id)));
+        }
+        for channel in channels {
+            for m in self.discord.messages(channel.id) {
+                if self.shown.insert(m.id) && print {
+                    self.show(&format!("#{}", channel.name), &m);
+                }
+            }
+        }
+    }
+
+    /// The channels of the guild, by name.
+    pub(crate) fn channel_by_name(&self, name: &str) -> Option<u64> {
+        self.discord.channels(self.places.guild).into_iter().find(|c| c.name == name).map(|c| c.id)
+    }
+
     fn show(&mut self, place: &str, m: &MessageState) {
         let lines = self.names.message(m, self.bot);
         for (i, line) in lines.iter().enumerate() {
