@@ -113,6 +113,15 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_carriage_return_counts_toward_the_limit() {
+        let head = |s: &str| Line::TooLong { head: s.as_bytes().to_vec() };
+        assert_eq!(
+            lines(b"0123456789\n0123456789\r\n012345678\r\n", 10).await,
+            vec![complete("0123456789"), head("0123456789"), complete("012345678\r"),]
+        );
+    }
+
+    #[tokio::test]
     async fn memory_stays_bounded_while_discarding() {
         let input = vec![b'y'; 1 << 20];
         let mut reader = LineReader::new(&input[..], 8192);

@@ -295,6 +295,20 @@ async fn name_collisions_get_unique_channels() {
     assert_eq!(world.store.ticket(b).await.unwrap().unwrap().channel_name, "ticket-foo-2");
 }
 
+/// As `docs/game-link.md` says: tickets follow the account, not the character's name.
+#[pollster::test]
+async fn a_ticket_follows_the_account_not_the_name() {
+    let world = World::configured();
+    let ticket = open(&world, "Foo", 1, "from Foo");
+    let alt = world.desk.open_game_ticket(GUILD, &server(), &player("Foo Alt", 1), TicketSource::Whisper, "alt").await;
+    assert_eq!(alt.unwrap(), InGameOutcome::Relayed(ticket), "another character of the same account");
+    let stored = world.store.ticket(ticket).await.unwrap().unwrap();
+    assert_eq!(stored.in_game().unwrap().name.as_str(), "Foo Alt", "the name follows the character that wrote last");
+    assert_eq!(stored.channel_name, "ticket-foo", "the channel keeps its name");
+    let other = open(&world, "Foo", 2, "another account, same name");
+    assert_ne!(other, ticket);
+}
+
 #[pollster::test]
 async fn a_channel_deleted_by_hand_closes_the_ticket_and_the_next_whisper_opens_a_new_one() {
     let world = World::configured();
