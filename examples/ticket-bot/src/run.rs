@@ -73,15 +73,9 @@ async fn sandbox(file: Option<&Path>, database: Option<PathBuf>, format: Option<
         );
         return ExitCode::from(2);
     };
-    let config = match Config::load(&file, env) {
+    let config = match load_or_say_why(&file, env) {
         Ok(config) => config,
-        Err(error) => {
-            eprint!("ticket-bot: cannot start: {error}");
-            if !matches!(error, ConfigError::Invalid(_)) {
-                eprintln!();
-            }
-            return ExitCode::from(EXIT_CONFIG);
-        }
+        Err(status) => return status,
     };
     let format = format.or(config.log_format).unwrap_or_default();
     if let Some(note) = logging::init(format, env, None, "warn,adapter_xilero=info") {
@@ -94,6 +88,18 @@ async fn sandbox(file: Option<&Path>, database: Option<PathBuf>, format: Option<
             ExitCode::FAILURE
         }
     }
+}
+
+/// Loads the configuration a command starts with; if it cannot be used, says why on standard error and gives the
+/// exit status ([`EXIT_CONFIG`]).
+fn load_or_say_why(file: &Path, env: &Env) -> Result<Config, ExitCode> {
+    Config::load(file, env).map_err(|error| {
+        eprint!("ticket-bot: cannot start: {error}");
+        if !matches!(error, ConfigError::Invalid(_)) {
+            eprintln!();
+        }
+        ExitCode::from(EXIT_CONFIG)
+    })
 }
 
 /// `check-config`: every problem with its line on standard output, status 1 if there is any.
@@ -159,15 +165,9 @@ pub fn summary(file: &Path, config: &Config, env: &Env) -> String {
 /// The real bot: start, run until Ctrl-C or SIGTERM (or until Discord ends the connection), stop cleanly.
 async fn run_bot(token: &str, file: Option<&Path>, format: Option<LogFormat>, env: &Env) -> ExitCode {
     let config = match file {
-        Some(file) => match Config::load(file, env) {
+        Some(file) => match load_or_say_why(file, env) {
             Ok(config) => config,
-            Err(error) => {
-                eprint!("ticket-bot: cannot start: {error}");
-                if !matches!(error, ConfigError::Invalid(_)) {
-                    eprintln!();
-                }
-                return ExitCode::from(EXIT_CONFIG);
-            }
+            Err(status) => return status,
         },
         None => Config::defaults(Path::new("")),
     };

@@ -84,7 +84,10 @@ fn the_shipped_example_passes() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("ticket-bot.example.toml: OK"), "{stdout}");
-    assert!(stdout.contains("game servers: xilero (Discord server 123456789012345678)"), "{stdout}");
+    assert!(
+        stdout.contains("game servers: xilero (Discord server 123456789012345678, UTF-8, from 127.0.0.0/8 ::1/128)"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("0123456789abcdef"), "no secret is printed");
 }
 
