@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::id::{ApplicationId, TicketId};
+use crate::qna::QnaQuestion;
 use crate::recruitment::RequestedRole;
 
 /// What a control is for.
@@ -100,7 +101,8 @@ impl FromStr for CustomId {
             ["recruit", "details", _, _, _] => Self::Step1Details(ticket(2)?, role(3)?, area(4)?),
             ["recruit", "step1", _, _, _] => Self::Step1Form(ticket(2)?, role(3)?, area(4)?),
             ["recruit", "qna", _, page] => {
-                Self::Qna(app(2)?, page.parse().ok().filter(|p| *p >= 1).ok_or_else(unknown)?)
+                let page = page.parse().ok().filter(|p| QnaQuestion::first_of_page(*p).is_some());
+                Self::Qna(app(2)?, page.ok_or_else(unknown)?)
             }
             ["recruit", "approve", _] => Self::Approve(app(2)?),
             ["recruit", "decline", _] => Self::Decline(app(2)?),
@@ -159,7 +161,17 @@ mod tests {
 
     #[test]
     fn foreign_and_damaged_ids_are_unknown() {
-        for bad in ["", "tickets", "recruit:approve:x", "recruit:qna:3:0", "recruit:area:1:admin", "other:thing"] {
+        for bad in [
+            "",
+            "tickets",
+            "recruit:approve:x",
+            "recruit:qna:3:0",
+            "recruit:qna:3:5",
+            "recruit:qna:3:18446744073709551615",
+            "recruit:qna:3:99999999999999999999999",
+            "recruit:area:1:admin",
+            "other:thing",
+        ] {
             assert!(bad.parse::<CustomId>().is_err(), "{bad}");
         }
         assert!("x".repeat(500).parse::<CustomId>().is_err());

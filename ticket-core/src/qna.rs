@@ -172,9 +172,17 @@ impl QnaQuestion {
         questions.len().div_ceil(Self::PER_PAGE)
     }
 
-    /// The questions of a 1-based page.
+    /// The most pages a Q&A can have: [`Self::MAX_QUESTIONS`] in pages of [`Self::PER_PAGE`].
+    pub const MAX_PAGES: usize = Self::MAX_QUESTIONS.div_ceil(Self::PER_PAGE);
+
+    /// The index of the first question of a 1-based page (`None` for page 0 or a page past any Q&A).
+    pub fn first_of_page(page: usize) -> Option<usize> {
+        (1..=Self::MAX_PAGES).contains(&page).then(|| (page - 1) * Self::PER_PAGE)
+    }
+
+    /// The questions of a 1-based page (none for a page that does not exist, however large its number).
     pub fn page(questions: &[Self], page: usize) -> &[Self] {
-        let start = page.saturating_sub(1) * Self::PER_PAGE;
+        let Some(start) = Self::first_of_page(page) else { return &[] };
         let end = (start + Self::PER_PAGE).min(questions.len());
         questions.get(start..end).unwrap_or(&[])
     }
@@ -340,6 +348,9 @@ mod tests {
         assert_eq!(QnaQuestion::pages(&many), 3);
         assert_eq!(QnaQuestion::page(&many, 3).len(), 2);
         assert!(QnaQuestion::page(&many, 4).is_empty());
+        assert!(QnaQuestion::page(&many, 0).is_empty());
+        assert!(QnaQuestion::page(&many, usize::MAX).is_empty(), "a forged page number is no page, not an overflow");
+        assert_eq!(QnaQuestion::MAX_PAGES, 4);
         assert_eq!(QnaQuestion::pages(&QnaQuestion::defaults()), 1);
     }
 

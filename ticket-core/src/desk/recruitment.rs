@@ -292,7 +292,7 @@ impl Desk {
             return Err(QnaError::StalePage { page }.into());
         }
         let now = self.ports.clock.now();
-        let first = (page - 1) * QnaQuestion::PER_PAGE;
+        let first = QnaQuestion::first_of_page(page).unwrap_or(0);
         let mut checked = Vec::with_capacity(questions.len());
         for (question, raw) in questions.iter().zip(answers) {
             let answer = question.check_answer(raw)?;

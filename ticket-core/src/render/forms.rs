@@ -136,7 +136,7 @@ pub fn step1_details_form(ticket: TicketId, role: RequestedRole, area: &str) -> 
 pub fn qna_form(app: ApplicationId, questions: &[QnaQuestion], page: usize) -> Modal {
     let pages = QnaQuestion::pages(questions);
     let title = if pages > 1 { format!("Quick Q&A ({page}/{pages})") } else { "Quick Q&A".into() };
-    let first = (page.saturating_sub(1)) * QnaQuestion::PER_PAGE;
+    let first = QnaQuestion::first_of_page(page).unwrap_or(0);
     let inputs = QnaQuestion::page(questions, page)
         .iter()
         .enumerate()
