@@ -313,12 +313,16 @@ async fn reopen_qna_by_command_and_by_prefix() {
     };
     assert_eq!(prompts(d), 1);
     // `/tickets` needs Manage Server by default (server admins may open it to recruiters in Discord's settings);
-    // recruiters have the `!reopen_qna` fallback.
+    // recruiters have `/recruit-config reopen-qna`, which everyone sees, and the `!reopen_qna` fallback.
     let asked = d.run_command(stack.places.guild, a.channel, people.admin, "tickets", sub("reopen-qna", vec![])).await;
     assert_eq!(reply(&asked), "The Q&A button is posted again.");
     assert!(d.wait_for(PATIENCE, |d| prompts(d) == 2).await);
+    let guild = stack.places.guild;
+    let asked = d.run_command(guild, a.channel, people.rita, "recruit-config", sub("reopen-qna", vec![])).await;
+    assert_eq!(reply(&asked), "The Q&A button is posted again.", "a recruiter reaches it under /recruit-config");
+    assert!(d.wait_for(PATIENCE, |d| prompts(d) == 3).await);
     d.send_message(a.channel, people.rita, "!reopen_qna").await;
-    assert!(d.wait_for(PATIENCE, |d| prompts(d) == 3).await, "the prefix fallback works for recruiters");
+    assert!(d.wait_for(PATIENCE, |d| prompts(d) == 4).await, "the prefix fallback works for recruiters");
     d.send_message(a.channel, people.ann, "!reopen_qna").await;
     let told = d
         .wait_for(PATIENCE, |d| {

@@ -18,7 +18,7 @@ use crate::convert::from;
 pub enum Command {
     /// A settings command.
     Admin(AdminCommand),
-    /// `/tickets reopen-qna` in the current channel.
+    /// `/tickets reopen-qna` or `/recruit-config reopen-qna` in the current channel.
     ReopenQna,
     /// `/recruit-config remove-member`.
     RemoveMember(UserId),
@@ -188,6 +188,8 @@ pub fn definitions() -> Vec<CreateCommand> {
             vec![opt(Integer, "position", "Which question (from 1)", true).min_int_value(1)],
         ))
         .add_option(sub("qa-reset-defaults", "Restore the recommended Q&A set", vec![]))
+        // Also here, not only under `/tickets` (which only Manage Server sees by default): recruiters may use it.
+        .add_option(sub("reopen-qna", "Repost the Q&A button in this recruitment ticket", vec![]))
         .add_option(sub(
             "remove-member",
             "Mark a member as removed and update the record",
@@ -310,7 +312,7 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>], here: ChannelId) -> Res
         }
         ("tickets", "remove-option") => A::RemoveOption { name: Options::need(o.text("name"), "name")?.to_owned() },
         ("tickets", "list-options") => A::ListOptions,
-        ("tickets", "reopen-qna") => return Ok(Command::ReopenQna),
+        ("tickets" | "recruit-config", "reopen-qna") => return Ok(Command::ReopenQna),
         ("tickets", "set-ingame") => A::SetInGame { category: o.channel("category"), staff_role: o.role("staff_role") },
         ("recruit-config", "set-log-channel") => A::SetLogChannel(Options::need(o.channel("channel"), "channel")?),
         ("recruit-config", "set-access-mode") => A::SetAccessMode(match Options::need(o.text("mode"), "mode")? {
@@ -418,9 +420,14 @@ mod tests {
             "qa-remove",
             "qa-reset-defaults",
             "remove-member",
+            "reopen-qna",
         ] {
             assert!(subs("recruit-config").contains(&s.to_owned()), "/recruit-config {s}");
         }
         assert_eq!(subs("roles"), vec!["set", "set-org", "show"]);
+        let recruit = json.iter().find(|c| c["name"] == "recruit-config").unwrap();
+        assert!(recruit["default_member_permissions"].is_null(), "recruiters can see /recruit-config");
+        let tickets = json.iter().find(|c| c["name"] == "tickets").unwrap();
+        assert_eq!(tickets["default_member_permissions"], "32", "only Manage Server sees /tickets by default");
     }
 }
