@@ -9,7 +9,7 @@ use adapter_discord::IanaZones;
 
 use crate::app::{App, Services};
 use crate::cli::{Cli, Command};
-use crate::config::{Config, ConfigError, LogFormat};
+use crate::config::{Config, ConfigError, LogFormat, Problem, Report};
 use crate::env::{DISCORD_TOKEN, Env, PID_SECRET};
 use crate::secrets::{self, SecretSource};
 use crate::{demo, logging, signal};
@@ -114,6 +114,13 @@ fn check_config(file: Option<&Path>, env: &Env) -> ExitCode {
     };
     match Config::load(&file, env) {
         Ok(config) => {
+            // What `run` refuses beyond the file: the pid secret (checked, never created here).
+            if let Err(error) = secrets::check_pid_secret(env, &config.pid_secret_file) {
+                let key = if env.get(PID_SECRET).is_some() { PID_SECRET } else { "database.pid_secret_file" };
+                let problem = Problem { line: None, key: key.to_owned(), message: error.to_string() };
+                print!("{}", Report { file: file.display().to_string(), problems: vec![problem] });
+                return ExitCode::FAILURE;
+            }
             print!("{}", summary(&file, &config, env));
             ExitCode::SUCCESS
         }
@@ -159,6 +166,9 @@ pub fn summary(file: &Path, config: &Config, env: &Env) -> String {
         LogFormat::Json => "json",
     };
     out += &format!("  logs: {format}, filter {}\n", config.log_filter.as_deref().unwrap_or("info"));
+    for warning in &config.warnings {
+        out += &format!("  warning: {warning}\n");
+    }
     out
 }
 
@@ -178,6 +188,9 @@ async fn run_bot(token: &str, file: Option<&Path>, format: Option<LogFormat>, en
     match file {
         Some(file) => tracing::info!(config = %file.display(), "configuration read"),
         None => tracing::info!("no configuration file: using the defaults"),
+    }
+    for warning in &config.warnings {
+        tracing::warn!("configuration: {warning}");
     }
     let secret = match secrets::pid_secret(env, &config.pid_secret_file) {
         Ok((secret, source)) => {

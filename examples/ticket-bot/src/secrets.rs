@@ -99,6 +99,20 @@ pub fn pid_secret(env: &Env, file: &Path) -> Result<(Vec<u8>, SecretSource), Sec
     }
 }
 
+/// Checks what [`pid_secret`] would use, without creating anything: the variable's length, or an existing file's
+/// permissions and length (a missing or empty file is fine: `run` creates it). For `check-config`, which must
+/// refuse everything `run` refuses.
+pub fn check_pid_secret(env: &Env, file: &Path) -> Result<(), SecretError> {
+    if let Some(secret) = env.get(PID_SECRET) {
+        let got = secret.trim().len();
+        if got < PidKey::MIN_SECRET_LEN {
+            return Err(SecretError::EnvTooShort { got, min: PidKey::MIN_SECRET_LEN });
+        }
+        return Ok(());
+    }
+    read_secret_file(file).map(|_| ())
+}
+
 /// Reads an existing secret file; `None` when it does not exist or is empty.
 pub fn read_secret_file(file: &Path) -> Result<Option<Vec<u8>>, SecretError> {
     let meta = match std::fs::metadata(file) {

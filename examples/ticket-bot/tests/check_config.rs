@@ -184,3 +184,81 @@ fn run_refuses_a_bad_configuration_and_a_missing_token_with_status_78() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("DISCORD_TOKEN is not set"));
     assert!(out.stdout.is_empty(), "no demo");
 }
+
+/// `check-config` refuses every pid secret `run` refuses (it used to say OK, and `run` then stopped with 78).
+#[test]
+#[cfg(unix)]
+fn check_config_refuses_the_pid_secrets_run_refuses() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bot.toml", "[database]\npath = \"tickets.db\"\n");
+    let check = |vars: &[(&str, &str)]| {
+        let out = ticket_bot(&["check-config", "bot.toml"], dir.path(), vars);
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (status, report) = check(&[("TICKET_BOT_PID_SECRET", "short")]);
+    assert_eq!(status, Some(1), "{report}");
+    assert!(
+        report.contains("TICKET_BOT_PID_SECRET: TICKET_BOT_PID_SECRET is 5 bytes; at least 32 are required"),
+        "{report}"
+    );
+    assert!(!report.contains("short"), "the secret itself is never shown: {report}");
+
+    let secret = dir.path().join("pid.secret");
+    std::fs::write(&secret, "0123456789abcdef").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (status, report) = check(&[]);
+    assert_eq!(status, Some(1), "{report}");
+    assert!(report.contains("holds 16 bytes of secret; at least 32 are required"), "{report}");
+
+    std::fs::write(&secret, "0123456789abcdef0123456789abcdef").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (status, report) = check(&[]);
+    assert_eq!(status, Some(1), "{report}");
+    assert!(report.contains("may be read by other users (mode 0644)"), "{report}");
+
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (status, report) = check(&[]);
+    assert_eq!(status, Some(0), "{report}");
+    // And `run` agrees: what check-config accepts, run accepts (here it stops only for the missing token).
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = ticket_bot(&["--config", "bot.toml", "run"], dir.path(), &[("DISCORD_TOKEN", "not-a-real-token")]);
+    assert_eq!(out.status.code(), Some(78), "run refuses the same file");
+}
+
+/// What is allowed but probably not meant is shown as a warning, with its line, and the file is still OK.
+#[test]
+fn exposure_and_plain_http_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |name: &str, text: &str| {
+        write(dir.path(), name, text);
+        let out = ticket_bot(&["check-config", name], dir.path(), &[("TICKET_BOT_LINK_SECRET", "0123456789abcdef")]);
+        let report = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{report}");
+        report
+    };
+    let report = check(
+        "bot.toml",
+        "[game_link]\nlisten = \"0.0.0.0:6150\"\n\n[[game_link.servers]]\nid = \"xilero\"\nguild = 1\n\n\
+         [rsi]\nbase_url = \"http://rsi.example\"\n",
+    );
+    assert!(
+        report.contains("  warning: line 2: game_link.listen: listens on 0.0.0.0:6150, which other machines can reach"),
+        "{report}"
+    );
+    assert!(report.contains("  warning: line 9: rsi.base_url: plain http"), "{report}");
+    let report = check(
+        "open.toml",
+        "[game_link]\nlisten = \"0.0.0.0:6150\"\n[[game_link.servers]]\nid = \"open\"\nguild = 2\nallow_from = [\"0.0.0.0/0\"]\n",
+    );
+    assert!(
+        report.contains("  warning: game_link.servers[0].allow_from: game server open may connect from any address"),
+        "{report}"
+    );
+    // Listening on loopback, or listing the map servers, is not warned about.
+    let report = check(
+        "ok.toml",
+        "[game_link]\nlisten = \"0.0.0.0:6150\"\n[[game_link.servers]]\nid = \"xilero\"\nguild = 1\nallow_from = [\"10.0.0.5\"]\n",
+    );
+    assert!(!report.contains("warning"), "{report}");
+}

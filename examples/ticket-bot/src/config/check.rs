@@ -49,9 +49,10 @@ pub(crate) fn check(source: &str, base: &Path, env: &Env) -> Result<Config, Vec<
             None => syntax.whole_file("", message),
         }
     }
-    let mut walker = Walker { problems: Problems::new(source), env };
-    let config = walker.root(root.get_ref(), base);
+    let mut walker = Walker { problems: Problems::new(source), warnings: Problems::new(source), env };
+    let mut config = walker.root(root.get_ref(), base);
     if syntax.is_empty() && walker.problems.is_empty() {
+        config.warnings = walker.warnings.into_sorted();
         return Ok(config);
     }
     // A line with a syntax error is reported for that error only: what the parser recovered there is a guess.
@@ -67,6 +68,7 @@ pub(crate) fn check(source: &str, base: &Path, env: &Env) -> Result<Config, Vec<
 
 struct Walker<'s, 'e> {
     problems: Problems<'s>,
+    warnings: Problems<'s>,
     env: &'e Env,
 }
 
@@ -231,6 +233,11 @@ impl<'s, 'e> Walker<'s, 'e> {
         if let Some((span, url)) = self.string(rsi, "base_url", "rsi") {
             if url.starts_with("http://") || url.starts_with("https://") {
                 config.rsi.base_url = url.trim_end_matches('/').to_owned();
+                if url.starts_with("http://") {
+                    let message =
+                        "plain http: lookups and their answers travel unencrypted and can be altered; use https://";
+                    self.warnings.at(&span, "rsi.base_url", message);
+                }
             } else {
                 self.problems.at(&span, "rsi.base_url", format!("must start with http:// or https://, found {url:?}"));
             }
@@ -279,9 +286,13 @@ impl<'s, 'e> Walker<'s, 'e> {
         let table = link.get_ref().as_table()?;
         self.unknown_keys(table, "game_link", GAME_LINK);
         let mut settings = GameLinkSettings::default();
+        let mut listen_span = None;
         if let Some((span, text)) = self.string(table, "listen", "game_link") {
             match text.parse::<SocketAddr>() {
-                Ok(addr) => settings.listen = addr,
+                Ok(addr) => {
+                    settings.listen = addr;
+                    listen_span = Some(span);
+                }
                 Err(_) => self.problems.at(
                     &span,
                     "game_link.listen",
@@ -322,7 +333,33 @@ impl<'s, 'e> Walker<'s, 'e> {
                 }
             },
         }
+        self.link_exposure(&settings, listen_span.as_ref());
         Some(settings)
+    }
+
+    /// Warns of a game link other machines can reach but no map server may use, or that anyone may use.
+    fn link_exposure(&mut self, settings: &GameLinkSettings, listen: Option<&Range<usize>>) {
+        let loopback = adapter_xilero::config::loopback();
+        let reachable = !settings.listen.ip().is_loopback();
+        if let Some(span) = listen.filter(|_| reachable && settings.servers.iter().all(|s| s.allow_from == loopback)) {
+            let message = format!(
+                "listens on {}, which other machines can reach, but no [[game_link.servers]] entry lists allow_from: \
+                 only map servers on this machine are let in. List your map servers' addresses in allow_from, or \
+                 listen on 127.0.0.1",
+                settings.listen
+            );
+            self.warnings.at(span, "game_link.listen", message);
+        }
+        for (i, server) in settings.servers.iter().enumerate() {
+            if server.allow_from.iter().any(|net| net.prefix_len() == 0) {
+                let message = format!(
+                    "game server {} may connect from any address: the link is plain TCP, so list only your map \
+                     servers' addresses",
+                    server.id
+                );
+                self.warnings.whole_file(format!("game_link.servers[{i}].allow_from"), message);
+            }
+        }
     }
 
     /// One `[[game_link.servers]]` entry; `seen` holds the ids of the entries before it.

@@ -149,6 +149,9 @@ pub struct Config {
     pub game_link: Option<GameLinkSettings>,
     /// RSI lookups.
     pub rsi: RsiSettings,
+    /// What is allowed but probably not meant (a plain-http RSI address, a game link listening where no map
+    /// server may connect from…): `check-config` shows them, `run` logs them.
+    pub warnings: Vec<Problem>,
 }
 
 /// The pid secret file next to a database.
@@ -186,6 +189,7 @@ impl Config {
             log_filter: None,
             game_link: None,
             rsi: RsiSettings::default(),
+            warnings: Vec::new(),
         }
     }
 
