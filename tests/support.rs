@@ -137,3 +137,25 @@ async fn with_dm_on_close_off_the_opener_gets_no_dm() {
     stack.assert_no_violations();
     stack.stop().await;
 }
+
+/// Five members with the same display name open tickets at the same moment: five channels, five names. (They
+/// used to read the same free name and got 5 channels under 3 names.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_with_one_name_opening_at_once_get_distinct_channel_names() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let anns: Vec<u64> = (0..5).map(|_| d.add_member(stack.places.guild, "Ann", &[])).collect();
+    let panel = stack.wait_message(stack.places.support_panel, |m| custom_ids(m) == ["tickets:open-support"]).await;
+    let opens = anns.iter().map(|&ann| async move {
+        let click = d.click_button(stack.places.support_panel, panel.id, "tickets:open-support", ann).await;
+        let modal = click.modal().expect("the opening question");
+        let done = d.submit_modal(stack.places.support_panel, &modal.custom_id, &[("question", "help")], ann).await;
+        channel_in(&done.reply_text().expect("told where"), "Your support ticket is open: <#")
+    });
+    let channels = futures_util::future::join_all(opens).await;
+    let mut names: Vec<String> = channels.iter().map(|c| d.channel(*c).expect("created").name).collect();
+    names.sort();
+    assert_eq!(names, ["support-ann", "support-ann-2", "support-ann-3", "support-ann-4", "support-ann-5"]);
+    stack.assert_no_violations();
+    stack.stop().await;
+}

@@ -42,6 +42,17 @@ fn validate(conn: &Connection, commit: &Commit) -> Result<(), StoreError> {
             return Err(StoreError::Conflict);
         }
     }
+    let mut held = HashMap::new();
+    for ticket in &commit.tickets {
+        held.insert(ticket.id, tickets::open_name(conn, ticket.id)?);
+    }
+    for (guild, name, id) in commit.name_claims(|id| held.get(&id).cloned().flatten())? {
+        for holder in tickets::open_name_holders(conn, guild, name)? {
+            if holder != id && commit.keeps_name(holder, name) {
+                return Err(StoreError::Conflict);
+            }
+        }
+    }
     let mut known: HashSet<TicketId> = commit.tickets.iter().map(|t| t.id).collect();
     let mut ticket_exists = |ticket: TicketId| -> Result<bool, SqliteError> {
         if known.contains(&ticket) {

@@ -180,6 +180,21 @@ pub(crate) fn open_names(conn: &Connection, guild: GuildId, base: &str) -> Resul
     rows.map(|row| row.map_err(SqliteError::from)).collect()
 }
 
+/// The channel name of a ticket if it is stored and open.
+pub(crate) fn open_name(conn: &Connection, ticket: TicketId) -> Result<Option<String>, SqliteError> {
+    let mut stmt = conn.prepare_cached("SELECT channel_name FROM tickets WHERE id = ?1 AND closed_at IS NULL")?;
+    let mut rows = stmt.query_map([id(ticket.get())], |r| r.get::<_, String>(0))?;
+    rows.next().transpose().map_err(SqliteError::from)
+}
+
+/// The open tickets of a guild with exactly this channel name (an index lookup of `tickets_open_by_name`).
+pub(crate) fn open_name_holders(conn: &Connection, guild: GuildId, name: &str) -> Result<Vec<TicketId>, SqliteError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM tickets WHERE guild_id = ?1 AND channel_name = ?2 AND closed_at IS NULL")?;
+    let rows = stmt.query_map(params![id(guild.get()), name], |r| r.get::<_, i64>(0))?;
+    rows.map(|row| row.map(|raw| TicketId::new(raw_id(raw))).map_err(SqliteError::from)).collect()
+}
+
 /// The stored version of a ticket, if it exists.
 pub(crate) fn version(conn: &Connection, ticket: TicketId) -> Result<Option<u64>, SqliteError> {
     stored_version(conn, "SELECT version FROM tickets WHERE id = ?1", id(ticket.get()), "ticket version")

@@ -40,6 +40,7 @@ macro_rules! store_conformance_tests {
             closing_frees_the_open_key,
             closing_and_reopening_works_in_either_order,
             open_channel_names_match_the_base,
+            open_channel_names_are_unique_per_guild,
             applications_round_trip_and_list,
             application_needs_its_ticket,
             transcripts_append_in_order_and_outlive_the_channel,
@@ -454,6 +455,35 @@ pub async fn open_channel_names_match_the_base(store: &impl TicketStore) {
     names.sort();
     assert_eq!(names, vec!["ticket-foo", "ticket-foo-2"], "open, same guild, base or base-…");
     assert!(store.open_channel_names(GuildId::new(1), "ticket-zed").await.expect("load").is_empty());
+}
+
+/// Two open tickets of a guild never share a channel name, however they are committed; closing (or renaming) the
+/// holder frees the name, and other guilds have their own names.
+pub async fn open_channel_names_are_unique_per_guild(store: &impl TicketStore) {
+    let named = |id: u64, guild: u64, name: &str| {
+        let mut t = sample_support(id, guild, 100 + id);
+        t.channel_name = name.to_owned();
+        t
+    };
+    commit(store, tickets(vec![named(1, 1, "support-ann")])).await;
+    must_conflict(store, tickets(vec![named(2, 1, "support-ann")]), "a second open ticket with the name").await;
+    commit(store, tickets(vec![named(3, 2, "support-ann")])).await;
+    must_conflict(
+        store,
+        tickets(vec![named(4, 1, "support-bob"), named(5, 1, "support-bob")]),
+        "two tickets claiming one name in one commit",
+    )
+    .await;
+    let mut renamed = load(store, 3).await;
+    commit(store, tickets(vec![named(6, 2, "support-cat")])).await;
+    renamed.channel_name = "support-cat".into();
+    must_conflict(store, tickets(vec![renamed]), "renaming onto another open ticket's name").await;
+    let mut first = load(store, 1).await;
+    first.close(CloseReason::Resolved { resolution: "done".into() }, None, T0).expect("closes");
+    commit(store, tickets(vec![named(7, 1, "support-ann"), first])).await;
+    let mut again = load(store, 7).await;
+    again.channel = Some(ChannelId::new(9));
+    commit(store, tickets(vec![again])).await;
 }
 
 /// Applications load back as saved and are listed per applicant, oldest first.

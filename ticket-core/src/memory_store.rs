@@ -149,6 +149,20 @@ impl State {
                 return Err(StoreError::Conflict);
             }
         }
+        let held = |id: TicketId| self.tickets.get(&id).filter(|t| t.closed.is_none()).map(|t| t.channel_name.clone());
+        for (guild, name, id) in commit.name_claims(held)? {
+            // A linear scan: this store is for tests and small embeddings.
+            let taken = self.tickets.values().any(|t| {
+                t.id != id
+                    && t.guild == guild
+                    && t.closed.is_none()
+                    && t.channel_name == name
+                    && commit.keeps_name(t.id, name)
+            });
+            if taken {
+                return Err(StoreError::Conflict);
+            }
+        }
         let ticket_exists = |id: TicketId| self.tickets.contains_key(&id) || commit.tickets.iter().any(|t| t.id == id);
         for app in &commit.applications {
             Commit::check_version(self.applications.get(&app.id).map(|a| a.version), app.version)?;

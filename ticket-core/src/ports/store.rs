@@ -64,7 +64,9 @@ pub struct Retry {
 /// Versioned records (`settings`, `tickets`, `applications`) carry the version they were loaded at: the store
 /// writes them only if the stored version still matches (0 = must not exist yet) and then bumps it; otherwise
 /// the whole commit fails with [`StoreError::Conflict`] and nothing is written. An open ticket whose
-/// [`open_key`](Ticket::open_key) is already held by another open ticket is a conflict too.
+/// [`open_key`](Ticket::open_key) is already held by another open ticket is a conflict too, and so is an open
+/// ticket given a channel name another open ticket of its guild holds ([`Commit::name_claims`]): two tickets
+/// opened at once never get the same channel name.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Commit {
     /// Settings to save.
@@ -94,6 +96,37 @@ impl Commit {
             Some(v) if v == loaded => Ok(()),
             _ => Err(StoreError::Conflict),
         }
+    }
+
+    /// The channel names this commit gives open tickets that did not hold them yet (new tickets, renamed ones,
+    /// reopened ones), as `(guild, name, ticket)`: each must be free in its guild, except from a holder this
+    /// commit releases ([`Commit::keeps_name`]). `held` gives a stored ticket's name if it is open. Two claims of
+    /// one name in one guild within the commit are a conflict.
+    ///
+    /// A ticket that keeps the name it had is not a claim, so tickets that already share a name (stored before
+    /// this rule) can still be updated.
+    pub fn name_claims(
+        &self,
+        held: impl Fn(TicketId) -> Option<String>,
+    ) -> Result<Vec<(GuildId, &str, TicketId)>, StoreError> {
+        let mut claims: Vec<(GuildId, &str, TicketId)> = Vec::new();
+        for ticket in self.tickets.iter().filter(|t| t.closed.is_none()) {
+            if held(ticket.id).as_deref() == Some(ticket.channel_name.as_str()) {
+                continue;
+            }
+            let name = ticket.channel_name.as_str();
+            if claims.iter().any(|(g, n, _)| *g == ticket.guild && *n == name) {
+                return Err(StoreError::Conflict);
+            }
+            claims.push((ticket.guild, name, ticket.id));
+        }
+        Ok(claims)
+    }
+
+    /// Whether `holder`, an open ticket holding the channel name `name`, still holds it after this commit (it
+    /// releases it by closing or being renamed here).
+    pub fn keeps_name(&self, holder: TicketId, name: &str) -> bool {
+        self.tickets.iter().find(|t| t.id == holder).is_none_or(|t| t.closed.is_none() && t.channel_name == name)
     }
 
     /// Whether the commit changes nothing.
