@@ -1,12 +1,12 @@
 //! Who acted: the core's [`Actor`] built from what Discord sent with an interaction or a message.
 
 use serenity::all::{Cache, Member, Message, User};
-use ticket_core::{Actor, Permissions};
+use ticket_core::{Actor, GuildId, Permissions};
 
 use crate::convert::{from, permissions_from};
 
-/// The actor of an interaction: Discord computes the member's permissions in the channel for us.
-pub(crate) fn from_interaction(member: Option<&Member>, user: &User) -> Actor {
+/// The actor of an interaction in `guild`: Discord computes the member's permissions in the channel for us.
+pub(crate) fn from_interaction(guild: GuildId, member: Option<&Member>, user: &User) -> Actor {
     let (name, roles, permissions) = match member {
         Some(m) => (
             m.display_name().to_owned(),
@@ -15,12 +15,12 @@ pub(crate) fn from_interaction(member: Option<&Member>, user: &User) -> Actor {
         ),
         None => (user.display_name().to_owned(), Vec::new(), Permissions::empty()),
     };
-    Actor { user: from::user(user.id), display_name: name, roles, permissions, is_bot: user.bot }
+    Actor { guild, user: from::user(user.id), display_name: name, roles, permissions, is_bot: user.bot }
 }
 
-/// The author of a guild message, with their permissions in its channel computed from the cache (roles and
+/// The author of a message in `guild`, with their permissions in its channel computed from the cache (roles and
 /// overwrites as the gateway reported them); without a cached guild, roles only.
-pub(crate) fn from_message(cache: &Cache, message: &Message) -> Actor {
+pub(crate) fn from_message(cache: &Cache, guild: GuildId, message: &Message) -> Actor {
     let roles: Vec<_> = message.member.as_ref().map(|m| m.roles.clone()).unwrap_or_default();
     let name = message
         .member
@@ -42,6 +42,7 @@ pub(crate) fn from_message(cache: &Cache, message: &Message) -> Actor {
         .map(permissions_from)
         .unwrap_or_else(Permissions::empty);
     Actor {
+        guild,
         user: from::user(message.author.id),
         display_name: name,
         roles: roles.into_iter().map(from::role).collect(),

@@ -83,11 +83,12 @@ impl EventHandler for Handler {
     }
 
     async fn message(&self, ctx: Context, message: DiscordMessage) {
-        if message.author.bot || message.webhook_id.is_some() || message.guild_id.is_none() {
+        if message.author.bot || message.webhook_id.is_some() {
             return;
         }
+        let Some(guild) = message.guild_id else { return };
         let Some(desk) = self.desk() else { return };
-        let actor = actor::from_message(&ctx.cache, &message);
+        let actor = actor::from_message(&ctx.cache, from::guild(guild), &message);
         if message.content.trim() == REOPEN_QNA_PREFIX_COMMAND {
             interactions::reopen_by_prefix(&ctx, &desk, message.channel_id, &actor).await;
             return;

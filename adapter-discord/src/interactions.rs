@@ -79,12 +79,8 @@ impl<'a> Asked<'a> {
         member: Option<&serenity::all::Member>,
         user: &serenity::all::User,
     ) -> Option<Self> {
-        Some(Self {
-            ctx,
-            guild: from::guild(guild?),
-            channel: from::channel(channel),
-            actor: actor::from_interaction(member, user),
-        })
+        let guild = from::guild(guild?);
+        Some(Self { ctx, guild, channel: from::channel(channel), actor: actor::from_interaction(guild, member, user) })
     }
 }
 

@@ -58,7 +58,7 @@ async fn child_stream(path: &Path, round: u64) {
         .with_clock(Arc::new(FixedClock::new(T0)));
     let desk = Desk::new(ports, key());
     let server = GameServerId::new("main").unwrap();
-    let staff = Actor::member(UserId::new(77), "Staff", vec![STAFF_ROLE], Permissions::MANAGE_CHANNELS);
+    let staff = Actor::member(GUILD, UserId::new(77), "Staff", vec![STAFF_ROLE], Permissions::MANAGE_CHANNELS);
     for i in 0.. {
         let tag = format!("{round}-{i}");
         let player = GamePlayer { account: AccountId::new(round * 100_000 + i), name: format!("P{tag}") };
@@ -80,6 +80,7 @@ async fn child_stream(path: &Path, round: u64) {
         }
         if i % 5 == 0 {
             let opener = Actor::member(
+                GUILD,
                 UserId::new(10_u64.pow(15) + round * 100_000 + i),
                 "Opener",
                 vec![],

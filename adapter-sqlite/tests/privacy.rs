@@ -28,7 +28,7 @@ const SUPPORT_ROLE: RoleId = RoleId::new(40);
 const GAME_STAFF: RoleId = RoleId::new(50);
 
 fn person(user: u64, name: &str, permissions: Permissions) -> Actor {
-    Actor::member(UserId::new(user), name, vec![SUPPORT_ROLE, GAME_STAFF], permissions)
+    Actor::member(GUILD, UserId::new(user), name, vec![SUPPORT_ROLE, GAME_STAFF], permissions)
 }
 
 fn player(account: u64, name: &str) -> GamePlayer {
@@ -91,9 +91,9 @@ async fn scenario(desk: &Desk, chat: &FakeChat, clock: &FixedClock) {
     let later = || clock.advance(time::Duration::seconds(30));
     let admin = person(ADMIN, "Admin", Permissions::ADMINISTRATOR);
     let staff = person(STAFF, "Staff", Permissions::MANAGE_CHANNELS);
-    let opener = Actor::member(UserId::new(OPENER), "Opener", vec![], Permissions::empty());
-    let applicant = Actor::member(UserId::new(APPLICANT), "Applicant", vec![], Permissions::empty());
-    let declined = Actor::member(UserId::new(DECLINED), "Declined", vec![], Permissions::empty());
+    let opener = Actor::member(GUILD, UserId::new(OPENER), "Opener", vec![], Permissions::empty());
+    let applicant = Actor::member(GUILD, UserId::new(APPLICANT), "Applicant", vec![], Permissions::empty());
+    let declined = Actor::member(GUILD, UserId::new(DECLINED), "Declined", vec![], Permissions::empty());
     let server = GameServerId::new("main").unwrap();
 
     let targets = TargetsUpdate { log_channel: Some(ChannelId::new(900)), ..TargetsUpdate::default() };

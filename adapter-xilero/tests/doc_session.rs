@@ -16,7 +16,7 @@ fn session() -> Vec<String> {
 
 #[tokio::test]
 async fn the_documented_session_is_what_the_bridge_does() {
-    let mut bridge = Bridge::start().await;
+    let bridge = Bridge::start().await;
     let mut game = Raw::connect(bridge.addr).await;
     let lines = session();
     assert!(lines.len() > 10, "{lines:?}");

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::{RoleId, UserId};
+use crate::id::{GuildId, RoleId, UserId};
 use crate::settings::GuildSettings;
 
 bitflags::bitflags! {
@@ -120,6 +120,9 @@ fn permission_names(p: Permissions) -> String {
 /// The person behind a use case, as the platform reported them.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Actor {
+    /// The Discord server (guild) where they acted: their roles and permissions are those of this guild, and they
+    /// can only act on tickets, applications and settings of this guild.
+    pub guild: GuildId,
     /// Their Discord user id.
     pub user: UserId,
     /// The name to show in transcripts and logs (display name or username).
@@ -135,6 +138,7 @@ pub struct Actor {
 impl fmt::Debug for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Actor")
+            .field("guild", &self.guild)
             .field("user", &self.user)
             .field("display_name", &self.display_name)
             .field("roles", &self.roles)
@@ -145,9 +149,15 @@ impl fmt::Debug for Actor {
 }
 
 impl Actor {
-    /// A human member with the given roles and permissions.
-    pub fn member(user: UserId, display_name: impl Into<String>, roles: Vec<RoleId>, permissions: Permissions) -> Self {
-        Self { user, display_name: display_name.into(), roles, permissions, is_bot: false }
+    /// A human member of `guild` with the given roles and permissions there.
+    pub fn member(
+        guild: GuildId,
+        user: UserId,
+        display_name: impl Into<String>,
+        roles: Vec<RoleId>,
+        permissions: Permissions,
+    ) -> Self {
+        Self { guild, user, display_name: display_name.into(), roles, permissions, is_bot: false }
     }
 
     /// Whether the actor holds any of `roles`.
@@ -186,8 +196,8 @@ mod tests {
     fn capability_roles_or_permission() {
         let mut settings = GuildSettings::default();
         settings.capability_roles.recruitment = vec![RoleId::new(9)];
-        let staff = Actor::member(UserId::new(1), "s", vec![RoleId::new(9)], Permissions::empty());
-        let nobody = Actor::member(UserId::new(2), "n", vec![RoleId::new(8)], Permissions::empty());
+        let staff = Actor::member(GuildId::new(1), UserId::new(1), "s", vec![RoleId::new(9)], Permissions::empty());
+        let nobody = Actor::member(GuildId::new(1), UserId::new(2), "n", vec![RoleId::new(8)], Permissions::empty());
         let need = Requirement::CapabilityOr(Capability::Recruitment, Permissions::MANAGE_CHANNELS);
         assert!(staff.meets(need, &settings));
         assert!(!nobody.meets(need, &settings));

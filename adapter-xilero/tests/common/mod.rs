@@ -238,7 +238,7 @@ impl Bridge {
     /// A staff member types in a player's ticket channel.
     pub async fn staff_reply(&self, player: &str, text: &str) -> MessageOutcome {
         let channel = self.ticket_of(player).await.expect("an open ticket").channel.expect("a channel");
-        let staff = Actor::member(UserId::new(7), "GM Alice", vec![], Permissions::MANAGE_CHANNELS);
+        let staff = Actor::member(GUILD, UserId::new(7), "GM Alice", vec![], Permissions::MANAGE_CHANNELS);
         self.desk.channel_message(channel, &staff, text).await.unwrap()
     }
 

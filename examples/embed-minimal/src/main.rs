@@ -92,8 +92,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
 
     let guild = GuildId::new(1);
     // Who acts, as your platform reports them: a member, and staff with Manage Channels (who may resolve).
-    let ann = Actor::member(UserId::new(1001), "Ann", Vec::new(), Permissions::empty());
-    let sam = Actor::member(UserId::new(1002), "Sam", Vec::new(), Permissions::MANAGE_CHANNELS);
+    let ann = Actor::member(guild, UserId::new(1001), "Ann", Vec::new(), Permissions::empty());
+    let sam = Actor::member(guild, UserId::new(1002), "Sam", Vec::new(), Permissions::MANAGE_CHANNELS);
 
     println!("Ann opens a support ticket:");
     let opened = desk.open_support_ticket(guild, &ann, "My ship fell through the hangar floor").await?;

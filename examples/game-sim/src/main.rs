@@ -189,7 +189,7 @@ impl Session {
         let Some((channel, channel_name)) = ticket.and_then(|t| Some((t.channel?, &t.channel_name))) else {
             return println!("{name} has no open ticket");
         };
-        let staff = Actor::member(UserId::new(7), "GM Alice", vec![], Permissions::MANAGE_CHANNELS);
+        let staff = Actor::member(GUILD, UserId::new(7), "GM Alice", vec![], Permissions::MANAGE_CHANNELS);
         println!("[discord #{channel_name}] GM Alice: {text}");
         if let Err(e) = self.desk.channel_message(channel, &staff, text).await {
             println!("[discord] refused: {e}");

@@ -123,6 +123,9 @@ pub enum DeskError {
         /// What it takes.
         needs: Requirement,
     },
+    /// The ticket, application or channel belongs to another Discord server than the one the actor acted in.
+    #[error("This belongs to another Discord server.")]
+    OtherGuild,
     /// Only the applicant may fill in their application.
     #[error("Only the applicant can fill in this application.")]
     NotApplicant,

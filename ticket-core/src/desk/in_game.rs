@@ -249,6 +249,7 @@ impl Desk {
         let Some(mut ticket) = store.ticket_by_channel(channel).await?.filter(Ticket::is_open) else {
             return Ok(MessageOutcome::NotATicket);
         };
+        self.same_guild(author, ticket.guild)?;
         let now = self.ports.clock.now();
         let id = ticket.id;
         let entry = |text: String| TranscriptEntry {

@@ -228,10 +228,22 @@ impl Desk {
     }
 
     fn require(&self, actor: &Actor, settings: &GuildSettings, action: Action) -> Result<(), DeskError> {
+        // Roles and permissions mean something only in the guild where the actor has them.
+        self.same_guild(actor, settings.guild)?;
         let needs = action.requirement();
         if actor.is_bot || !actor.meets(needs, settings) {
             tracing::info!(actor = %self.pid_of(actor.user), %action, "refused: not permitted");
             return Err(DeskError::NotPermitted { action, needs });
+        }
+        Ok(())
+    }
+
+    /// Refuses an actor who acted in another guild than the one of what they act on (a control, form or command
+    /// naming a ticket, application or channel of another Discord server).
+    fn same_guild(&self, actor: &Actor, guild: GuildId) -> Result<(), DeskError> {
+        if actor.guild != guild {
+            tracing::warn!(actor = %self.pid_of(actor.user), from = %actor.guild, target = %guild, "refused: another guild");
+            return Err(DeskError::OtherGuild);
         }
         Ok(())
     }

@@ -32,6 +32,7 @@ impl Desk {
     /// Whether `opener` may open a panel ticket of `kind` in `guild` (one open ticket of each kind per member):
     /// lets a platform answer a click with [`DeskError::AlreadyOpen`] before showing a form. Opening checks again.
     pub async fn may_open_ticket(&self, guild: GuildId, opener: &Actor, kind: TicketType) -> Result<(), DeskError> {
+        self.same_guild(opener, guild)?;
         let pid = self.pid_of(opener.user);
         let key = match kind {
             TicketType::Recruitment => recruitment_key(guild, pid),

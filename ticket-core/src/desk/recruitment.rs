@@ -117,6 +117,7 @@ impl Desk {
     /// shows the next step. [`Desk::submit_step1`] checks again.
     pub async fn may_fill_step1(&self, ticket: TicketId, applicant: &Actor) -> Result<(), DeskError> {
         let stored = self.ports.store.ticket(ticket).await?.ok_or(DeskError::TicketNotFound(ticket))?;
+        self.same_guild(applicant, stored.guild)?;
         check_step1(&stored, self.pid_of(applicant.user))
     }
 
@@ -129,6 +130,7 @@ impl Desk {
         page: usize,
     ) -> Result<Vec<QnaQuestion>, DeskError> {
         let stored = self.ports.store.application(app).await?.ok_or(DeskError::ApplicationNotFound(app))?;
+        self.same_guild(applicant, stored.guild)?;
         check_qna(&stored, self.pid_of(applicant.user))?;
         let questions = self.settings(stored.guild).await?.qna;
         if QnaQuestion::page(&questions, page).is_empty() {
@@ -161,6 +163,7 @@ impl Desk {
     ) -> Result<ApplicationId, DeskError> {
         let store = &self.ports.store;
         let mut ticket = store.ticket(ticket_id).await?.ok_or(DeskError::TicketNotFound(ticket_id))?;
+        self.same_guild(applicant, ticket.guild)?;
         let pid = self.pid_of(applicant.user);
         check_step1(&ticket, pid)?;
         let settings = self.settings(ticket.guild).await?;
@@ -284,6 +287,7 @@ impl Desk {
     ) -> Result<QnaProgress, DeskError> {
         let store = &self.ports.store;
         let mut app = store.application(id).await?.ok_or(DeskError::ApplicationNotFound(id))?;
+        self.same_guild(applicant, app.guild)?;
         let pid = self.pid_of(applicant.user);
         check_qna(&app, pid)?;
         let settings = self.settings(app.guild).await?;

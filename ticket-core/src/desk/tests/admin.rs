@@ -153,7 +153,7 @@ async fn permits_answers_with_the_same_rules_as_the_use_cases() {
     assert!(world.desk.permits(GUILD, &recruiter(6, "Rita"), Action::Review).await.is_ok());
     assert!(world.desk.permits(GUILD, &recruiter(6, "Rita"), Action::Finalise).await.is_err());
     assert!(world.desk.permits(GUILD, &member(5, "Nobody"), Action::Resolve).await.is_err());
-    let support = Actor::member(UserId::new(7), "Sup", vec![SUPPORT_ROLE], Permissions::empty());
+    let support = Actor::member(GUILD, UserId::new(7), "Sup", vec![SUPPORT_ROLE], Permissions::empty());
     assert!(world.desk.permits(GUILD, &support, Action::Resolve).await.is_ok());
     assert!(world.desk.permits(GUILD, &game_staff(8, "GM"), Action::ReplyInGame).await.is_ok());
     let mut bot = admin(9, "Bot");

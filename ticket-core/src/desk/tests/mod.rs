@@ -3,6 +3,7 @@
 //! The mocks record every call as data ([`Call`]) so tests can assert on them and snapshot what people read.
 
 mod admin;
+mod cross_guild;
 mod in_game;
 mod outbox;
 mod recruitment;
@@ -422,23 +423,23 @@ pub fn player(name: &str, account: u64) -> GamePlayer {
 }
 
 pub fn member(id: u64, name: &str) -> Actor {
-    Actor::member(UserId::new(id), name, vec![], Permissions::VIEW_CHANNEL | Permissions::SEND_MESSAGES)
+    Actor::member(GUILD, UserId::new(id), name, vec![], Permissions::VIEW_CHANNEL | Permissions::SEND_MESSAGES)
 }
 
 pub fn staff(id: u64, name: &str) -> Actor {
-    Actor::member(UserId::new(id), name, vec![], Permissions::MANAGE_CHANNELS)
+    Actor::member(GUILD, UserId::new(id), name, vec![], Permissions::MANAGE_CHANNELS)
 }
 
 pub fn recruiter(id: u64, name: &str) -> Actor {
-    Actor::member(UserId::new(id), name, vec![RECRUITER_ROLE], Permissions::empty())
+    Actor::member(GUILD, UserId::new(id), name, vec![RECRUITER_ROLE], Permissions::empty())
 }
 
 pub fn game_staff(id: u64, name: &str) -> Actor {
-    Actor::member(UserId::new(id), name, vec![GAME_STAFF], Permissions::empty())
+    Actor::member(GUILD, UserId::new(id), name, vec![GAME_STAFF], Permissions::empty())
 }
 
 pub fn admin(id: u64, name: &str) -> Actor {
-    Actor::member(UserId::new(id), name, vec![], Permissions::MANAGE_GUILD | Permissions::MANAGE_CHANNELS)
+    Actor::member(GUILD, UserId::new(id), name, vec![], Permissions::MANAGE_GUILD | Permissions::MANAGE_CHANNELS)
 }
 
 /// Every text a person can read in a call (content, embed text), for "no ping / no leak" checks.

@@ -67,7 +67,7 @@ async fn a_member_clicking_resolve_is_refused_and_nothing_happens() {
     assert_eq!(err.to_string(), "You need the support role or the Manage Channels permission to resolve tickets.");
     assert!(world.take_calls().is_empty());
     assert!(world.store.ticket(opened.ticket).await.unwrap().unwrap().is_open());
-    let support_role = Actor::member(UserId::new(5), "Sup", vec![SUPPORT_ROLE], Permissions::empty());
+    let support_role = Actor::member(GUILD, UserId::new(5), "Sup", vec![SUPPORT_ROLE], Permissions::empty());
     world.desk.resolve_ticket(channel, &support_role, "done").await.unwrap();
 }
 
