@@ -78,3 +78,50 @@ async fn a_channel_deleted_while_the_bot_was_down_closes_its_ticket_at_start() {
     sim.shutdown().await;
     stack.stop().await;
 }
+
+/// A channel whose creation was still waiting when the bot stopped is made at the next start, and its ticket
+/// stays open: the channel list the bot gets at start can predate it, and the ticket used to be closed as if the
+/// channel had been deleted (4 runs of 4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_creation_waiting_at_shutdown_survives_the_restart() {
+    let stack = Stack::start().await;
+    let (sim, _events) = stack.game().await;
+    stack.discord.set_unavailable(true);
+    sim.login("Foo").await.unwrap();
+    assert!(sim.request("Foo", "help").await.unwrap());
+    let store = stack.app.store().clone();
+    let waiting = eventually(async || {
+        let open = store.open_tickets(ticket_core::GuildId::new(stack.places.guild)).await.unwrap();
+        open.into_iter().find(|t| t.channel.is_none()).map(|t| t.id)
+    })
+    .await
+    .expect("the ticket is open, its channel not made yet");
+    // At the next start the guild's GUILD_CREATE comes late, with the channels as they were at READY: the outbox
+    // makes the channel in between.
+    let stack = stack
+        .restart_with(async |discord| {
+            discord.set_unavailable(false);
+            discord.delay_guild_create(std::time::Duration::from_secs(2));
+        })
+        .await;
+    let channel = stack.wait_channel("ticket-foo").await;
+    assert!(
+        stack.discord.wait_for(PATIENCE, |d| d.messages(channel).iter().any(|m| m.content.ends_with("help"))).await
+    );
+    // The start-up reconciliation runs once the late GUILD_CREATE comes: it either looks the channel up (and keeps
+    // the ticket) or closes the ticket.
+    let store = stack.app.store().clone();
+    let path = format!("/channels/{channel}");
+    let reconciled = eventually(async || {
+        let asked = stack.discord.requests().iter().any(|r| r.method == "GET" && r.path.ends_with(&path));
+        let ticket = store.ticket(waiting).await.unwrap().unwrap();
+        (asked || !ticket.is_open()).then_some(ticket)
+    })
+    .await;
+    let ticket = reconciled.expect("the start-up reconciliation ran");
+    assert!(ticket.is_open(), "the ticket was not reconciled away: {:?}", ticket.closed);
+    assert!(stack.discord.channel(channel).is_some(), "and its channel lives");
+    stack.assert_no_violations();
+    sim.shutdown().await;
+    stack.stop().await;
+}

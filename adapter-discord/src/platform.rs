@@ -179,6 +179,17 @@ impl ChatPlatform for SerenityPlatform {
         Err(PlatformError::Rejected { status: 400, code: None })
     }
 
+    async fn channel_exists(&self, channel: ChannelId) -> Result<bool, PlatformError> {
+        // Discord itself, not the cache: the point is to see past a channel list that may be stale.
+        match to::channel(channel).to_channel(&self.http).await {
+            Ok(_) => Ok(true),
+            Err(e) => match platform_error(&e) {
+                PlatformError::NotFound => Ok(false),
+                other => Err(other),
+            },
+        }
+    }
+
     async fn delete_channel(&self, channel: ChannelId) -> Result<(), PlatformError> {
         to::channel(channel).delete(&self.http).await.map(|_| ()).map_err(fail)
     }

@@ -160,14 +160,30 @@ fn identify(shared: &Shared, d: &Value, session: &mut Option<u64>, tx: &mpsc::Un
         "op": 0, "s": 1, "t": "READY",
         "d": payload::ready(&world, &session_id, &shared.gateway_url()),
     });
-    let guilds = world.guilds.values().map(|guild| {
-        json!({
-            "op": 0, "s": 1, "t": "GUILD_CREATE",
-            "d": payload::guild_create(&world, guild),
+    let guilds: Vec<Value> = world
+        .guilds
+        .values()
+        .map(|guild| {
+            checked(shared, json!({ "op": 0, "s": 1, "t": "GUILD_CREATE", "d": payload::guild_create(&world, guild) }))
         })
-    });
-    let first: Vec<Value> = std::iter::once(ready).chain(guilds).map(|frame| checked(shared, frame)).collect();
-    shared.hub.register(id, wanted, tx.clone(), first);
+        .collect();
+    let ready = checked(shared, ready);
+    let delay = *lock(&shared.guild_create_delay);
+    if delay.is_zero() {
+        shared.hub.register(id, wanted, tx.clone(), std::iter::once(ready).chain(guilds).collect());
+    } else {
+        // Like a large guild on real Discord: its GUILD_CREATE comes a while after READY, describing the guild as
+        // it was when the session started.
+        shared.hub.register(id, wanted, tx.clone(), vec![ready]);
+        let late = tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            for frame in guilds {
+                // A closed receiver means the connection is gone: nothing left to tell.
+                let _ = late.send(frame);
+            }
+        });
+    }
     drop(world);
     *session = Some(id);
     shared.bump();

@@ -184,6 +184,12 @@ impl FakeDiscord {
         }
     }
 
+    /// The GUILD_CREATEs of the next sessions come `delay` after READY, still describing each guild as it was at
+    /// READY (channels made meanwhile are not in them), as they can on real Discord.
+    pub fn delay_guild_create(&self, delay: std::time::Duration) {
+        *lock(&self.shared.guild_create_delay) = delay;
+    }
+
     /// Every REST call gets `503` while set.
     pub fn set_unavailable(&self, down: bool) {
         lock(&self.shared.faults).unavailable = down;

@@ -85,6 +85,8 @@ pub(crate) struct Shared {
     pub addr: SocketAddr,
     pub shutdown: watch::Sender<bool>,
     pub reply_timeout: Mutex<Duration>,
+    /// How long the GUILD_CREATEs of a new session wait after READY (their content is of READY's moment).
+    pub guild_create_delay: Mutex<Duration>,
 }
 
 impl Shared {
@@ -101,6 +103,7 @@ impl Shared {
             addr,
             shutdown: watch::Sender::new(false),
             reply_timeout: Mutex::new(Duration::from_secs(10)),
+            guild_create_delay: Mutex::new(Duration::ZERO),
         }
     }
 

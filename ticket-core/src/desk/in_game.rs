@@ -6,7 +6,7 @@ use crate::effect::{ChainKey, Destination, Effect, LogEntry, Notice};
 use crate::id::{AccountId, ChannelId, GameServerId, GuildId, TicketId};
 use crate::permissions::Actor;
 use crate::pid::Pid;
-use crate::ports::{Commit, TranscriptAuthor, TranscriptEntry};
+use crate::ports::{Commit, PlatformError, TranscriptAuthor, TranscriptEntry};
 use crate::relay::{self, GameName, channel_slug, unique_channel_name};
 use crate::settings::{GuildSettings, TicketType};
 use crate::ticket::{CloseReason, HeldReply, InGameTicket, Ticket, TicketDetail, TicketSource, in_game_key};
@@ -518,15 +518,43 @@ impl Desk {
         )
     }
 
-    /// At start-up: every open ticket of `guild` whose channel is not among `existing` is closed as deleted.
-    /// Returns the tickets closed.
+    /// At start-up: every open ticket of `guild` whose channel is not among `existing`, and that the platform
+    /// confirms is gone ([`ChatPlatform::channel_exists`](crate::ChatPlatform::channel_exists)), is closed as
+    /// deleted; a ticket whose channel is being created is left alone. Returns the tickets closed.
     pub async fn reconcile(&self, guild: GuildId, existing: &[ChannelId]) -> Result<Vec<TicketId>, DeskError> {
+        // A channel whose creation is pending or under way is not in any list yet, and its ticket may hold an
+        // older channel (being replaced): never reconcile those away.
+        let creating: std::collections::HashSet<TicketId> = self
+            .ports
+            .store
+            .pending_effects(None)
+            .await?
+            .into_iter()
+            .filter_map(|p| match p.effect {
+                Effect::CreateTicketChannel { ticket, .. } => Some(ticket),
+                _ => None,
+            })
+            .collect();
         let mut closed = Vec::new();
         for ticket in self.ports.store.open_tickets(guild).await? {
-            if let Some(channel) = ticket.channel.filter(|c| !existing.contains(c)) {
-                if let Some(id) = self.channel_deleted(channel).await? {
-                    closed.push(id);
+            if creating.contains(&ticket.id) {
+                continue;
+            }
+            let Some(channel) = ticket.channel.filter(|c| !existing.contains(c)) else { continue };
+            // The list may predate a channel the outbox made meanwhile (it runs at the same time): ask again.
+            match self.ports.chat.channel_exists(channel).await {
+                Ok(true) => {
+                    tracing::info!(ticket = %ticket.id, %channel, "reconcile: the channel exists after all; kept");
+                    continue;
                 }
+                Ok(false) | Err(PlatformError::NotFound) => {}
+                Err(error) => {
+                    tracing::warn!(ticket = %ticket.id, %channel, %error, "reconcile: cannot tell whether the channel exists; kept");
+                    continue;
+                }
+            }
+            if let Some(id) = self.channel_deleted(channel).await? {
+                closed.push(id);
             }
         }
         Ok(closed)

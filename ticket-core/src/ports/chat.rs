@@ -132,4 +132,12 @@ pub trait ChatPlatform: Send + Sync {
     async fn add_role(&self, guild: GuildId, user: UserId, role: RoleId) -> Result<(), PlatformError>;
     /// Sets a member's nickname.
     async fn set_nickname(&self, guild: GuildId, user: UserId, nickname: String) -> Result<(), PlatformError>;
+    /// Whether a channel exists now, asked of the platform itself: [`Desk::reconcile`](crate::Desk::reconcile)
+    /// checks a ticket's channel this way before closing it, since the channel list it was given may predate a
+    /// channel made since. The default trusts that list (`false`: the channel is not in it); a platform that can
+    /// look a channel up should.
+    async fn channel_exists(&self, channel: ChannelId) -> Result<bool, PlatformError> {
+        let _ = channel;
+        Ok(false)
+    }
 }

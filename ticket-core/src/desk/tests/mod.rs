@@ -169,6 +169,15 @@ fn chat_mock(
         });
     }
     {
+        // A channel exists if the mock made it and it was not deleted (`gone`); asking is not a call people see.
+        let (channels, check) = (channels.clone(), check.clone());
+        chat.expect_channel_exists().returning(move |c| match check(Some(c)) {
+            Ok(()) => Ok(channels.lock().unwrap().values().any(|made| *made == c.get())),
+            Err(PlatformError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        });
+    }
+    {
         let (calls, check) = (calls.clone(), check.clone());
         chat.expect_set_topic().returning(move |c, topic| {
             check(Some(c))?;
