@@ -66,9 +66,9 @@ proptest! {
     }
 
     #[test]
-    fn game_whispers_fit_and_are_one_line(text in hostile()) {
-        for part in for_game(&text) {
-            prop_assert!(part.len() <= 255);
+    fn game_whispers_fit_and_are_one_line(text in hostile(), from in "[a-zA-Z é😀]{1,32}") {
+        for part in for_game(&from, &text) {
+            prop_assert!(from.len() + 2 + part.len() <= 255, "`{from}: {part}` is one whisper");
             prop_assert!(!part.contains('\n'));
             prop_assert!(no_hidden_controls(&part));
         }

@@ -266,7 +266,7 @@ impl Desk {
         let settings = self.settings(ticket.guild).await?;
         self.require(author, &settings, Action::ReplyInGame)?;
         let text = relayed_text(text)?;
-        let parts = relay::for_game(&text);
+        let parts = relay::for_game(&author.display_name, &text);
         let mut commit = Commit { transcript: vec![entry(text)], ..Commit::default() };
         let chain = ChainKey::Ticket(id);
         let held = !game.online;

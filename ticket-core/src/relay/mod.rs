@@ -36,7 +36,10 @@ pub fn for_discord(prefix: &str, text: &str) -> Vec<String> {
     split_chars(&body, room).into_iter().map(|part| format!("{prefix}{part}")).collect()
 }
 
-/// Everything a staff reply goes through before a whisper: cleaned, folded to one line, split to the game's size.
-pub fn for_game(text: &str) -> Vec<String> {
-    split_bytes(&clean_line(text), GAME_WHISPER_MAX)
+/// Everything a staff reply from `from` goes through before a whisper: cleaned, folded to one line, split so
+/// that each whisper the player reads, `<from>: <part>`, fits the game's size. (Measured in UTF-8, which takes
+/// at least as many bytes as any code page a game server uses, so it fits there too.)
+pub fn for_game(from: &str, text: &str) -> Vec<String> {
+    let room = GAME_WHISPER_MAX.saturating_sub(from.len() + ": ".len()).max(GAME_WHISPER_MAX / 2);
+    split_bytes(&clean_line(text), room)
 }
