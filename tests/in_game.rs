@@ -201,3 +201,28 @@ async fn an_in_game_channel_deleted_by_hand_closes_the_ticket_and_the_next_whisp
     sim.shutdown().await;
     stack.stop().await;
 }
+
+/// The guild is at Discord's 500-channel cap: the player is whispered that their ticket could not be opened
+/// (instead of "Ticket Created" and silence), and staff are told in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_player_is_told_when_discord_refuses_the_channel() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let guild = stack.places.guild;
+    for i in d.channels(guild).len()..500 {
+        d.create_text_channel(guild, &format!("filler-{i}"), None);
+    }
+    let (sim, mut events) = stack.game().await;
+    sim.login("Foo").await.unwrap();
+    assert!(sim.request("Foo", "help").await.unwrap());
+    let told = Seen::Whisper {
+        from: ticket_core::strings::BRIDGE_SENDER.into(),
+        message: ticket_core::strings::IN_GAME_TICKET_FAILED.into(),
+    };
+    sees(&mut events, "Foo", told).await;
+    let log = stack.wait_message(stack.places.log, |m| readable(m).contains("Action failed")).await;
+    assert!(readable(&log).contains("create channel #ticket-foo"), "{}", readable(&log));
+    stack.assert_no_violations();
+    sim.shutdown().await;
+    stack.stop().await;
+}

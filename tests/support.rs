@@ -159,3 +159,28 @@ async fn members_with_one_name_opening_at_once_get_distinct_channel_names() {
     stack.assert_no_violations();
     stack.stop().await;
 }
+
+/// The guild is at Discord's 500-channel cap: the member is told their ticket could not be opened (not "being
+/// created", forever), and staff are told in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_is_told_when_discord_refuses_the_channel() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let guild = stack.places.guild;
+    for i in d.channels(guild).len()..500 {
+        d.create_text_channel(guild, &format!("filler-{i}"), None);
+    }
+    let click = press_open(&stack, stack.people.ann).await;
+    let modal = click.modal().expect("the opening question");
+    let done =
+        d.submit_modal(stack.places.support_panel, &modal.custom_id, &[("question", "help")], stack.people.ann).await;
+    assert_eq!(done.reply_text().as_deref(), Some(ticket_core::strings::SUPPORT_TICKET_FAILED));
+    let log = stack.wait_message(stack.places.log, |m| readable(m).contains("Action failed")).await;
+    assert!(readable(&log).contains("create channel #support-ann"), "{}", readable(&log));
+    // Room again: the member can open a ticket at once.
+    let filler = d.channels(guild).into_iter().find(|c| c.name.starts_with("filler-")).unwrap();
+    d.delete_channel_by_hand(filler.id).await;
+    open_ticket(&stack, stack.people.ann, "help again").await;
+    stack.assert_no_violations();
+    stack.stop().await;
+}

@@ -8,9 +8,12 @@ use serenity::all::{
     ActionRowComponent, CommandInteraction, ComponentInteraction, ComponentInteractionDataKind, Context,
     CreateInteractionResponse, ModalInteraction,
 };
-use ticket_core::desk::{Action, DEFAULT_AREA, Desk, DeskError, Problem, QnaProgress, Step1Input, area_names};
+use std::time::Duration;
+
+use ticket_core::desk::{Action, DEFAULT_AREA, Desk, DeskError, Opened, Problem, QnaProgress, Step1Input, area_names};
 use ticket_core::message::Message;
 use ticket_core::qna::QnaQuestion;
+use ticket_core::strings;
 use ticket_core::{Actor, ChannelId, CustomId, GuildId, RequestedRole, TicketType, render};
 
 use crate::actor;
@@ -66,8 +69,44 @@ fn deferred() -> CreateInteractionResponse {
     CreateInteractionResponse::Defer(serenity::all::CreateInteractionResponseMessage::new().ephemeral(true))
 }
 
-fn channel_link(channel: Option<ChannelId>) -> String {
-    channel.map(|c| format!("<#{c}>")).unwrap_or_else(|| "being created".into())
+/// What the person who opened a panel ticket is told: where it is, that it is being made, or that Discord refused it.
+fn opened_text(opened: &Opened, lead: &str, failed: &str) -> Message {
+    match (opened.channel, opened.failed) {
+        (_, true) => Message::text(failed),
+        (Some(channel), false) => Message::text(format!("{lead} <#{channel}>")),
+        (None, false) => Message::text(format!("{lead} being created")),
+    }
+}
+
+/// How long a reply that said "being created" is kept up to date: an interaction's token lasts 15 minutes.
+const WATCH_OPENING_FOR: Duration = Duration::from_secs(14 * 60);
+/// How often the channel's progress is looked at meanwhile.
+const WATCH_OPENING_EVERY: Duration = Duration::from_secs(1);
+
+/// While a new ticket's channel is being made (Discord was unavailable), looks again now and then, and edits the
+/// reply once the channel is made or refused for good, so that nobody is left with "being created".
+macro_rules! watch_opening {
+    ($asked:expr, $interaction:expr, $desk:expr, $opened:expr, $lead:expr, $failed:expr) => {
+        if let Ok(opened) = $opened {
+            if opened.pending() {
+                let deadline = tokio::time::Instant::now() + WATCH_OPENING_FOR;
+                while tokio::time::Instant::now() < deadline {
+                    tokio::time::sleep(WATCH_OPENING_EVERY).await;
+                    match $desk.opening(opened.ticket).await {
+                        Ok(now) if now.pending() => continue,
+                        Ok(now) => {
+                            finish!($asked, $interaction, opened_text(&now, $lead, $failed));
+                            break;
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "could not follow a ticket's channel being made");
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    };
 }
 
 impl<'a> Asked<'a> {
@@ -109,9 +148,13 @@ pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteracti
         CustomId::OpenRecruitment => {
             respond!(asked, i, deferred());
             let result = desk.open_recruitment_ticket(asked.guild, &asked.actor).await;
-            let message =
-                result.map(|o| Message::text(format!("Your application channel is open: {}", channel_link(o.channel))));
-            finish!(asked, i, outcome(message));
+            let (lead, failed) = ("Your application channel is open:", strings::APPLICATION_FAILED);
+            let reply = match &result {
+                Ok(opened) => opened_text(opened, lead, failed),
+                Err(e) => Message::text(error_text(e)),
+            };
+            finish!(asked, i, reply);
+            watch_opening!(asked, i, desk, result, lead, failed);
         }
         CustomId::Step1Role(ticket) => {
             let role = chosen.as_deref().and_then(RequestedRole::parse);
@@ -200,10 +243,17 @@ pub(crate) async fn modal(ctx: &Context, desk: &Desk, i: &ModalInteraction) {
     };
     respond!(asked, i, deferred());
     let reply = match id {
-        CustomId::OpenSupportForm => desk
-            .open_support_ticket(asked.guild, &asked.actor, &field(i, "question"))
-            .await
-            .map(|o| Message::text(format!("Your support ticket is open: {}", channel_link(o.channel)))),
+        CustomId::OpenSupportForm => {
+            let result = desk.open_support_ticket(asked.guild, &asked.actor, &field(i, "question")).await;
+            let (lead, failed) = ("Your support ticket is open:", strings::SUPPORT_TICKET_FAILED);
+            let reply = match &result {
+                Ok(opened) => opened_text(opened, lead, failed),
+                Err(e) => Message::text(error_text(e)),
+            };
+            finish!(asked, i, reply);
+            watch_opening!(asked, i, desk, result, lead, failed);
+            return;
+        }
         CustomId::ResolveForm => desk
             .resolve_ticket(asked.channel, &asked.actor, &field(i, "resolution"))
             .await

@@ -44,3 +44,13 @@ pub const FINALIZE_RSI_ACCEPTED: &str = "Finalize - RSI accepted";
 pub const QNA_COMPLETED: &str = "Q&A completed";
 /// Prefix command that reposts the Q&A button.
 pub const REOPEN_QNA_PREFIX_COMMAND: &str = "!reopen_qna";
+
+/// Who the player hears it from when the bridge itself (not a staff member) whispers them.
+pub const BRIDGE_SENDER: &str = "RagnaSync";
+/// Whispered to a player whose ticket's Discord channel could not be made (the server's channel cap, a
+/// permission the bot lacks): without it they would wait for an answer that cannot come.
+pub const IN_GAME_TICKET_FAILED: &str = "Your ticket could not be opened on Discord, so staff cannot see it yet. They have been told; please try again later.";
+/// The answer to a member whose support ticket's channel Discord refused.
+pub const SUPPORT_TICKET_FAILED: &str = "Your support ticket could not be opened: Discord refused to create its channel (the server may have too many channels, or the bot lacks a permission). Staff have been told; please try again later.";
+/// The answer to an applicant whose application channel Discord refused.
+pub const APPLICATION_FAILED: &str = "Your application could not be opened: Discord refused to create its channel (the server may have too many channels, or the bot lacks a permission). Staff have been told; please try again later.";

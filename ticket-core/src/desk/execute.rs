@@ -514,6 +514,12 @@ impl Desk {
                 }
             }
             Effect::GameTicketCreated { server, player, source } => {
+                // A ticket whose channel was refused meanwhile did not open: the player is told that instead.
+                if let ChainKey::Ticket(ticket) = pending.chain {
+                    if store.ticket(ticket).await?.is_some_and(|t| !t.is_open()) {
+                        return Ok(Outcome::Done(None));
+                    }
+                }
                 match self.ports.game.ticket_created(server, player, *source).await {
                     Ok(()) => Outcome::Done(None),
                     Err(crate::ports::GameLinkError::Congested(_)) => Outcome::Retry(None),
@@ -672,6 +678,7 @@ impl Desk {
         let mut touched = vec![chain];
         let settings = self.ports.store.settings(ticket.guild).await?;
         let reason_text = reason.to_string();
+        let reason_failed = reason == CloseReason::ChannelFailed;
         // Closing an open ticket cannot fail.
         let _ = ticket.close(reason, None, now);
         match &ticket.detail {
@@ -698,6 +705,17 @@ impl Desk {
                 } else {
                     let effect = Effect::GameTicketClosed { server: game.server.clone(), player: game.name.clone() };
                     commit.enqueue.push((chain, effect));
+                    if reason_failed {
+                        // The player would otherwise wait for an answer that cannot come.
+                        let tell = Effect::Whisper {
+                            ticket: id,
+                            server: game.server.clone(),
+                            player: game.name.clone(),
+                            from: crate::strings::BRIDGE_SENDER.to_owned(),
+                            text: crate::strings::IN_GAME_TICKET_FAILED.to_owned(),
+                        };
+                        commit.enqueue.push((chain, tell));
+                    }
                 }
                 if let Some(log) = settings.targets.log_channel {
                     let entry = LogEntry::InGameClosed { ticket: id, player: game.name.clone(), reason: reason_text };

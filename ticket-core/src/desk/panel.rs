@@ -7,6 +7,7 @@ use crate::pid::{Pid, SealedUser};
 use crate::ports::{Commit, TranscriptAuthor, TranscriptEntry};
 use crate::relay::{channel_name, unique_channel_name};
 use crate::settings::{GuildSettings, TicketType};
+use crate::ticket::CloseReason;
 use crate::ticket::{Ticket, TicketDetail, recruitment_key, support_key};
 use crate::topic::Topic;
 
@@ -23,10 +24,13 @@ pub(super) struct PanelTicket {
 }
 
 impl Desk {
-    /// The ticket with its channel, once made.
-    pub(super) async fn opened(&self, ticket: TicketId) -> Result<Opened, DeskError> {
-        let channel = self.ports.store.ticket(ticket).await?.and_then(|t| t.channel);
-        Ok(Opened { ticket, channel })
+    /// Where a panel ticket's channel stands: made, still being made (the outbox retries while Discord is
+    /// unavailable), or refused for good. A platform that told the person "being created" asks again until it is
+    /// one or the other, and tells them.
+    pub async fn opening(&self, ticket: TicketId) -> Result<Opened, DeskError> {
+        let stored = self.ports.store.ticket(ticket).await?.ok_or(DeskError::TicketNotFound(ticket))?;
+        let failed = stored.closed.as_ref().is_some_and(|c| c.reason == CloseReason::ChannelFailed);
+        Ok(Opened { ticket, channel: stored.channel.filter(|_| !failed), failed })
     }
 
     /// Whether `opener` may open a panel ticket of `kind` in `guild` (one open ticket of each kind per member):

@@ -94,7 +94,7 @@ impl Desk {
     /// A member pressed the recruitment panel: their private application channel opens with the Step 1 wizard.
     pub async fn open_recruitment_ticket(&self, guild: GuildId, applicant: &Actor) -> Result<Opened, DeskError> {
         let ticket = retry_on_conflict!(self.try_open_recruitment(guild, applicant).await)?;
-        self.opened(ticket).await
+        self.opening(ticket).await
     }
 
     async fn try_open_recruitment(&self, guild: GuildId, applicant: &Actor) -> Result<TicketId, DeskError> {

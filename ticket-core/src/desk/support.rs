@@ -13,13 +13,24 @@ use super::{Action, Desk, DeskError, retry_on_conflict, typed_text};
 /// The longest opening question or resolution accepted (the modal's own limit).
 const FORM_TEXT_MAX: usize = 1000;
 
-/// A ticket opened from a panel.
+/// A ticket opened from a panel, and where its channel stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Opened {
     /// The ticket.
     pub ticket: TicketId,
     /// Its channel, if it was created already (it is, unless Discord is down; the outbox then finishes later).
     pub channel: Option<ChannelId>,
+    /// Discord refused the channel for good (the guild is at its channel cap, a permission is missing): the ticket
+    /// is closed, staff were told in the log, and the person should be told too.
+    pub failed: bool,
+}
+
+impl Opened {
+    /// Whether the channel is still being made (neither created nor refused yet): ask
+    /// [`Desk::opening`](crate::Desk::opening) again later.
+    pub fn pending(&self) -> bool {
+        self.channel.is_none() && !self.failed
+    }
 }
 
 impl Desk {
@@ -32,7 +43,7 @@ impl Desk {
     ) -> Result<Opened, DeskError> {
         let question = typed_text("question", question, FORM_TEXT_MAX)?;
         let ticket = retry_on_conflict!(self.try_open_support(guild, opener, &question).await)?;
-        self.opened(ticket).await
+        self.opening(ticket).await
     }
 
     async fn try_open_support(&self, guild: GuildId, opener: &Actor, question: &str) -> Result<TicketId, DeskError> {

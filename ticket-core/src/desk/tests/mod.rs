@@ -68,6 +68,8 @@ pub struct Faults {
     pub discord_down: bool,
     /// Discord refuses nickname changes.
     pub forbid_nick: bool,
+    /// Discord refuses to create channels for good (the guild is at its channel cap).
+    pub refuse_channels: bool,
     /// DMs are closed.
     pub dms_closed: bool,
     /// Players not online in game.
@@ -140,8 +142,12 @@ fn chat_mock(
     }
     {
         let (calls, check, id, channels) = (calls.clone(), check.clone(), id.clone(), channels.clone());
+        let refuse = faults.clone();
         chat.expect_create_channel().returning(move |c| {
             check(None)?;
+            if refuse.lock().unwrap().refuse_channels {
+                return Err(PlatformError::Rejected { status: 400, code: Some(30013) });
+            }
             // Idempotent per ticket, as the port requires.
             if let Some(existing) = channels.lock().unwrap().get(&c.ticket.get()) {
                 return Ok(ChannelId::new(*existing));

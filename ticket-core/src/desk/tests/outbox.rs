@@ -72,9 +72,62 @@ async fn a_refused_channel_closes_the_ticket_so_the_member_can_try_again() {
     let ports = Ports::new(world.store.clone(), Arc::new(chat));
     let desk = Desk::new(ports, sample_key());
     let opened = desk.open_support_ticket(GUILD, &member(1, "Ann"), "help").await.unwrap();
+    assert!(opened.failed && !opened.pending(), "the member is told it failed, not that it is being created");
     let ticket = world.store.ticket(opened.ticket).await.unwrap().unwrap();
     assert_eq!(ticket.closed.map(|c| c.reason), Some(crate::ticket::CloseReason::ChannelFailed));
     assert!(world.store.pending_effects(None).await.unwrap().is_empty());
+}
+
+/// A channel that is only delayed, then refused for good at a retry: the platform that said "being created"
+/// learns the outcome from `opening`, and staff are told in the log.
+#[pollster::test]
+async fn a_channel_refused_after_a_delay_is_reported_by_opening() {
+    let world = World::configured();
+    world.faults().discord_down = true;
+    let opened = world.desk.open_support_ticket(GUILD, &member(1, "Ann"), "help").await.unwrap();
+    assert!(opened.pending(), "Discord was down: being created");
+    assert!(world.desk.opening(opened.ticket).await.unwrap().pending());
+    {
+        let mut faults = world.faults();
+        faults.discord_down = false;
+        faults.refuse_channels = true;
+    }
+    world.advance(time::Duration::minutes(5));
+    world.desk.resume().await.unwrap();
+    let now = world.desk.opening(opened.ticket).await.unwrap();
+    assert!(now.failed && now.channel.is_none(), "{now:?}");
+    let calls = world.take_calls();
+    assert!(
+        calls.iter().any(|c| matches!(c, Call::Send { channel, message } if *channel == LOG.get()
+            && message.embeds[0].title.as_deref() == Some("Action failed"))),
+        "staff are told: {calls:?}"
+    );
+}
+
+/// An in-game ticket whose channel Discord refuses: the player is whispered what happened (instead of "Ticket
+/// Created"), so they do not wait for an answer that cannot come; staff are told.
+#[pollster::test]
+async fn a_player_whose_channel_is_refused_is_told_in_game() {
+    let world = World::configured();
+    world.faults().refuse_channels = true;
+    let outcome =
+        world.desk.open_game_ticket(GUILD, &server(), &player("Foo", 1), TicketSource::Request, "help").await.unwrap();
+    assert!(matches!(outcome, crate::InGameOutcome::Opened(_)));
+    let calls = world.take_calls();
+    assert!(!calls.iter().any(|c| matches!(c, Call::GameTicketCreated { .. })), "no Ticket Created: {calls:?}");
+    assert!(
+        calls.contains(&Call::Whisper {
+            player: "Foo".into(),
+            from: crate::strings::BRIDGE_SENDER.into(),
+            text: crate::strings::IN_GAME_TICKET_FAILED.into(),
+        }),
+        "the player is told: {calls:?}"
+    );
+    assert!(
+        calls.iter().any(|c| matches!(c, Call::Send { channel, message } if *channel == LOG.get()
+            && message.embeds[0].title.as_deref() == Some("Action failed"))),
+        "staff are told: {calls:?}"
+    );
 }
 
 #[pollster::test]
