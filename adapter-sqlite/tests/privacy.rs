@@ -116,6 +116,15 @@ async fn scenario(desk: &Desk, chat: &FakeChat, clock: &FixedClock) {
         desk.channel_message(channel, &opener, "Still stuck").await.unwrap(),
         MessageOutcome::Recorded(support.ticket)
     );
+    // Mentions typed as Discord's client sends them: the person's raw id inside the text.
+    let typed = format!("thanks <@{STAFF}>, and <@!{ADMIN}> too; see <@&40> in <#900>");
+    desk.channel_message(channel, &opener, &typed).await.unwrap();
+    let shown = desk.transcript(support.ticket).await.unwrap();
+    assert!(
+        shown.iter().any(|e| e.text == format!("thanks <@{STAFF}>, and <@{ADMIN}> too; see <@&40> in <#900>")),
+        "a transcript shows the people mentioned again: {:?}",
+        shown.iter().map(|e| &e.text).collect::<Vec<_>>()
+    );
     desk.resolve_ticket(channel, &staff, "Unstuck it").await.unwrap();
 
     // Recruitment: one application to Finalised, one declined.
@@ -128,6 +137,8 @@ async fn scenario(desk: &Desk, chat: &FakeChat, clock: &FixedClock) {
         notes: "Hello".into(),
     };
     let app = desk.submit_step1(opened.ticket, &applicant, &step1).await.unwrap();
+    let recruitment_channel = chat.channel_of(opened.ticket).unwrap();
+    desk.channel_message(recruitment_channel, &applicant, &format!("hi <@{STAFF}>")).await.unwrap();
     later();
     let answers = ["piloting".to_owned(), "18:00-22:00".into(), "yes".into(), String::new()];
     assert_eq!(desk.submit_qna(app, &applicant, 1, &answers).await.unwrap(), QnaProgress::Completed);
@@ -149,8 +160,10 @@ async fn scenario(desk: &Desk, chat: &FakeChat, clock: &FixedClock) {
         other => panic!("expected a new ticket, got {other:?}"),
     };
     desk.relay_player_message(GUILD, &server, &first, "it was a sword").await.unwrap();
+    desk.relay_player_message(GUILD, &server, &first, &format!("is <@{ADMIN}> there?")).await.unwrap();
     let game_channel = chat.channel_of(ticket).unwrap();
     desk.channel_message(game_channel, &staff, "Looking into it").await.unwrap();
+    desk.channel_message(game_channel, &staff, &format!("<@{OPENER}> will help")).await.unwrap();
     desk.player_logout(GUILD, &server, &first).await.unwrap();
     desk.apply_game_config(GUILD, true, false).await.unwrap();
     let second = player(ACCOUNTS[1], "Baz");

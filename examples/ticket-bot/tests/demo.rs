@@ -112,3 +112,48 @@ fn help_explains_what_runs_without_a_token() {
         assert!(help.contains(text), "--help mentions {text}:\n{help}");
     }
 }
+
+/// Every Discord user id the fake Discord handed out in a run: the `id` of every user object (it has a
+/// `username`) and every `user_id`, in the requests and answers of its traffic file.
+fn user_ids(traffic: &str) -> std::collections::BTreeSet<String> {
+    fn walk(value: &serde_json::Value, found: &mut std::collections::BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map.contains_key("username") {
+                    found.extend(map.get("id").and_then(serde_json::Value::as_str).map(str::to_owned));
+                }
+                found.extend(map.get("user_id").and_then(serde_json::Value::as_str).map(str::to_owned));
+                map.values().for_each(|v| walk(v, found));
+            }
+            serde_json::Value::Array(list) => list.iter().for_each(|v| walk(v, found)),
+            _ => {}
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for line in traffic.lines() {
+        walk(&serde_json::from_str(line).expect("a traffic record is JSON"), &mut found);
+    }
+    found
+}
+
+/// At `RUST_LOG=debug` and `trace`, the demo's logs carry none of the raw ids it used: not the Discord users' (which
+/// serenity's HTTP spans print at debug, and its gateway payloads at trace), not the player's game account.
+#[test]
+fn verbose_logs_carry_no_raw_ids() {
+    for level in ["debug", "trace"] {
+        let dir = tempfile::tempdir().unwrap();
+        let traffic = dir.path().join("traffic.jsonl");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ticket-bot"));
+        command.arg("demo").current_dir(dir.path()).env("NO_COLOR", "1").env("RUST_LOG", level);
+        command.env("DISCORD_SIM_TRAFFIC", &traffic).env_remove("DISCORD_TOKEN").env_remove("TICKET_BOT_PID_SECRET");
+        let out = command.output().expect("the binary runs");
+        assert!(out.status.success(), "{level}: {}", String::from_utf8_lossy(&out.stderr));
+        let logs = String::from_utf8(out.stderr).unwrap();
+        assert!(logs.lines().count() > 20, "{level}: the logs go beyond the demo's default (warnings only): {logs}");
+        let ids = user_ids(&std::fs::read_to_string(&traffic).unwrap());
+        assert!(ids.len() >= 5, "{level}: the bot and the cast: {ids:?}");
+        let leaked: Vec<&String> = ids.iter().filter(|id| logs.contains(id.as_str())).collect();
+        assert!(leaked.is_empty(), "{level}: raw Discord user ids in the logs: {leaked:?}");
+        assert!(!logs.contains("2000001"), "{level}: the player's game account id is in the logs");
+    }
+}

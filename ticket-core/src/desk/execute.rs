@@ -252,6 +252,7 @@ impl Desk {
                 Some(f) => self.follow_up(f, &mut commit).await?,
                 None => Vec::new(),
             };
+            self.seal_transcript(&mut commit);
             match self.ports.store.commit(commit).await {
                 Ok(_) => return Ok(touched),
                 Err(StoreError::Conflict) => continue,
@@ -507,7 +508,8 @@ impl Desk {
                     let reply = HeldReply { from: from.clone(), text: text.clone(), at: self.ports.clock.now() };
                     Outcome::Done(Some(FollowUp::Hold(*ticket, reply)))
                 };
-                match self.ports.game.whisper(server, player, from, text).await {
+                let shown = crate::relay::open_user_mentions(text, &self.key);
+                match self.ports.game.whisper(server, player, from, &shown).await {
                     Ok(WhisperOutcome::Delivered) => Outcome::Done(None),
                     Ok(WhisperOutcome::PlayerOffline) | Err(crate::ports::GameLinkError::LinkDown(_)) => hold(),
                     Err(crate::ports::GameLinkError::Congested(_)) => Outcome::Retry(None),

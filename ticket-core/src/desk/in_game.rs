@@ -145,7 +145,7 @@ impl Desk {
         message: &str,
     ) -> Result<InGameOutcome, DeskError> {
         let name = game_name(&player.name)?;
-        let text = relayed_text(message)?;
+        let text = self.sealed(relayed_text(message)?);
         let pid = self.key.account(player.account);
         retry_on_conflict!(self.try_player_message(guild, server, pid, &name, source, &text, true).await)
     }
@@ -160,7 +160,7 @@ impl Desk {
         message: &str,
     ) -> Result<TicketId, DeskError> {
         let name = game_name(&player.name)?;
-        let text = relayed_text(message)?;
+        let text = self.sealed(relayed_text(message)?);
         let pid = self.key.account(player.account);
         match retry_on_conflict!(
             self.try_player_message(guild, server, pid, &name, TicketSource::Whisper, &text, false).await
@@ -266,7 +266,10 @@ impl Desk {
         let settings = self.settings(ticket.guild).await?;
         self.require(author, &settings, Action::ReplyInGame)?;
         let text = relayed_text(text)?;
-        let parts = relay::for_game(&author.display_name, &text);
+        // Split as typed (a mention is never cut: it holds no space), then sealed for storing like the text.
+        let parts: Vec<String> =
+            relay::for_game(&author.display_name, &text).into_iter().map(|part| self.sealed(part)).collect();
+        let text = self.sealed(text);
         let mut commit = Commit { transcript: vec![entry(text)], ..Commit::default() };
         let chain = ChainKey::Ticket(id);
         let held = !game.online;
@@ -434,7 +437,8 @@ impl Desk {
                 let game = ticket.in_game_mut()?;
                 let was_online = game.online;
                 game.online = false;
-                game.held.push(HeldReply { from: from.to_owned(), text: text.to_owned(), at: now });
+                // The link gives back the whisper as it was sent (people opened): stored sealed again.
+                game.held.push(HeldReply { from: from.to_owned(), text: self.sealed(text.to_owned()), at: now });
                 let mut commit = Commit::default();
                 if was_online {
                     let notice = Notice::ReplyHeld { player: name.clone() };

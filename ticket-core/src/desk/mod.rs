@@ -264,7 +264,8 @@ impl Desk {
 
     /// Saves a commit, then runs the chains it enqueued into. A lost race comes back as
     /// `DeskError::Store(StoreError::Conflict)` for [`retry_on_conflict!`] to retry.
-    async fn save_and_run(&self, commit: crate::ports::Commit) -> Result<(), DeskError> {
+    async fn save_and_run(&self, mut commit: crate::ports::Commit) -> Result<(), DeskError> {
+        self.seal_transcript(&mut commit);
         let mut chains: Vec<ChainKey> = Vec::new();
         for (chain, _) in &commit.enqueue {
             if !chains.contains(chain) {
@@ -278,6 +279,31 @@ impl Desk {
         }
         self.run_chains(chains).await;
         Ok(())
+    }
+}
+
+impl Desk {
+    /// Text a person typed, with the people it mentions sealed, as every copy of it is stored (transcripts,
+    /// tickets, applications, the outbox). Rendering opens them again.
+    pub(crate) fn sealed(&self, text: String) -> String {
+        crate::relay::seal_user_mentions(&text, &self.key)
+    }
+
+    /// Seals the people mentioned in the transcript lines of `commit` (`<@id>` → `<@~…>`): no raw user id is
+    /// stored. [`Desk::transcript`] opens them again.
+    pub(crate) fn seal_transcript(&self, commit: &mut crate::ports::Commit) {
+        for entry in &mut commit.transcript {
+            entry.text = crate::relay::seal_user_mentions(&entry.text, &self.key);
+        }
+    }
+
+    /// A ticket's transcript, oldest first, with the people mentioned in it shown as mentions again (`<@id>`).
+    pub async fn transcript(&self, ticket: crate::TicketId) -> Result<Vec<crate::ports::TranscriptEntry>, DeskError> {
+        let mut entries = self.ports.store.transcript(ticket).await?;
+        for entry in &mut entries {
+            entry.text = crate::relay::open_user_mentions(&entry.text, &self.key);
+        }
+        Ok(entries)
     }
 }
 

@@ -149,7 +149,11 @@ impl Desk {
         form: &Step1Input,
     ) -> Result<ApplicationId, DeskError> {
         let rsi_handle = check_rsi_handle(&form.rsi_handle)?;
-        let notes = if form.notes.trim().is_empty() { String::new() } else { typed_text("notes", &form.notes, 1000)? };
+        let notes = if form.notes.trim().is_empty() {
+            String::new()
+        } else {
+            self.sealed(typed_text("notes", &form.notes, 1000)?)
+        };
         retry_on_conflict!(self.try_step1(ticket, applicant, form, &rsi_handle, &notes).await)
     }
 
@@ -299,7 +303,7 @@ impl Desk {
         let first = QnaQuestion::first_of_page(page).unwrap_or(0);
         let mut checked = Vec::with_capacity(questions.len());
         for (question, raw) in questions.iter().zip(answers) {
-            let answer = question.check_answer(raw)?;
+            let answer = question.check_answer(raw)?.map(|text| self.sealed(text));
             let uk_time = match (&answer, question.kind) {
                 (Some(text), AnswerKind::TimeRange) => TimeRange::parse(text)
                     .and_then(|range| self.ports.zones.to_uk(&app.form.time_zone, range, now.date()))
@@ -382,7 +386,7 @@ impl Desk {
         staff: &Actor,
         reason: &str,
     ) -> Result<RecruitmentStatus, DeskError> {
-        let input = RecruitmentInput::Decline(DeclineReason::new(reason));
+        let input = RecruitmentInput::Decline(DeclineReason::new(&self.sealed(reason.to_owned())));
         retry_on_conflict!(self.try_decide(app, staff, input.clone(), Action::Review).await)
     }
 

@@ -41,7 +41,7 @@ impl Desk {
         opener: &Actor,
         question: &str,
     ) -> Result<Opened, DeskError> {
-        let question = typed_text("question", question, FORM_TEXT_MAX)?;
+        let question = self.sealed(typed_text("question", question, FORM_TEXT_MAX)?);
         let ticket = retry_on_conflict!(self.try_open_support(guild, opener, &question).await)?;
         self.opening(ticket).await
     }
@@ -67,7 +67,7 @@ impl Desk {
         staff: &Actor,
         resolution: &str,
     ) -> Result<TicketId, DeskError> {
-        let resolution = typed_text("resolution", resolution, FORM_TEXT_MAX)?;
+        let resolution = self.sealed(typed_text("resolution", resolution, FORM_TEXT_MAX)?);
         retry_on_conflict!(self.try_resolve(channel, staff, &resolution).await)
     }
 

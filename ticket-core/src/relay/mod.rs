@@ -10,11 +10,13 @@
 
 mod mentions;
 mod sanitize;
+mod sealed_mentions;
 mod slug;
 mod split;
 
 pub use mentions::{neutralise_mentions, pings};
 pub use sanitize::{GameName, InvalidGameName, clean_line, clean_text};
+pub use sealed_mentions::{open_user_mentions, seal_user_mentions};
 pub use slug::{CHANNEL_NAME_MAX, channel_name, channel_slug, is_valid_channel_name, unique_channel_name};
 pub use split::{split_bytes, split_chars};
 

@@ -38,6 +38,16 @@ impl People<'_> {
     pub fn mention(&self, sealed: &SealedUser) -> Result<String, PidKeyError> {
         Ok(format!("<@{}>", self.id(sealed)?.get()))
     }
+
+    /// Text a person typed, as stored (people they mentioned sealed), back as they typed it.
+    pub fn typed(&self, text: &str) -> String {
+        crate::relay::open_user_mentions(text, self.0)
+    }
+
+    /// Text a person typed, shown as they typed it but unable to ping anyone.
+    pub fn said(&self, text: &str) -> String {
+        crate::relay::neutralise_mentions(&self.typed(text))
+    }
 }
 
 /// Escapes Discord markdown so a name shows as typed.

@@ -103,7 +103,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
                  times, names) below.",
                 colour::SUPPORT,
             )
-            .field("Question", neutralise_mentions(question), false);
+            .field("Question", people.said(question), false);
             welcome.footer = Some("This channel is deleted when the ticket is resolved.".into());
             one(Message {
                 content,
@@ -134,7 +134,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
         }
         Notice::PlayerMessage { player, text } => {
             let prefix = format!("**{}** (in game): ", player_label(player));
-            Ok(relay::for_discord(&prefix, text).into_iter().map(Message::text).collect())
+            Ok(relay::for_discord(&prefix, &people.typed(text)).into_iter().map(Message::text).collect())
         }
         Notice::ReplyHeld { player } => one(Message::text(format!(
             "📨 **{}** is offline. Your reply is held and will be whispered at their next login.",
@@ -193,7 +193,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
             .field("Area/focus", &form.area, true)
             .field("Time zone", tz_info.clone().unwrap_or_else(|| form.time_zone.clone()), true)
             .field("RSI handle", escape_markdown(&form.rsi_handle), true)
-            .field("Notes", neutralise_mentions(&form.notes), false);
+            .field("Notes", people.said(&form.notes), false);
             one(Message {
                 content: area_ping.map(|r| format!("<@&{r}>")).unwrap_or_default(),
                 embeds: vec![summary],
@@ -222,6 +222,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
         Notice::QnaSummary { app, answers } => one(Message::embed(qna_fields(
             embed(format!("Application #{app} — Q&A answers"), "", colour::RECRUITMENT),
             answers,
+            &people,
         ))),
         Notice::FinaliseControl { app, by_name } => one(Message {
             embeds: vec![embed(
@@ -239,7 +240,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
         Notice::Log(entry) => one(Message::embed(log(entry, &people)?)),
         Notice::ResolvedDm { channel_name, resolution } => one(Message::embed(embed(
             "Your support ticket was resolved",
-            format!("Ticket **#{channel_name}** is closed.\n\n**Resolution**\n{}", neutralise_mentions(resolution)),
+            format!("Ticket **#{channel_name}** is closed.\n\n**Resolution**\n{}", people.said(resolution)),
             colour::SUPPORT,
         ))),
         Notice::DeclinedDm => one(Message::embed(embed(
@@ -252,9 +253,9 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
 }
 
 /// Adds one field per Q&A answer (with its UK-time version) to an embed.
-pub(crate) fn qna_fields(mut embed: Embed, answers: &[QnaAnswer]) -> Embed {
+pub(crate) fn qna_fields(mut embed: Embed, answers: &[QnaAnswer], people: &People<'_>) -> Embed {
     for a in answers {
-        let mut value = a.answer.as_deref().map(neutralise_mentions).unwrap_or_else(|| "—".into());
+        let mut value = a.answer.as_deref().map(|answer| people.said(answer)).unwrap_or_else(|| "—".into());
         if let Some(uk) = &a.uk_time {
             value = format!("{value} (local) · {uk} UK time");
         }
@@ -269,8 +270,8 @@ fn log(entry: &LogEntry, people: &People<'_>) -> Result<Embed, PidKeyError> {
             embed("Support ticket resolved", format!("#{channel_name} (ticket {ticket})"), colour::LOG)
                 .field("Opened by", people.mention(opener)?, true)
                 .field("Resolved by", people.mention(by)?, true)
-                .field("Question", neutralise_mentions(question), false)
-                .field("Resolution", neutralise_mentions(resolution), false)
+                .field("Question", people.said(question), false)
+                .field("Resolution", people.said(resolution), false)
         }
         LogEntry::Recruitment { app, action, applicant, by, by_name: _, reason } => {
             let (verb, color) = match action {
@@ -284,7 +285,7 @@ fn log(entry: &LogEntry, people: &People<'_>) -> Result<Embed, PidKeyError> {
                 .field("Applicant", people.mention(applicant)?, true)
                 .field("By", people.mention(by)?, true);
             if let Some(reason) = reason {
-                e = e.field("Reason", neutralise_mentions(reason), false);
+                e = e.field("Reason", people.said(reason), false);
             }
             e
         }

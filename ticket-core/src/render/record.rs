@@ -4,7 +4,6 @@ use crate::id::ChannelId;
 use crate::message::{Embed, Message};
 use crate::pid::{PidKey, PidKeyError};
 use crate::recruitment::{Application, RecruitmentStatus};
-use crate::relay::neutralise_mentions;
 
 use super::notice::qna_fields;
 use super::{People, colour, escape_markdown};
@@ -42,10 +41,10 @@ pub fn record(app: &Application, ticket_channel: Option<ChannelId>, key: &PidKey
     .field("RSI handle", escape_markdown(&app.form.rsi_handle), true)
     .field("Ticket link", ticket, true)
     .field("Time zone", time_zone, true)
-    .field("Notes", neutralise_mentions(&app.form.notes), false);
-    embed = qna_fields(embed, &app.qna);
+    .field("Notes", people.said(&app.form.notes), false);
+    embed = qna_fields(embed, &app.qna, &people);
     if let Some(reason) = &app.decline_reason {
-        embed = embed.field("Decline reason", neutralise_mentions(reason), false);
+        embed = embed.field("Decline reason", people.said(reason), false);
     }
     let since = app.created_at.date();
     let changes = app.history.len();

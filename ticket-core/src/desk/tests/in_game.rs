@@ -273,7 +273,9 @@ async fn hostile_player_text_never_pings_and_long_text_is_split() {
     }
     assert!(calls.iter().flat_map(readable).all(|t| !t.contains("@everyone")));
     let stored = world.store.transcript(ticket).await.unwrap();
-    assert_eq!(stored[0].text, hostile, "the transcript keeps the text as sent");
+    assert!(!stored[0].text.contains("<@123>"), "no raw user id is stored");
+    let shown = world.desk.transcript(ticket).await.unwrap();
+    assert_eq!(shown[0].text, hostile, "the transcript shows the text as sent");
     assert_eq!(world.store.ticket(ticket).await.unwrap().unwrap().channel_name, "ticket-everyone");
 }
 
