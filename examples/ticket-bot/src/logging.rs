@@ -43,7 +43,7 @@ pub fn contained(filter: &str) -> String {
 /// instead). Calling it twice keeps the first subscriber.
 pub fn init(format: LogFormat, env: &Env, configured: Option<&str>, default: &str) -> Option<String> {
     let parse = |text: &str| EnvFilter::try_new(contained(text));
-    let (filter, note) = match env.get(RUST_LOG).map(|f| parse(&f)) {
+    let (filter, note) = match env.get(RUST_LOG).map(parse) {
         Some(Ok(filter)) => (filter, None),
         Some(Err(error)) => {
             (EnvFilter::new(default), Some(format!("{RUST_LOG} is not a log filter ({error}); using {default:?}")))
