@@ -169,3 +169,44 @@ async fn admin_commands_answer_only_the_asker_and_are_hidden_from_members() {
     assert_eq!(stack.app.store().settings(GuildId::new(p.guild)).await.unwrap(), before, "nothing changed");
     stack.stop().await;
 }
+
+/// On a server that took Mention Everyone away from `@everyone`, the bot's ping of a role that is not mentionable
+/// shows in the text and notifies no one. Setting such a role says so; once the role is mentionable, pings notify.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ping_role_that_would_notify_no_one_is_reported_and_pings_notify_once_mentionable() {
+    use adapter_discord::sim::permissions::{EVERYONE_DEFAULT, MENTION_EVERYONE};
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (people, places) = (stack.people, stack.places);
+    d.set_role_permissions(places.guild, places.guild, EVERYONE_DEFAULT & !MENTION_EVERYONE);
+    let support = Value::String(places.support_role.to_string());
+    let asked = stack.admin_command("tickets", sub("set-ping", vec![opt("support", 8, support.clone())])).await;
+    let reply = asked.reply_text().unwrap();
+    assert!(reply.contains(&format!("Discord will not notify <@&{}>", places.support_role)), "{reply}");
+
+    let welcome = |d: &adapter_discord::sim::FakeDiscord, channel: u64| {
+        d.messages(channel).into_iter().find(|m| custom_ids(m) == ["tickets:resolve"])
+    };
+    let panel = stack.wait_message(places.support_panel, |m| custom_ids(m) == ["tickets:open-support"]).await;
+    let open = async |user: u64, question: &str| {
+        let click = d.click_button(places.support_panel, panel.id, "tickets:open-support", user).await;
+        let modal = click.modal().unwrap();
+        d.submit_modal(places.support_panel, &modal.custom_id, &[("question", question)], user).await;
+    };
+    open(people.ann, "first").await;
+    let first = stack.wait_channel("support-ann").await;
+    assert!(d.wait_for(PATIENCE, |d| welcome(d, first).is_some()).await);
+    let message = welcome(d, first).unwrap();
+    assert!(message.content.contains(&format!("<@&{}>", places.support_role)), "the role is mentioned");
+    assert!(d.notified_roles(&message).is_empty(), "but nobody is notified");
+
+    d.set_role_mentionable(places.guild, places.support_role, true);
+    let asked = stack.admin_command("tickets", sub("set-ping", vec![opt("support", 8, support)])).await;
+    assert!(!asked.reply_text().unwrap().contains("will not notify"), "mentionable now");
+    open(people.bob, "second").await;
+    let second = stack.wait_channel("support-bob").await;
+    assert!(d.wait_for(PATIENCE, |d| welcome(d, second).is_some()).await);
+    assert_eq!(d.notified_roles(&welcome(d, second).unwrap()), vec![places.support_role]);
+    stack.assert_no_violations();
+    stack.stop().await;
+}

@@ -79,6 +79,19 @@ impl EventHandler for Handler {
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "could not reconcile tickets with channels"),
         }
+        match desk.silent_ping_roles(from::guild(guild.id)).await {
+            Ok(silent) => {
+                for role in silent {
+                    tracing::warn!(
+                        guild = %guild.id,
+                        %role,
+                        "pings to this role notify no one: it is not mentionable and the bot lacks Mention Everyone \
+                         (turn on \"Allow anyone to @mention this role\", or grant the permission)"
+                    );
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not check the ping roles"),
+        }
         // The outbox itself is resumed by the loop started at READY (its first run is immediate).
     }
 

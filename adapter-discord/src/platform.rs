@@ -179,6 +179,19 @@ impl ChatPlatform for SerenityPlatform {
         Err(PlatformError::Rejected { status: 400, code: None })
     }
 
+    async fn unpingable_roles(&self, guild: GuildId, roles: &[RoleId]) -> Result<Vec<RoleId>, PlatformError> {
+        // The cache knows each role's `mentionable` flag and the bot's roles; without it, nothing can be told.
+        let Some(g) = self.cache.as_ref().and_then(|c| c.guild(to::guild(guild))) else { return Ok(Vec::new()) };
+        let bot = to::user(self.bot);
+        let everyone = g.roles.get(&serenity::all::RoleId::new(guild.get())).map(|r| r.permissions).unwrap_or_default();
+        let bot_roles = g.members.get(&bot).map(|m| m.roles.clone()).unwrap_or_default();
+        let granted = bot_roles.iter().filter_map(|r| g.roles.get(r)).fold(everyone, |p, r| p | r.permissions);
+        if granted.administrator() || granted.mention_everyone() || g.owner_id == bot {
+            return Ok(Vec::new());
+        }
+        Ok(roles.iter().copied().filter(|r| g.roles.get(&to::role(*r)).is_some_and(|role| !role.mentionable)).collect())
+    }
+
     async fn channel_exists(&self, channel: ChannelId) -> Result<bool, PlatformError> {
         // Discord itself, not the cache: the point is to see past a channel list that may be stale.
         match to::channel(channel).to_channel(&self.http).await {

@@ -65,11 +65,25 @@ impl FakeDiscord {
             let mut roles = BTreeMap::new();
             roles.insert(
                 id,
-                RoleState { id, name: "@everyone".into(), permissions: EVERYONE_DEFAULT, position: 0, managed: false },
+                RoleState {
+                    id,
+                    name: "@everyone".into(),
+                    permissions: EVERYONE_DEFAULT,
+                    position: 0,
+                    managed: false,
+                    mentionable: false,
+                },
             );
             roles.insert(
                 bot_role,
-                RoleState { id: bot_role, name: "Bot".into(), permissions: BOT_DEFAULT, position: 1, managed: true },
+                RoleState {
+                    id: bot_role,
+                    name: "Bot".into(),
+                    permissions: BOT_DEFAULT,
+                    position: 1,
+                    managed: true,
+                    mentionable: false,
+                },
             );
             let mut members = BTreeMap::new();
             for (user, roles) in [(w.bot_id, vec![bot_role]), (owner, vec![])] {
@@ -96,7 +110,10 @@ impl FakeDiscord {
                 return 0;
             };
             let before: BTreeMap<u64, u32> = g.roles.values().map(|r| (r.id, r.position)).collect();
-            g.roles.insert(id, RoleState { id, name: name.to_string(), permissions, position: 0, managed: false });
+            g.roles.insert(
+                id,
+                RoleState { id, name: name.to_string(), permissions, position: 0, managed: false, mentionable: false },
+            );
             let mut order: Vec<u64> = ordered_roles(g).into_iter().filter(|r| *r != id).collect();
             let at = order.iter().position(|r| *r == g.bot_role).unwrap_or(order.len());
             order.insert(at, id);
@@ -136,6 +153,19 @@ impl FakeDiscord {
                 return;
             };
             r.permissions = permissions;
+            let data = payload::role_event(guild, r, bot_id);
+            w.emit("GUILD_ROLE_UPDATE", data);
+        });
+    }
+
+    /// Turns a role's "Allow anyone to @mention this role" on or off.
+    pub fn set_role_mentionable(&self, guild: u64, role: u64, mentionable: bool) {
+        self.shared.mutate(|w| {
+            let bot_id = w.bot_id;
+            let Some(r) = w.guilds.get_mut(&guild).and_then(|g| g.roles.get_mut(&role)) else {
+                return;
+            };
+            r.mentionable = mentionable;
             let data = payload::role_event(guild, r, bot_id);
             w.emit("GUILD_ROLE_UPDATE", data);
         });

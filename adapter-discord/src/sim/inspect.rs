@@ -26,6 +26,12 @@ impl FakeDiscord {
         self.shared.read(|w| w.channel_messages(channel).map(|m| m.state.clone()).collect())
     }
 
+    /// The roles a message notifies (see Discord's rules in [`notified_roles`](super::payload)): a role mention
+    /// shows in the text whether or not anyone is told.
+    pub fn notified_roles(&self, message: &MessageState) -> Vec<u64> {
+        self.shared.read(|w| super::payload::notified_roles(w, message))
+    }
+
     /// What the bot DMed this user, oldest first.
     pub fn dms(&self, user: u64) -> Vec<MessageState> {
         self.shared.read(|w| {

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::permissions;
 use super::world::{
-    ChannelKind, ChannelState, Guild, MemberState, RoleState, StoredCommand, StoredMessage, User, World, rfc3339,
-    snowflake_ms,
+    ChannelKind, ChannelState, Guild, MemberState, MessageState, RoleState, StoredCommand, StoredMessage, User, World,
+    rfc3339, snowflake_ms,
 };
 
 /// A snowflake as Discord writes it (a string).
@@ -64,7 +64,7 @@ pub(crate) fn role(r: &RoleState, bot_id: u64) -> Value {
         "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
         "hoist": false,
         "managed": r.managed,
-        "mentionable": false,
+        "mentionable": r.mentionable,
         "icon": null,
         "unicode_emoji": null,
         "flags": 0,
@@ -313,6 +313,32 @@ pub(crate) fn message(world: &World, m: &StoredMessage, gateway: bool) -> Value 
         }
     }
     v
+}
+
+/// The roles a message notifies, as Discord decides: mentioned in its text (`<@&id>`), let through by its
+/// `allowed_mentions`, and either mentionable or mentioned by an author with Mention Everyone in the channel.
+/// A mention that fails the last test shows in the text and notifies no one.
+pub(crate) fn notified_roles(world: &World, m: &MessageState) -> Vec<u64> {
+    let Some(channel) = world.channels.get(&m.channel) else { return Vec::new() };
+    let Some(g) = channel.guild.and_then(|g| world.guilds.get(&g)) else { return Vec::new() };
+    let may_any = permissions::in_channel(g, channel, m.author) & permissions::MENTION_EVERYONE != 0;
+    let allowed = |role: u64| match &m.allowed_mentions {
+        Value::Null => true,
+        am => {
+            let parse = am.get("parse").and_then(Value::as_array).is_some_and(|p| p.iter().any(|x| x == "roles"));
+            let listed = am.get("roles").and_then(Value::as_array).is_some_and(|l| l.iter().any(|r| *r == sf(role)));
+            parse || listed
+        }
+    };
+    let mut found = Vec::new();
+    for piece in m.content.split("<@&").skip(1) {
+        let Some(id) = piece.split('>').next().and_then(|id| id.parse::<u64>().ok()) else { continue };
+        let Some(role) = g.roles.get(&id) else { continue };
+        if allowed(id) && (role.mentionable || may_any) && !found.contains(&id) {
+            found.push(id);
+        }
+    }
+    found
 }
 
 /// Whether a message pings `@everyone`/`@here`: the text says so, the author may, and the

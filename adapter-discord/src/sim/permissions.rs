@@ -165,8 +165,14 @@ mod tests {
 
     fn guild() -> Guild {
         let mut roles = BTreeMap::new();
-        let role =
-            |id, permissions, position| RoleState { id, name: format!("r{id}"), permissions, position, managed: false };
+        let role = |id, permissions, position| RoleState {
+            id,
+            name: format!("r{id}"),
+            permissions,
+            position,
+            managed: false,
+            mentionable: false,
+        };
         roles.insert(1, role(1, EVERYONE_DEFAULT, 0));
         roles.insert(2, role(2, BOT_DEFAULT, 3));
         roles.insert(3, role(3, 0, 1));

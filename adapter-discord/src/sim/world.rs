@@ -142,6 +142,8 @@ pub struct RoleState {
     pub position: u32,
     /// Whether an integration manages it (the bot's own role).
     pub managed: bool,
+    /// Whether anyone may mention it ("Allow anyone to @mention this role"; off for new roles, as on Discord).
+    pub mentionable: bool,
 }
 
 /// A user account.

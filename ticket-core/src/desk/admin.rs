@@ -255,7 +255,7 @@ impl Desk {
         let before = settings.clone();
         let mut enqueue: Vec<Effect> = Vec::new();
         use AdminCommand as C;
-        let reply = match command {
+        let mut reply = match command {
             C::SetTargets(update) => {
                 let t = &mut settings.targets;
                 t.support_panel = update.support_panel.or(t.support_panel);
@@ -415,6 +415,17 @@ impl Desk {
                 ))
             }
         };
+        // A ping role just set that Discord would not notify: the admin is told now, not when a ticket goes unseen.
+        let set: Vec<RoleId> = match command {
+            C::SetPing { support, recruitment } => [*support, *recruitment].into_iter().flatten().collect(),
+            C::AddOption { ping_role, .. } => ping_role.iter().copied().collect(),
+            C::SetInGame { staff_role, .. } => staff_role.iter().copied().collect(),
+            _ => Vec::new(),
+        };
+        let silent = self.silent_among(guild, &set).await?;
+        if !silent.is_empty() {
+            reply.content.push_str(&super::pings::silent_note(&silent));
+        }
         if settings != before || !enqueue.is_empty() {
             let chain = ChainKey::Guild(guild);
             let commit = Commit {

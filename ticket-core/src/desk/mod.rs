@@ -11,6 +11,7 @@ mod error;
 mod execute;
 mod in_game;
 mod panel;
+mod pings;
 mod recruitment;
 mod schedule;
 mod support;

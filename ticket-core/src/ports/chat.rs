@@ -132,6 +132,13 @@ pub trait ChatPlatform: Send + Sync {
     async fn add_role(&self, guild: GuildId, user: UserId, role: RoleId) -> Result<(), PlatformError>;
     /// Sets a member's nickname.
     async fn set_nickname(&self, guild: GuildId, user: UserId, nickname: String) -> Result<(), PlatformError>;
+    /// The roles among `roles` that a message from the bot cannot notify: Discord delivers a role mention only
+    /// when the role is mentionable or the bot has the Mention Everyone permission. The default knows nothing
+    /// (none); a platform that can tell should.
+    async fn unpingable_roles(&self, guild: GuildId, roles: &[RoleId]) -> Result<Vec<RoleId>, PlatformError> {
+        let _ = (guild, roles);
+        Ok(Vec::new())
+    }
     /// Whether a channel exists now, asked of the platform itself: [`Desk::reconcile`](crate::Desk::reconcile)
     /// checks a ticket's channel this way before closing it, since the channel list it was given may predate a
     /// channel made since. The default trusts that list (`false`: the channel is not in it); a platform that can

@@ -179,3 +179,23 @@ async fn set_targets_removes_panel_copies_it_no_longer_remembers() {
     assert_eq!(posted, 3);
     assert_eq!(deleted, 2, "every older copy is gone: {calls:?}");
 }
+
+/// A ping role Discord would not notify (not mentionable, and the bot lacks Mention Everyone) is saved, and the
+/// admin is told why its pings would reach no one and what to change; a mentionable one gets no such note.
+#[pollster::test]
+async fn setting_a_ping_role_that_would_notify_no_one_says_so() {
+    let world = World::new();
+    let quiet = RoleId::new(91);
+    world.faults().unpingable.insert(quiet);
+    let admin = admin(1, "Olivia");
+    let reply = run(&world, &admin, C::SetPing { support: Some(quiet), recruitment: Some(RoleId::new(92)) }).unwrap();
+    assert!(reply.content.contains("Discord will not notify <@&91>"), "{}", reply.content);
+    assert!(!reply.content.contains("<@&92> when"), "only the silent one: {}", reply.content);
+    assert!(reply.content.contains("Allow anyone to @mention this role"));
+    let reply = run(&world, &admin, C::AddOption { name: "medical".into(), ping_role: Some(RoleId::new(93)) }).unwrap();
+    assert!(!reply.content.contains("will not notify"), "{}", reply.content);
+    let reply = run(&world, &admin, C::SetInGame { category: None, staff_role: Some(quiet) }).unwrap();
+    assert!(reply.content.contains("Discord will not notify <@&91>"), "{}", reply.content);
+    assert_eq!(world.desk.silent_ping_roles(GUILD).await.unwrap(), vec![quiet], "for the warning at start-up");
+    assert_eq!(world.store.settings(GUILD).await.unwrap().ping_roles.support, Some(quiet), "saved all the same");
+}

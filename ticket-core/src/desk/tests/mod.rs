@@ -70,6 +70,8 @@ pub struct Faults {
     pub forbid_nick: bool,
     /// Discord refuses to create channels for good (the guild is at its channel cap).
     pub refuse_channels: bool,
+    /// Roles the bot's pings do not notify (not mentionable, no Mention Everyone).
+    pub unpingable: HashSet<RoleId>,
     /// DMs are closed.
     pub dms_closed: bool,
     /// Players not online in game.
@@ -172,6 +174,13 @@ fn chat_mock(
             check(Some(c))?;
             record!(calls, Call::DeleteChannel { channel: c.get() });
             Ok(())
+        });
+    }
+    {
+        let faults = faults.clone();
+        chat.expect_unpingable_roles().returning(move |_, roles| {
+            let unpingable = &faults.lock().unwrap().unpingable;
+            Ok(roles.iter().copied().filter(|r| unpingable.contains(r)).collect())
         });
     }
     {
