@@ -207,11 +207,7 @@ async fn an_in_game_channel_deleted_by_hand_closes_the_ticket_and_the_next_whisp
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_player_is_told_when_discord_refuses_the_channel() {
     let stack = Stack::start().await;
-    let d = &stack.discord;
-    let guild = stack.places.guild;
-    for i in d.channels(guild).len()..500 {
-        d.create_text_channel(guild, &format!("filler-{i}"), None);
-    }
+    stack.fill_to_the_channel_cap();
     let (sim, mut events) = stack.game().await;
     sim.login("Foo").await.unwrap();
     assert!(sim.request("Foo", "help").await.unwrap());

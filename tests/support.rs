@@ -167,9 +167,7 @@ async fn a_member_is_told_when_discord_refuses_the_channel() {
     let stack = Stack::start().await;
     let d = &stack.discord;
     let guild = stack.places.guild;
-    for i in d.channels(guild).len()..500 {
-        d.create_text_channel(guild, &format!("filler-{i}"), None);
-    }
+    stack.fill_to_the_channel_cap();
     let click = press_open(&stack, stack.people.ann).await;
     let modal = click.modal().expect("the opening question");
     let done =

@@ -83,10 +83,16 @@ const WATCH_OPENING_FOR: Duration = Duration::from_secs(14 * 60);
 /// How often the channel's progress is looked at meanwhile.
 const WATCH_OPENING_EVERY: Duration = Duration::from_secs(1);
 
-/// While a new ticket's channel is being made (Discord was unavailable), looks again now and then, and edits the
-/// reply once the channel is made or refused for good, so that nobody is left with "being created".
-macro_rules! watch_opening {
+/// Tells the person who opened a panel ticket where it is (or why it failed), and while its channel is being made
+/// (Discord was unavailable) looks again now and then and edits the reply once the channel is made or refused for
+/// good, so that nobody is left with "being created".
+macro_rules! report_opening {
     ($asked:expr, $interaction:expr, $desk:expr, $opened:expr, $lead:expr, $failed:expr) => {
+        let reply = match &$opened {
+            Ok(opened) => opened_text(opened, $lead, $failed),
+            Err(e) => Message::text(error_text(e)),
+        };
+        finish!($asked, $interaction, reply);
         if let Ok(opened) = $opened {
             if opened.pending() {
                 let deadline = tokio::time::Instant::now() + WATCH_OPENING_FOR;
@@ -149,12 +155,7 @@ pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteracti
             respond!(asked, i, deferred());
             let result = desk.open_recruitment_ticket(asked.guild, &asked.actor).await;
             let (lead, failed) = ("Your application channel is open:", strings::APPLICATION_FAILED);
-            let reply = match &result {
-                Ok(opened) => opened_text(opened, lead, failed),
-                Err(e) => Message::text(error_text(e)),
-            };
-            finish!(asked, i, reply);
-            watch_opening!(asked, i, desk, result, lead, failed);
+            report_opening!(asked, i, desk, result, lead, failed);
         }
         CustomId::Step1Role(ticket) => {
             let role = chosen.as_deref().and_then(RequestedRole::parse);
@@ -246,12 +247,7 @@ pub(crate) async fn modal(ctx: &Context, desk: &Desk, i: &ModalInteraction) {
         CustomId::OpenSupportForm => {
             let result = desk.open_support_ticket(asked.guild, &asked.actor, &field(i, "question")).await;
             let (lead, failed) = ("Your support ticket is open:", strings::SUPPORT_TICKET_FAILED);
-            let reply = match &result {
-                Ok(opened) => opened_text(opened, lead, failed),
-                Err(e) => Message::text(error_text(e)),
-            };
-            finish!(asked, i, reply);
-            watch_opening!(asked, i, desk, result, lead, failed);
+            report_opening!(asked, i, desk, result, lead, failed);
             return;
         }
         CustomId::ResolveForm => desk

@@ -168,6 +168,14 @@ impl Stack {
     }
 
     /// Runs a slash command as the admin in the support panel channel and checks it was answered.
+    /// Fills the guild with channels up to Discord's 500-channel cap: the next channel is refused.
+    pub fn fill_to_the_channel_cap(&self) {
+        let guild = self.places.guild;
+        for i in self.discord.channels(guild).len()..500 {
+            self.discord.create_text_channel(guild, &format!("filler-{i}"), None);
+        }
+    }
+
     pub async fn admin_command(&self, name: &str, options: Value) -> Interaction {
         let asked = self
             .discord

@@ -4,6 +4,14 @@ use super::*;
 use crate::ports::{MockTicketStore, StoreError};
 use crate::{DeskError, TicketSource};
 
+/// Whether the calls include the log channel's "Action failed" entry.
+fn staff_told_of_a_failure(calls: &[Call]) -> bool {
+    calls.iter().any(|c| {
+        matches!(c, Call::Send { channel, message }
+            if *channel == LOG.get() && message.embeds[0].title.as_deref() == Some("Action failed"))
+    })
+}
+
 #[pollster::test]
 async fn a_crash_before_effects_ran_is_finished_by_resume() {
     let world = World::configured();
@@ -56,11 +64,7 @@ async fn an_effect_that_keeps_failing_is_given_up_and_reported_to_staff() {
     world.advance(time::Duration::hours(1));
     world.desk.resume().await.unwrap();
     let calls = world.take_calls();
-    assert!(
-        calls.iter().any(|c| matches!(c, Call::Send { channel, message } if *channel == LOG.get()
-            && message.embeds[0].title.as_deref() == Some("Action failed"))),
-        "staff are told: {calls:?}"
-    );
+    assert!(staff_told_of_a_failure(&calls), "staff are told: {calls:?}");
 }
 
 #[pollster::test]
@@ -97,11 +101,7 @@ async fn a_channel_refused_after_a_delay_is_reported_by_opening() {
     let now = world.desk.opening(opened.ticket).await.unwrap();
     assert!(now.failed && now.channel.is_none(), "{now:?}");
     let calls = world.take_calls();
-    assert!(
-        calls.iter().any(|c| matches!(c, Call::Send { channel, message } if *channel == LOG.get()
-            && message.embeds[0].title.as_deref() == Some("Action failed"))),
-        "staff are told: {calls:?}"
-    );
+    assert!(staff_told_of_a_failure(&calls), "staff are told: {calls:?}");
 }
 
 /// An in-game ticket whose channel Discord refuses: the player is whispered what happened (instead of "Ticket
@@ -123,11 +123,7 @@ async fn a_player_whose_channel_is_refused_is_told_in_game() {
         }),
         "the player is told: {calls:?}"
     );
-    assert!(
-        calls.iter().any(|c| matches!(c, Call::Send { channel, message } if *channel == LOG.get()
-            && message.embeds[0].title.as_deref() == Some("Action failed"))),
-        "staff are told: {calls:?}"
-    );
+    assert!(staff_told_of_a_failure(&calls), "staff are told: {calls:?}");
 }
 
 #[pollster::test]
