@@ -33,7 +33,8 @@
 //! ```
 //!
 //! Set `DISCORD_SIM_TRAFFIC=/some/file.jsonl` to get every served request appended to that file
-//! as one JSON line (`method`, `path`, `body`, `status`, `response`).
+//! as one JSON line (`method`, `path`, `body`, `status`, `response`). Fakes in several processes
+//! may share the file: each line is appended whole.
 //!
 //! # What counts as a violation
 //!
@@ -81,6 +82,7 @@ mod rest;
 mod router;
 mod server;
 mod shared;
+mod traffic;
 mod world;
 
 use std::path::PathBuf;
@@ -139,7 +141,7 @@ impl FakeDiscord {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let traffic = match &options.traffic_file {
-            Some(path) => Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
+            Some(path) => Some(traffic::TrafficFile::open(path)?),
             None => None,
         };
         let world = World::new("RagnaSync Tickets");

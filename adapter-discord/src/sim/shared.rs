@@ -1,17 +1,16 @@
 //! The state every part of the fake shares: the world, the gateway hub, the request log, the
 //! violations, the faults and the traffic file.
 
-use std::fs::File;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::watch;
 
 use super::conformance;
 use super::hub::Hub;
+use super::traffic::TrafficFile;
 use super::world::World;
 
 /// One REST request the fake served.
@@ -80,7 +79,7 @@ pub(crate) struct Shared {
     pub requests: Mutex<Vec<RecordedRequest>>,
     violations: Mutex<Vec<String>>,
     pub faults: Mutex<Faults>,
-    traffic: Option<Mutex<File>>,
+    traffic: Option<TrafficFile>,
     pub token: String,
     pub addr: SocketAddr,
     pub shutdown: watch::Sender<bool>,
@@ -88,7 +87,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(world: World, token: String, addr: SocketAddr, traffic: Option<File>) -> Self {
+    pub fn new(world: World, token: String, addr: SocketAddr, traffic: Option<TrafficFile>) -> Self {
         Self {
             world: Mutex::new(world),
             hub: Hub::default(),
@@ -96,7 +95,7 @@ impl Shared {
             requests: Mutex::new(Vec::new()),
             violations: Mutex::new(Vec::new()),
             faults: Mutex::new(Faults::default()),
-            traffic: traffic.map(Mutex::new),
+            traffic,
             token,
             addr,
             shutdown: watch::Sender::new(false),
@@ -169,16 +168,7 @@ impl Shared {
     /// Logs a served request, and appends it to the traffic file when there is one.
     pub fn record(&self, request: RecordedRequest) {
         if let Some(file) = &self.traffic {
-            let line = json!({
-                "method": request.method,
-                "path": request.path,
-                "body": request.body,
-                "status": request.status,
-                "response": request.response,
-            });
-            let mut file = lock(file);
-            let written = writeln!(file, "{line}").and_then(|()| file.flush());
-            if let Err(e) = written {
+            if let Err(e) = file.append(&request) {
                 tracing::warn!(target: "discord_sim", "cannot write the traffic file: {e}");
             }
         }
