@@ -7,6 +7,7 @@ mod guilds;
 mod interactions;
 mod limits;
 mod messages;
+mod nonces;
 
 pub(crate) use channels::{delete as delete_channel, emit_update as emit_channel_update};
 pub(crate) use guilds::{emit_member_update, next_position};
