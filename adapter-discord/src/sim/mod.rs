@@ -46,6 +46,13 @@
 //! would not allow (clicking a missing button, submitting a modal that was not shown, typing in a
 //! channel the user cannot see, sending an interaction while no bot is connected).
 //!
+//! # Faults
+//!
+//! [`FakeDiscord::set_unavailable`] (every call `503`), [`FakeDiscord::rate_limit_next`],
+//! [`FakeDiscord::enforce_rate_limits`] (per route and window), and [`FakeDiscord::fail_route`]:
+//! the next requests to one route fail with an error status ([`Fault::Status`]) or time out
+//! ([`Fault::Timeout`]: carried out, never answered, until the client gives up).
+//!
 //! # Interactions
 //!
 //! [`FakeDiscord::click_button`], [`FakeDiscord::choose`], [`FakeDiscord::submit_modal`] and
@@ -71,6 +78,7 @@ mod actor;
 mod builder;
 mod conformance;
 mod errors;
+mod faults;
 mod gateway;
 mod hub;
 mod inspect;
@@ -92,6 +100,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use faults::Fault;
 pub use interactions::{Interaction, ModalInput, ModalView};
 pub use router::served_routes;
 pub use shared::RecordedRequest;
@@ -204,7 +213,27 @@ impl FakeDiscord {
     /// does (e.g. 5 messages per 5 seconds in one channel). Answers to interactions are not limited. Off by default.
     pub fn enforce_rate_limits(&self, limit: u32, window: Duration) {
         lock(&self.shared.faults).buckets =
-            Some(shared::Buckets { limit, window, used: std::collections::HashMap::new() });
+            Some(faults::Buckets { limit, window, used: std::collections::HashMap::new() });
+    }
+
+    /// Makes the next `times` requests matching `method` and `route` fail with `fault` (a `500`, a timeout…), after
+    /// the faults asked for earlier on the same requests. `route` is relative to `/api/v10`: a served route's
+    /// template, where `{…}` stands for any value (`/channels/{channel_id}/messages`: posts to every channel), or
+    /// with some values filled in (`/channels/123/messages`: posts to that channel only). A route the fake does not
+    /// serve, or a status that is not an error, is a violation.
+    pub fn fail_route(&self, method: &str, route: &str, fault: Fault, times: usize) {
+        let pattern = faults::RouteFault::new(method, route, fault, times);
+        if !router::ROUTES.iter().any(|r| pattern.fits(r.method, r.template)) {
+            self.shared.violation(format!("fail_route: {method} {route} matches no route the fake serves"));
+            return;
+        }
+        if let Fault::Status(status) = fault {
+            if !(400..=599).contains(&status) {
+                self.shared.violation(format!("fail_route: {status} is not an error status"));
+                return;
+            }
+        }
+        lock(&self.shared.faults).routes.push(pattern);
     }
 
     /// How long the interaction methods wait for the bot's answer (default 10 s).

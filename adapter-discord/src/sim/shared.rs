@@ -9,6 +9,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use super::conformance;
+use super::faults::Faults;
 use super::hub::Hub;
 use super::traffic::TrafficFile;
 use super::world::World;
@@ -28,42 +29,9 @@ pub struct RecordedRequest {
     pub response: Value,
     /// When the fake answered it.
     pub served_at: std::time::Instant,
-}
-
-/// Faults a test asked for.
-#[derive(Debug, Default)]
-pub(crate) struct Faults {
-    pub unavailable: bool,
-    /// Remaining rate-limited calls and their `retry_after` in seconds.
-    pub rate_limited: usize,
-    pub retry_after: f64,
-    /// Per-route buckets, when a test turned them on: at most `limit` calls per `window`.
-    pub buckets: Option<Buckets>,
-}
-
-/// Discord's per-route rate limits, simplified: every route and major parameter (channel, guild or webhook) is a
-/// bucket of `limit` calls per fixed `window`; a call over it gets `429` with the time left as `retry_after`.
-#[derive(Debug)]
-pub(crate) struct Buckets {
-    pub limit: u32,
-    pub window: Duration,
-    /// Per bucket: when its window opened, and the calls in it.
-    pub used: std::collections::HashMap<String, (std::time::Instant, u32)>,
-}
-
-impl Buckets {
-    /// Counts a call in `bucket`; `Some(wait)` if it is over the limit (the call is refused, not counted).
-    pub fn take(&mut self, bucket: String, now: std::time::Instant) -> Option<Duration> {
-        let (opened, calls) = self.used.entry(bucket).or_insert((now, 0));
-        if now.duration_since(*opened) >= self.window {
-            (*opened, *calls) = (now, 0);
-        }
-        if *calls >= self.limit {
-            return Some(self.window.saturating_sub(now.duration_since(*opened)));
-        }
-        *calls += 1;
-        None
-    }
+    /// The request was carried out but its answer (`status`, `response`) was never sent: an injected
+    /// [`super::Fault::Timeout`].
+    pub withheld: bool,
 }
 
 /// Locks a mutex, carrying on after a panic elsewhere (the data stays usable for a fake).

@@ -25,7 +25,8 @@ impl TrafficFile {
         Ok(Self { file: OpenOptions::new().create(true).append(true).open(path)? })
     }
 
-    /// Appends one request as one JSON line (`method`, `path`, `body`, `status`, `response`), in a single write.
+    /// Appends one request as one JSON line (`method`, `path`, `body`, `status`, `response`, and `withheld: true`
+    /// for an answer never sent), in a single write.
     pub fn append(&self, request: &RecordedRequest) -> io::Result<()> {
         let mut line = json!({
             "method": request.method,
@@ -33,8 +34,11 @@ impl TrafficFile {
             "body": request.body,
             "status": request.status,
             "response": request.response,
-        })
-        .to_string();
+        });
+        if request.withheld {
+            line["withheld"] = true.into();
+        }
+        let mut line = line.to_string();
         line.push('\n');
         // `write_all` is one `write` of the whole line: appends to a regular file are not cut short.
         (&self.file).write_all(line.as_bytes())
@@ -56,6 +60,7 @@ mod tests {
             status: 200,
             response: json!({ "id": n.to_string(), "content": "y".repeat(500) }),
             served_at: std::time::Instant::now(),
+            withheld: false,
         }
     }
 
