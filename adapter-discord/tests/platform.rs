@@ -128,3 +128,21 @@ async fn a_channel_deleted_without_an_answer_is_gone_on_retry() {
     assert_eq!(retried, Err(PlatformError::NotFound), "already gone, which the outbox counts as done");
     assert_clean(&fake);
 }
+
+#[tokio::test]
+async fn a_replayed_post_whose_message_was_deleted_is_not_a_missing_channel() {
+    let fake = FakeDiscord::start().await.unwrap();
+    let guild = fake.create_guild("G");
+    let ticket = fake.create_text_channel(guild, "ticket-7", None);
+    let discord = platform(&fake).await;
+    let message = || Message::text("hello").with_nonce(Nonce::for_effect(EffectId::new(9), 0));
+    let posted = discord.send(ChannelId::new(ticket), message()).await.unwrap();
+    discord.delete_message(ChannelId::new(ticket), posted).await.unwrap();
+    // Discord posts nothing and says Unknown Message; the channel is still there, which NotFound would deny.
+    let replayed = discord.send(ChannelId::new(ticket), message()).await;
+    assert_eq!(replayed, Err(PlatformError::Rejected { status: 404, code: Some(10008) }));
+    assert!(fake.messages(ticket).is_empty());
+    let gone = discord.send(ChannelId::new(1_234_567_890_123), Message::text("x")).await;
+    assert_eq!(gone, Err(PlatformError::NotFound), "a missing channel still is");
+    assert_clean(&fake);
+}
