@@ -3,7 +3,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use serenity::all::{Client, ClientBuilder, GatewayIntents, HttpBuilder, ShardManager};
+use serenity::all::{Client, ClientBuilder, GatewayIntents, Http, HttpBuilder, ShardManager};
 use ticket_core::Desk;
 use ticket_core::ports::ChatPlatform;
 use tokio::sync::watch;
@@ -23,6 +23,9 @@ pub struct DiscordConfig {
     pub api_base: Option<String>,
     /// How often unfinished effects are retried.
     pub resume_every: Duration,
+    /// How long one REST call may take before it is given up (and retried later by the outbox, like an outage).
+    /// Without it, a call Discord never answers would hold up its ticket's chain of effects for good.
+    pub request_timeout: Duration,
 }
 
 impl std::fmt::Debug for DiscordConfig {
@@ -31,6 +34,7 @@ impl std::fmt::Debug for DiscordConfig {
             .field("token", &"<secret>")
             .field("api_base", &self.api_base)
             .field("resume_every", &self.resume_every)
+            .field("request_timeout", &self.request_timeout)
             .finish()
     }
 }
@@ -38,7 +42,12 @@ impl std::fmt::Debug for DiscordConfig {
 impl DiscordConfig {
     /// Real Discord with `token`.
     pub fn new(token: impl Into<String>) -> Self {
-        Self { token: token.into(), api_base: None, resume_every: Duration::from_secs(30) }
+        Self {
+            token: token.into(),
+            api_base: None,
+            resume_every: Duration::from_secs(30),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
     }
 
     /// Another API base, e.g. the fake Discord.
@@ -46,7 +55,33 @@ impl DiscordConfig {
         self.api_base = Some(base.into());
         self
     }
+
+    /// Another [`DiscordConfig::request_timeout`].
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// serenity's HTTP client for this configuration: the token, the API base (with serenity's rate limiter off, as
+    /// `.proxy` requires) and the request timeout.
+    #[allow(clippy::result_large_err)] // The crate's one error type, as `DiscordBot::connect` returns; made once.
+    pub fn http(&self) -> Result<Http, DiscordError> {
+        let client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(self.request_timeout)
+            .build()
+            .map_err(|_| DiscordError::Config("the HTTP client cannot be built (TLS backend)"))?;
+        let mut http = HttpBuilder::new(&self.token).client(client);
+        if let Some(base) = &self.api_base {
+            // serenity ignores `.proxy` unless its rate limiter is disabled.
+            http = http.proxy(base.trim_end_matches('/')).ratelimiter_disabled(true);
+        }
+        Ok(http.build())
+    }
 }
+
+/// The default [`DiscordConfig::request_timeout`]: far beyond any answer Discord gives when it is well.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// What the bot needs from the gateway: guilds (channels, roles), guild messages and their content.
 pub const INTENTS: GatewayIntents =
@@ -101,19 +136,13 @@ impl DiscordBot {
         if config.token.trim().is_empty() {
             return Err(DiscordError::Config("the bot token is empty"));
         }
-        let mut http = HttpBuilder::new(&config.token);
-        if let Some(base) = &config.api_base {
-            // serenity ignores `.proxy` unless its rate limiter is disabled.
-            http = http.proxy(base.trim_end_matches('/')).ratelimiter_disabled(true);
-        }
+        let http = config.http()?;
         let cell = Arc::new(OnceLock::new());
         let (stop, stopped) = watch::channel(false);
         let driver = DriverTask::default();
         let handler = Handler::new(cell.clone(), config.resume_every, stopped, driver.clone());
-        let client = ClientBuilder::new_with_http(http.build(), INTENTS)
-            .event_handler(handler)
-            .await
-            .map_err(DiscordError::Connect)?;
+        let client =
+            ClientBuilder::new_with_http(http, INTENTS).event_handler(handler).await.map_err(DiscordError::Connect)?;
         let me = client.http.get_current_user().await.map_err(DiscordError::Connect)?;
         let platform =
             Arc::new(SerenityPlatform::new(client.http.clone(), from::user(me.id)).with_cache(client.cache.clone()));

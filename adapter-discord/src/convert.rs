@@ -7,7 +7,7 @@
 use serenity::all::{
     ButtonStyle as SButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
     CreateInputText, CreateInteractionResponseMessage, CreateMessage, CreateModal, CreateSelectMenu,
-    CreateSelectMenuKind, CreateSelectMenuOption, EditInteractionResponse, EditMessage, InputTextStyle,
+    CreateSelectMenuKind, CreateSelectMenuOption, EditInteractionResponse, EditMessage, InputTextStyle, Nonce,
     PermissionOverwrite, PermissionOverwriteType, Permissions as SPermissions,
 };
 use ticket_core::message::{ButtonStyle, Component, Embed, InputStyle, Message, Modal};
@@ -169,10 +169,14 @@ macro_rules! fill {
     };
 }
 
-/// A new message (an empty content is left out, as Discord wants).
+/// A new message (an empty content is left out, as Discord wants). A message with a nonce is sent with it and
+/// `enforce_nonce`, so Discord answers a repeat with the message already posted instead of posting it again.
 pub(crate) fn create_message(m: &Message) -> CreateMessage {
     let m = m.clone().fit();
-    let out = fill!(CreateMessage::new(), m);
+    let mut out = fill!(CreateMessage::new(), m);
+    if let Some(nonce) = &m.nonce {
+        out = out.nonce(Nonce::String(nonce.as_str().to_owned())).enforce_nonce(true);
+    }
     if m.content.is_empty() { out } else { out.content(&m.content) }
 }
 
@@ -236,6 +240,16 @@ mod tests {
         let json = serde_json::to_value(allowed_mentions(&m)).unwrap();
         assert_eq!(json["users"], serde_json::json!(["5"]));
         assert_eq!(json["roles"], serde_json::json!(["6"]));
+    }
+
+    #[test]
+    fn a_nonce_is_sent_and_enforced_and_none_is_sent_without_one() {
+        let plain = serde_json::to_value(create_message(&Message::text("hi"))).unwrap();
+        assert_eq!((plain.get("nonce"), &plain["enforce_nonce"]), (None, &serde_json::json!(false)));
+        let nonce = ticket_core::message::Nonce::for_effect(ticket_core::EffectId::new(42), 1);
+        let once = serde_json::to_value(create_message(&Message::text("hi").with_nonce(nonce))).unwrap();
+        assert_eq!(once["nonce"], "2a.1");
+        assert_eq!(once["enforce_nonce"], true);
     }
 
     #[test]

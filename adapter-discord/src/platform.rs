@@ -39,6 +39,25 @@ pub fn platform_error(error: &serenity::Error) -> PlatformError {
     }
 }
 
+/// Discord's code for "Unknown Message".
+const UNKNOWN_MESSAGE: isize = 10008;
+
+/// Maps the error of a message *creation*. A `404 Unknown Message` there is not a missing channel (that is
+/// `Unknown Channel`): Discord found an earlier message with the same nonce that has since been deleted, and posts
+/// nothing (it was posted once already). It must not read as [`PlatformError::NotFound`], which the core takes for a
+/// deleted ticket channel.
+fn fail_post(error: serenity::Error) -> PlatformError {
+    match &error {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response))
+            if response.status_code.as_u16() == 404 && response.error.code == UNKNOWN_MESSAGE =>
+        {
+            tracing::info!("a post was already made and its message deleted since; not posted again");
+            PlatformError::Rejected { status: 404, code: Some(10008) }
+        }
+        _ => fail(error),
+    }
+}
+
 fn fail(error: serenity::Error) -> PlatformError {
     let mapped = platform_error(&error);
     if !matches!(mapped, PlatformError::NotFound) {
@@ -226,8 +245,10 @@ impl ChatPlatform for SerenityPlatform {
     }
 
     async fn send(&self, channel: ChannelId, message: Message) -> Result<MessageId, PlatformError> {
-        let sent =
-            to::channel(channel).send_message(&self.http, convert::create_message(&message)).await.map_err(fail)?;
+        let sent = to::channel(channel)
+            .send_message(&self.http, convert::create_message(&message))
+            .await
+            .map_err(fail_post)?;
         Ok(from::message(sent.id))
     }
 
@@ -271,7 +292,7 @@ impl ChatPlatform for SerenityPlatform {
 
     async fn send_dm(&self, user: UserId, message: Message) -> Result<(), PlatformError> {
         let dm = to::user(user).create_dm_channel(&self.http).await.map_err(fail)?;
-        dm.id.send_message(&self.http, convert::create_message(&message)).await.map(|_| ()).map_err(fail)
+        dm.id.send_message(&self.http, convert::create_message(&message)).await.map(|_| ()).map_err(fail_post)
     }
 
     async fn add_role(&self, guild: GuildId, user: UserId, role: RoleId) -> Result<(), PlatformError> {

@@ -1,10 +1,11 @@
 //! Discord saying no: size limits, unknown ids and routes, missing permissions and the role
-//! hierarchy, rate limits, outages, bad tokens, and bodies that break Discord's schema.
+//! hierarchy, rate limits, outages, bad tokens, bodies that break Discord's schema, and failures
+//! of one route asked for by a test (an error status, a timeout).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use adapter_discord::sim::permissions;
+use adapter_discord::sim::{Fault, permissions};
 use common::{assert_clean, raw, setup};
 use serde_json::json;
 use serenity::all::{
@@ -299,4 +300,61 @@ async fn closed_dms_are_403_50007() {
     assert_eq!(discord_error(sent), (403, 50007, "Cannot send messages to this user".to_string()));
     assert!(fake.dms(alice).is_empty());
     assert_clean(&fake);
+}
+
+#[tokio::test]
+async fn a_route_fails_with_the_status_asked_for_as_often_as_asked() {
+    let (fake, http) = setup().await;
+    let guild = fake.create_guild("G");
+    let (a, b) = (fake.create_text_channel(guild, "a", None), fake.create_text_channel(guild, "b", None));
+    fake.fail_route("POST", &format!("/channels/{a}/messages"), Fault::Status(500), 2);
+    let send = |channel: u64| ChannelId::new(channel).send_message(&http, CreateMessage::new().content("x"));
+    assert_eq!(discord_error(send(a).await), (500, 0, "500: Internal Server Error".to_string()));
+    send(b).await.expect("another channel is another route");
+    assert_eq!(discord_error(send(a).await).0, 500);
+    send(a).await.expect("twice, as asked");
+    assert_eq!((fake.messages(a).len(), fake.messages(b).len()), (1, 1), "a refused post is not stored");
+    assert_clean(&fake);
+}
+
+#[tokio::test]
+async fn a_timeout_carries_the_request_out_and_never_answers() {
+    let (fake, _) = setup().await;
+    let guild = fake.create_guild("G");
+    let channel = fake.create_text_channel(guild, "c", None);
+    fake.fail_route("POST", "/channels/{channel_id}/messages", Fault::Timeout, 1);
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_millis(200)).build().unwrap();
+    let sent = client
+        .post(format!("{}/api/v10/channels/{channel}/messages", fake.base_url()))
+        .header("Authorization", format!("Bot {}", fake.token()))
+        .header("Content-Type", "application/json")
+        .body(json!({"content": "did it arrive?"}).to_string())
+        .send()
+        .await;
+    assert!(sent.is_err_and(|e| e.is_timeout()), "no answer came");
+    assert_eq!(fake.messages(channel).len(), 1, "but the message was posted");
+    let logged = fake.wait_for(std::time::Duration::from_secs(10), |f| !f.requests().is_empty()).await;
+    assert!(logged);
+    let request = &fake.requests()[0];
+    assert!(request.withheld);
+    assert_eq!((request.status, &request.response["content"]), (200, &json!("did it arrive?")));
+    // The next request is answered again.
+    assert_eq!(
+        raw(&fake, "POST", &format!("/channels/{channel}/messages"), Some(json!({"content": "2"}))).await.0,
+        200
+    );
+    assert_clean(&fake);
+}
+
+#[tokio::test]
+async fn failing_a_route_the_fake_does_not_serve_or_with_a_success_is_a_violation() {
+    let (fake, _) = setup().await;
+    fake.fail_route("GET", "/channels/{channel_id}/pins", Fault::Status(500), 1);
+    fake.fail_route("PUT", "/users/@me", Fault::Timeout, 1);
+    fake.fail_route("GET", "/users/@me", Fault::Status(200), 1);
+    let violations = fake.violations();
+    assert_eq!(violations.len(), 3, "{violations:#?}");
+    assert!(violations[..2].iter().all(|v| v.contains("matches no route the fake serves")));
+    assert!(violations[2].contains("not an error status"));
+    assert_eq!(raw(&fake, "GET", "/users/@me", None).await.0, 200, "nothing was set");
 }

@@ -99,6 +99,12 @@ pub fn sub(name: &str, options: Vec<Value>) -> Value {
 impl Stack {
     /// A guild with roles, people and channels; the bot started and configured with slash commands.
     pub async fn start() -> Stack {
+        Self::start_with(|_| {}).await
+    }
+
+    /// [`Stack::start`], with the bot's configuration changed by `tune` (a [`Stack::restart`] starts the bot with
+    /// the usual configuration again).
+    pub async fn start_with(tune: impl FnOnce(&mut AppConfig)) -> Stack {
         let discord = FakeDiscord::start().await.unwrap();
         let guild = discord.create_guild("RagnaSync Test");
         let support_role = discord.create_role(guild, "Support", 0);
@@ -131,7 +137,9 @@ impl Stack {
             affiliate_role,
         };
         let dir = tempfile::tempdir().unwrap();
-        let app = App::start_with(config(&discord, &dir, guild), offline::services()).await.unwrap();
+        let mut config = config(&discord, &dir, guild);
+        tune(&mut config);
+        let app = App::start_with(config, offline::services()).await.unwrap();
         let stack = Stack { discord, app, people, places, dir };
         stack.wait_until_ready().await;
         stack.configure().await;

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::custom_id::CustomId;
-use crate::id::{RoleId, UserId};
+use crate::id::{EffectId, RoleId, UserId};
 
 /// Who a message may ping. Everything else in its text is shown but pings nobody.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +173,38 @@ pub struct SelectOption {
     pub description: Option<String>,
 }
 
+/// What makes posting a message idempotent: a second post with the same nonce, soon after the first, gives back
+/// the first message instead of posting another (Discord's `nonce` with `enforce_nonce`).
+///
+/// The outbox derives it from the effect and the part ([`Nonce::for_effect`]), both stored, so the replay of an
+/// effect that was posted but not marked done (a crash, a lost answer) carries the same nonces and posts nothing
+/// twice. Discord remembers a nonce for a few minutes only. Two posts never share a nonce as long as the store never
+/// hands out an effect id twice (the SQLite outbox is `AUTOINCREMENT`, the in-memory store counts).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Nonce(String);
+
+impl Nonce {
+    /// Discord's limit on a string nonce, in characters.
+    pub const MAX_LEN: usize = 25;
+
+    /// The nonce of part `part` (from 0) of what the outbox effect `effect` posts: `<effect>.<part>` in lower-case
+    /// hexadecimal (at most 16 + 1 + 8 = 25 characters). Every part of a split message has its own.
+    pub fn for_effect(effect: EffectId, part: u32) -> Self {
+        Self(format!("{:x}.{part:x}", effect.get()))
+    }
+
+    /// The nonce as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Nonce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A message to post or edit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
@@ -184,6 +216,10 @@ pub struct Message {
     pub rows: Vec<Vec<Component>>,
     /// Who may be pinged.
     pub pings: Pings,
+    /// Makes a post idempotent (see [`Nonce`]); the outbox sets it, edits ignore it. Not serialised: it is how
+    /// the message travels, not what anyone reads.
+    #[serde(skip)]
+    pub nonce: Option<Nonce>,
 }
 
 impl Message {
@@ -195,6 +231,12 @@ impl Message {
     /// One embed that pings nobody.
     pub fn embed(embed: Embed) -> Self {
         Self { embeds: vec![embed], ..Self::default() }
+    }
+
+    /// The message, posted with `nonce` (see [`Nonce`]).
+    pub fn with_nonce(mut self, nonce: Nonce) -> Self {
+        self.nonce = Some(nonce);
+        self
     }
 
     /// Makes every embed fit Discord's limits (see [`Embed::fit`]) and cuts the content to 2000 characters.
@@ -257,6 +299,18 @@ mod tests {
         assert_eq!(e.fields.len(), Embed::FIELDS_MAX);
         assert!(e.total_len() <= Embed::TOTAL_MAX, "{}", e.total_len());
         assert!(e.fields.iter().all(|f| f.value.chars().count() <= Embed::FIELD_MAX));
+    }
+
+    #[test]
+    fn nonces_are_distinct_per_effect_and_part_and_fit_discords_limit() {
+        let nonce = |effect: u64, part: u32| Nonce::for_effect(EffectId::new(effect), part);
+        assert_eq!(nonce(42, 0).as_str(), "2a.0");
+        assert_eq!(nonce(42, 0), nonce(42, 0), "the same effect and part always give the same nonce");
+        let all = [nonce(1, 0), nonce(1, 1), nonce(2, 0), nonce(0x10, 0), nonce(1, 0x10)];
+        for (i, a) in all.iter().enumerate() {
+            assert!(all[i + 1..].iter().all(|b| a != b), "{a} is unique");
+        }
+        assert_eq!(nonce(u64::MAX, u32::MAX).as_str().chars().count(), Nonce::MAX_LEN);
     }
 
     #[test]

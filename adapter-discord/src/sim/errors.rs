@@ -80,6 +80,12 @@ impl ApiError {
     pub fn unavailable() -> Self {
         Self::new(503, 0, "503: Service Unavailable")
     }
+
+    /// An error status a test injected on a route (`500: Internal Server Error`).
+    pub fn injected(status: u16) -> Self {
+        let reason = hyper::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
+        Self::new(status, 0, &format!("{status}: {reason}"))
+    }
 }
 
 /// Discord's "Unknown …" errors.

@@ -33,7 +33,8 @@
 //! ```
 //!
 //! Set `DISCORD_SIM_TRAFFIC=/some/file.jsonl` to get every served request appended to that file
-//! as one JSON line (`method`, `path`, `body`, `status`, `response`).
+//! as one JSON line (`method`, `path`, `body`, `status`, `response`). Fakes in several processes
+//! may share the file: each line is appended whole.
 //!
 //! # What counts as a violation
 //!
@@ -44,6 +45,13 @@
 //! cannot read, a gateway protocol error, or a test acting as a user in a way Discord's client
 //! would not allow (clicking a missing button, submitting a modal that was not shown, typing in a
 //! channel the user cannot see, sending an interaction while no bot is connected).
+//!
+//! # Faults
+//!
+//! [`FakeDiscord::set_unavailable`] (every call `503`), [`FakeDiscord::rate_limit_next`],
+//! [`FakeDiscord::enforce_rate_limits`] (per route and window), and [`FakeDiscord::fail_route`]:
+//! the next requests to one route fail with an error status ([`Fault::Status`]) or time out
+//! ([`Fault::Timeout`]: carried out, never answered, until the client gives up).
 //!
 //! # Interactions
 //!
@@ -70,6 +78,7 @@ mod actor;
 mod builder;
 mod conformance;
 mod errors;
+mod faults;
 mod gateway;
 mod hub;
 mod inspect;
@@ -81,6 +90,7 @@ mod rest;
 mod router;
 mod server;
 mod shared;
+mod traffic;
 mod world;
 
 use std::path::PathBuf;
@@ -90,6 +100,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use faults::Fault;
 pub use interactions::{Interaction, ModalInput, ModalView};
 pub use router::served_routes;
 pub use shared::RecordedRequest;
@@ -139,7 +150,7 @@ impl FakeDiscord {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let traffic = match &options.traffic_file {
-            Some(path) => Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
+            Some(path) => Some(traffic::TrafficFile::open(path)?),
             None => None,
         };
         let world = World::new("RagnaSync Tickets");
@@ -208,7 +219,27 @@ impl FakeDiscord {
     /// does (e.g. 5 messages per 5 seconds in one channel). Answers to interactions are not limited. Off by default.
     pub fn enforce_rate_limits(&self, limit: u32, window: Duration) {
         lock(&self.shared.faults).buckets =
-            Some(shared::Buckets { limit, window, used: std::collections::HashMap::new() });
+            Some(faults::Buckets { limit, window, used: std::collections::HashMap::new() });
+    }
+
+    /// Makes the next `times` requests matching `method` and `route` fail with `fault` (a `500`, a timeout…), after
+    /// the faults asked for earlier on the same requests. `route` is relative to `/api/v10`: a served route's
+    /// template, where `{…}` stands for any value (`/channels/{channel_id}/messages`: posts to every channel), or
+    /// with some values filled in (`/channels/123/messages`: posts to that channel only). A route the fake does not
+    /// serve, or a status that is not an error, is a violation.
+    pub fn fail_route(&self, method: &str, route: &str, fault: Fault, times: usize) {
+        let pattern = faults::RouteFault::new(method, route, fault, times);
+        if !router::ROUTES.iter().any(|r| pattern.fits(r.method, r.template)) {
+            self.shared.violation(format!("fail_route: {method} {route} matches no route the fake serves"));
+            return;
+        }
+        if let Fault::Status(status) = fault {
+            if !(400..=599).contains(&status) {
+                self.shared.violation(format!("fail_route: {status} is not an error status"));
+                return;
+            }
+        }
+        lock(&self.shared.faults).routes.push(pattern);
     }
 
     /// How long the interaction methods wait for the bot's answer (default 10 s).

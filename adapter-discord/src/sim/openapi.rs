@@ -69,9 +69,18 @@ fn apply_documented_corrections(doc: &mut Value) {
 }
 
 /// Makes every `integer` schema also accept an int-parsable string (what Discord accepts).
+///
+/// A `oneOf` (with no `anyOf` beside it) becomes an `anyOf`: once an integer also accepts `"5"`, a value may match
+/// two branches that were exclusive before (a message `nonce` is an integer *or* a string of at most 25 characters,
+/// and `"5"` is now both), which Discord accepts. The spec's other `oneOf`s are exclusive by a `type` field anyway.
 fn loosen_integers(value: &mut Value) {
     match value {
         Value::Object(map) => {
+            if !map.contains_key("anyOf") {
+                if let Some(branches) = map.remove("oneOf") {
+                    map.insert("anyOf".to_string(), branches);
+                }
+            }
             for v in map.values_mut() {
                 loosen_integers(v);
             }
@@ -276,6 +285,19 @@ mod tests {
         assert_eq!(validate_request("PUT", "/channels/{channel_id}/permissions/{overwrite_id}", Some(&body)), Ok(()));
         let bad = json!({"allow": "lots"});
         assert!(validate_request("PUT", "/channels/{channel_id}/permissions/{overwrite_id}", Some(&bad)).is_err());
+    }
+
+    #[test]
+    fn message_nonces_are_integers_or_short_strings() {
+        let op = "/channels/{channel_id}/messages";
+        for nonce in [json!("2a.0"), json!("1234567890"), json!(12345), json!("x".repeat(25))] {
+            let body = json!({"content": "hi", "nonce": nonce, "enforce_nonce": true});
+            assert_eq!(validate_request("POST", op, Some(&body)), Ok(()), "nonce {nonce}");
+        }
+        let long = json!({"content": "hi", "nonce": "x".repeat(26), "enforce_nonce": true});
+        assert!(validate_request("POST", op, Some(&long)).is_err(), "a nonce of 26 characters");
+        let wrong = json!({"content": "hi", "nonce": "n", "enforce_nonce": "yes"});
+        assert!(validate_request("POST", op, Some(&wrong)).is_err(), "enforce_nonce is a boolean");
     }
 
     #[test]

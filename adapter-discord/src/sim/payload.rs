@@ -297,6 +297,9 @@ pub(crate) fn message(world: &World, m: &StoredMessage, gateway: bool) -> Value 
         "type": kind,
         "flags": s.flags,
     });
+    if let Some(nonce) = &m.nonce {
+        v["nonce"] = nonce.clone();
+    }
     if let Some(webhook) = m.webhook_id {
         v["webhook_id"] = sf(webhook);
         v["application_id"] = sf(world.app_id);

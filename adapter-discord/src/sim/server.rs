@@ -99,6 +99,13 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<B
             body: &body,
         },
     );
+    if answer.withheld {
+        // An injected timeout: the request was carried out and its answer never comes. The connection stays
+        // silent until the client gives up (closing it drops this future) or the fake shuts down.
+        let mut shutdown = shared.shutdown.subscribe();
+        // An error means the fake is gone: stop waiting either way.
+        let _ = shutdown.wait_for(|down| *down).await;
+    }
     response(answer.status, answer.body.map(|b| b.to_string()), &answer.headers)
 }
 

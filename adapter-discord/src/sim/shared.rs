@@ -1,17 +1,17 @@
 //! The state every part of the fake shares: the world, the gateway hub, the request log, the
 //! violations, the faults and the traffic file.
 
-use std::fs::File;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::watch;
 
 use super::conformance;
+use super::faults::Faults;
 use super::hub::Hub;
+use super::traffic::TrafficFile;
 use super::world::World;
 
 /// One REST request the fake served.
@@ -29,42 +29,9 @@ pub struct RecordedRequest {
     pub response: Value,
     /// When the fake answered it.
     pub served_at: std::time::Instant,
-}
-
-/// Faults a test asked for.
-#[derive(Debug, Default)]
-pub(crate) struct Faults {
-    pub unavailable: bool,
-    /// Remaining rate-limited calls and their `retry_after` in seconds.
-    pub rate_limited: usize,
-    pub retry_after: f64,
-    /// Per-route buckets, when a test turned them on: at most `limit` calls per `window`.
-    pub buckets: Option<Buckets>,
-}
-
-/// Discord's per-route rate limits, simplified: every route and major parameter (channel, guild or webhook) is a
-/// bucket of `limit` calls per fixed `window`; a call over it gets `429` with the time left as `retry_after`.
-#[derive(Debug)]
-pub(crate) struct Buckets {
-    pub limit: u32,
-    pub window: Duration,
-    /// Per bucket: when its window opened, and the calls in it.
-    pub used: std::collections::HashMap<String, (std::time::Instant, u32)>,
-}
-
-impl Buckets {
-    /// Counts a call in `bucket`; `Some(wait)` if it is over the limit (the call is refused, not counted).
-    pub fn take(&mut self, bucket: String, now: std::time::Instant) -> Option<Duration> {
-        let (opened, calls) = self.used.entry(bucket).or_insert((now, 0));
-        if now.duration_since(*opened) >= self.window {
-            (*opened, *calls) = (now, 0);
-        }
-        if *calls >= self.limit {
-            return Some(self.window.saturating_sub(now.duration_since(*opened)));
-        }
-        *calls += 1;
-        None
-    }
+    /// The request was carried out but its answer (`status`, `response`) was never sent: an injected
+    /// [`super::Fault::Timeout`].
+    pub withheld: bool,
 }
 
 /// Locks a mutex, carrying on after a panic elsewhere (the data stays usable for a fake).
@@ -80,7 +47,7 @@ pub(crate) struct Shared {
     pub requests: Mutex<Vec<RecordedRequest>>,
     violations: Mutex<Vec<String>>,
     pub faults: Mutex<Faults>,
-    traffic: Option<Mutex<File>>,
+    traffic: Option<TrafficFile>,
     pub token: String,
     pub addr: SocketAddr,
     pub shutdown: watch::Sender<bool>,
@@ -90,7 +57,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(world: World, token: String, addr: SocketAddr, traffic: Option<File>) -> Self {
+    pub fn new(world: World, token: String, addr: SocketAddr, traffic: Option<TrafficFile>) -> Self {
         Self {
             world: Mutex::new(world),
             hub: Hub::default(),
@@ -98,7 +65,7 @@ impl Shared {
             requests: Mutex::new(Vec::new()),
             violations: Mutex::new(Vec::new()),
             faults: Mutex::new(Faults::default()),
-            traffic: traffic.map(Mutex::new),
+            traffic,
             token,
             addr,
             shutdown: watch::Sender::new(false),
@@ -172,16 +139,7 @@ impl Shared {
     /// Logs a served request, and appends it to the traffic file when there is one.
     pub fn record(&self, request: RecordedRequest) {
         if let Some(file) = &self.traffic {
-            let line = json!({
-                "method": request.method,
-                "path": request.path,
-                "body": request.body,
-                "status": request.status,
-                "response": request.response,
-            });
-            let mut file = lock(file);
-            let written = writeln!(file, "{line}").and_then(|()| file.flush());
-            if let Err(e) = written {
+            if let Err(e) = file.append(&request) {
                 tracing::warn!(target: "discord_sim", "cannot write the traffic file: {e}");
             }
         }

@@ -3,7 +3,7 @@
 //! The world is plain data behind one mutex in [`super::FakeDiscord`]. Changes that Discord would
 //! announce on the gateway are queued here as [`Dispatch`]es and sent by the hub in order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -186,6 +186,8 @@ pub(crate) struct StoredMessage {
     pub webhook_id: Option<u64>,
     /// Unix milliseconds of the last edit.
     pub edited_at: Option<u64>,
+    /// The `nonce` it was created with, echoed in its payloads.
+    pub nonce: Option<Value>,
 }
 
 /// A registered application command.
@@ -280,6 +282,8 @@ pub(crate) struct World {
     pub commands: Vec<StoredCommand>,
     pub interactions: BTreeMap<u64, InteractionRecord>,
     pub modals: Vec<ShownModal>,
+    /// Messages created with a nonce, by (author, nonce as JSON text), for `enforce_nonce`.
+    pub nonces: HashMap<(u64, String), u64>,
     events: Vec<Dispatch>,
 }
 
@@ -309,6 +313,7 @@ impl World {
             commands: Vec::new(),
             interactions: BTreeMap::new(),
             modals: Vec::new(),
+            nonces: HashMap::new(),
             events: Vec::new(),
         }
     }

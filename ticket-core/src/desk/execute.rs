@@ -2,7 +2,8 @@
 //!
 //! Delivery is at least once: a crash after an effect ran but before it was marked done runs it again on
 //! [`Desk::resume`]. Channel creation is idempotent per ticket (the platform finds the `TID:` marker), deletions
-//! treat "already gone" as done, and a repeated message is the worst case.
+//! treat "already gone" as done, and the messages of a `Post` carry a [`Nonce`] per effect and part, by which the
+//! platform gives back what was already posted (for a few minutes; a repeated message is the worst case after that).
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use time::OffsetDateTime;
 use crate::custom_id::CustomId;
 use crate::effect::{ChainKey, Destination, Effect, LogEntry, Notice, PendingEffect};
 use crate::id::{ApplicationId, ChannelId, EffectId, GuildId, TicketId};
+use crate::message::Nonce;
 use crate::permissions::Permissions;
 use crate::ports::{Commit, NewChannel, Overwrite, OverwriteTarget, PlatformError, Retry, StoreError, WhisperOutcome};
 use crate::render;
@@ -428,7 +430,7 @@ impl Desk {
                     }
                 }
             },
-            Effect::Post { to, notice } => self.post(pending.chain, to, notice).await?,
+            Effect::Post { to, notice } => self.post(pending.id, pending.chain, to, notice).await?,
             Effect::CompleteQnaPrompt { app } => {
                 let Some(app) = store.application(*app).await? else { return Ok(Outcome::Done(None)) };
                 let tile = render::qna_completed_tile(app.id);
@@ -556,9 +558,20 @@ impl Desk {
         })
     }
 
-    async fn post(&self, chain: ChainKey, to: &Destination, notice: &Notice) -> Result<Outcome, DeskError> {
+    async fn post(
+        &self,
+        effect: EffectId,
+        chain: ChainKey,
+        to: &Destination,
+        notice: &Notice,
+    ) -> Result<Outcome, DeskError> {
         let chat = &self.ports.chat;
-        let messages = render::notice(notice, &self.key)?;
+        // Each part carries a nonce from the effect, so a replay of a post that was made but not marked done (a
+        // crash, a lost answer) gives back the messages already posted instead of posting them again.
+        let messages = render::notice(notice, &self.key)?
+            .into_iter()
+            .zip(0..)
+            .map(|(message, part)| message.with_nonce(Nonce::for_effect(effect, part)));
         match to {
             Destination::Dm(user) => {
                 let user = self.key.open(user)?;

@@ -110,6 +110,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
                 embeds: vec![welcome],
                 rows: vec![vec![button(CustomId::Resolve, strings::RESOLVE_STAFF, ButtonStyle::Danger)]],
                 pings: Pings { users: vec![opener_id], roles: ping.clone() },
+                ..Message::default()
             })
         }
         Notice::InGameWelcome { player, server, source, ping } => {
@@ -130,6 +131,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
                 embeds: vec![welcome],
                 rows: Vec::new(),
                 pings: Pings { users: Vec::new(), roles: ping.clone() },
+                ..Message::default()
             })
         }
         Notice::PlayerMessage { player, text } => {
@@ -180,6 +182,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
                     options: roles,
                 }]],
                 pings: Pings { users: vec![applicant_id], roles: ping.clone() },
+                ..Message::default()
             })
         }
         Notice::Step1Summary { app, applicant, form, tz_info, area_ping } => {
@@ -202,6 +205,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
                     button(CustomId::Decline(*app), strings::REJECT, ButtonStyle::Danger),
                 ]],
                 pings: Pings { users: Vec::new(), roles: area_ping.iter().copied().collect() },
+                ..Message::default()
             })
         }
         Notice::QnaPrompt { app, pages } => {

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::channels::require;
-use super::{Ctx, Reply};
+use super::{Ctx, Reply, nonces};
 use crate::sim::errors::{ApiError, Unknown};
 use crate::sim::payload::{self, sf};
 use crate::sim::permissions::{MANAGE_MESSAGES, READ_MESSAGE_HISTORY, SEND_MESSAGES, VIEW_CHANNEL};
@@ -40,9 +40,17 @@ pub(super) fn handle(shared: &Shared, endpoint: Endpoint, ctx: &Ctx) -> Result<R
             }
             check_not_empty(ctx.body())?;
             let author = w.bot_id;
-            let message = new_message(w, channel, author, ctx.body());
+            let nonce = nonces::requested(ctx.body());
+            if let Some(earlier) = nonce.as_ref().and_then(|n| nonces::earlier(w, author, n)) {
+                return Ok(Reply::ok(render(w, earlier?)?));
+            }
+            let mut message = new_message(w, channel, author, ctx.body());
+            message.nonce = nonce.as_ref().map(|n| n.value.clone());
             let id = message.state.id;
             post(w, message);
+            if let Some(nonce) = &nonce {
+                nonces::remember(w, author, nonce, id);
+            }
             Ok(Reply::ok(render(w, id)?))
         }),
         Endpoint::GetMessage => shared.read(|w| {
@@ -134,6 +142,7 @@ pub(crate) fn new_message(w: &mut World, channel: u64, author: u64, body: &Value
         interaction: None,
         webhook_id: None,
         edited_at: None,
+        nonce: None,
     }
 }
 

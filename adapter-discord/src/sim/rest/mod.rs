@@ -1,5 +1,5 @@
-//! The REST API: one request through the pipeline (route, faults, auth, limits, schema, handler,
-//! checks of the answer, log), and the handlers per resource.
+//! The REST API: one request through the pipeline (route, route faults, faults, auth, limits, schema,
+//! handler, checks of the answer, log), and the handlers per resource.
 
 mod app;
 mod channels;
@@ -7,6 +7,7 @@ mod guilds;
 mod interactions;
 mod limits;
 mod messages;
+mod nonces;
 
 pub(crate) use channels::{delete as delete_channel, emit_update as emit_channel_update};
 pub(crate) use guilds::{emit_member_update, next_position};
@@ -16,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::conformance::{self, Model};
 use super::errors::{ApiError, Unknown};
+use super::faults::Fault;
 use super::openapi;
 use super::router::{Endpoint, Params, RouteMatch, match_route};
 use super::shared::{RecordedRequest, Shared, lock};
@@ -40,6 +42,14 @@ pub(crate) struct RestResponse {
     pub status: u16,
     pub body: Option<Value>,
     pub headers: Vec<(&'static str, String)>,
+    /// Never send it: an injected timeout (the request was carried out).
+    pub withheld: bool,
+}
+
+impl RestResponse {
+    fn new(status: u16, body: Option<Value>, headers: Vec<(&'static str, String)>) -> Self {
+        Self { status, body, headers, withheld: false }
+    }
 }
 
 /// What a handler answers on success.
@@ -230,12 +240,13 @@ pub(crate) fn serve(shared: &Shared, request: &RestRequest<'_>) -> RestResponse 
         status: outcome.status,
         response,
         served_at: std::time::Instant::now(),
+        withheld: outcome.withheld,
     });
     outcome
 }
 
 fn error_response(error: ApiError) -> RestResponse {
-    RestResponse { status: error.status, body: Some(error.body), headers: Vec::new() }
+    RestResponse::new(error.status, Some(error.body), Vec::new())
 }
 
 /// The pipeline; returns the parsed request body (for the log) and the answer.
@@ -287,7 +298,14 @@ fn run(shared: &Shared, request: &RestRequest<'_>, path: &str, query: &str) -> (
         }
     };
     let matched = Matched { endpoint: route.endpoint, method: &method, template: route.template };
-    let outcome = run_route(shared, request, &matched, params, query, body);
+    let fault = lock(&shared.faults).take_route_fault(&method, route.template, route_path);
+    let outcome = match fault {
+        Some(Fault::Status(status)) => error_response(ApiError::injected(status)),
+        Some(Fault::Timeout) => {
+            RestResponse { withheld: true, ..run_route(shared, request, &matched, params, query, body) }
+        }
+        None => run_route(shared, request, &matched, params, query, body),
+    };
     let outcome = check_answer(shared, &matched, outcome);
     (logged_body, outcome)
 }
@@ -347,22 +365,22 @@ fn run_route(
     }
     let ctx = Ctx { params, query: parse_query(query), body: body.unwrap_or(Value::Null) };
     match handle(shared, endpoint, &ctx) {
-        Ok(reply) => RestResponse { status: reply.status, body: reply.body, headers: Vec::new() },
+        Ok(reply) => RestResponse::new(reply.status, reply.body, Vec::new()),
         Err(e) => error_response(e),
     }
 }
 
 fn rate_limited(retry_after: f64) -> RestResponse {
     let reset = super::world::now_ms() as f64 / 1000.0 + retry_after;
-    RestResponse {
-        status: 429,
-        body: Some(json!({
+    RestResponse::new(
+        429,
+        Some(json!({
             "message": "You are being rate limited.",
             "retry_after": retry_after,
             "global": false,
             "code": 0,
         })),
-        headers: vec![
+        vec![
             ("Retry-After", format!("{}", retry_after.ceil().max(0.0) as u64)),
             ("X-RateLimit-Limit", "5".to_string()),
             ("X-RateLimit-Remaining", "0".to_string()),
@@ -371,7 +389,7 @@ fn rate_limited(retry_after: f64) -> RestResponse {
             ("X-RateLimit-Bucket", "sim-bucket".to_string()),
             ("X-RateLimit-Scope", "user".to_string()),
         ],
-    }
+    )
 }
 
 /// Checks the answer against the spec's response schema and serenity's model; mismatches are

@@ -1,0 +1,148 @@
+//! [`SerenityPlatform`] against the fake Discord when Discord fails: an error status or a timeout on channel
+//! creation, posting and deletion comes back as the core's `Unavailable` (so the outbox tries again later), a call
+//! Discord never answers is given up after the request timeout, and the retry does not do twice what Discord did
+//! the first time (the `TID:` marker finds the channel, the nonce the message, a deleted channel is `NotFound`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use adapter_discord::sim::{FakeDiscord, Fault};
+use adapter_discord::{DiscordConfig, SerenityPlatform};
+use common::assert_clean;
+use ticket_core::message::{Message, Nonce};
+use ticket_core::ports::{ChatPlatform, NewChannel, PlatformError};
+use ticket_core::{ChannelId, EffectId, GuildId, TicketId, UserId};
+
+/// The client gives up on a silent Discord after this.
+const REQUEST_TIMEOUT: Duration = Duration::from_millis(300);
+/// How long a test lets a call take before calling it stuck (far beyond the request timeout).
+const STUCK: Duration = Duration::from_secs(10);
+
+async fn platform(fake: &FakeDiscord) -> SerenityPlatform {
+    let config = DiscordConfig::new(fake.token()).with_api_base(fake.base_url()).with_request_timeout(REQUEST_TIMEOUT);
+    SerenityPlatform::new(Arc::new(config.http().unwrap()), UserId::new(fake.bot_user_id()))
+}
+
+/// Runs a platform call, failing the test if it never returns.
+async fn settled<T>(call: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(STUCK, call).await.expect("hung past the request timeout")
+}
+
+fn ticket_channel(guild: u64, ticket: u64) -> NewChannel {
+    NewChannel {
+        ticket: TicketId::new(ticket),
+        guild: GuildId::new(guild),
+        name: format!("ticket-{ticket}"),
+        category: None,
+        topic: format!("TID:{ticket}"),
+        overwrites: Vec::new(),
+    }
+}
+
+/// The statuses the fake answered (or withheld) to `method` on paths ending with `tail`, once it has logged
+/// `count` of them (a withheld answer is logged after the client gave up waiting for it).
+async fn answered(fake: &FakeDiscord, method: &str, tail: &str, count: usize) -> Vec<(u16, bool)> {
+    let log = |fake: &FakeDiscord| -> Vec<(u16, bool)> {
+        let matching = fake.requests().into_iter().filter(|r| r.method == method && r.path.ends_with(tail));
+        matching.map(|r| (r.status, r.withheld)).collect()
+    };
+    fake.wait_for(STUCK, |fake| log(fake).len() >= count).await;
+    log(fake)
+}
+
+#[tokio::test]
+async fn a_post_whose_answer_never_came_is_given_up_and_not_posted_again() {
+    let fake = FakeDiscord::start().await.unwrap();
+    let guild = fake.create_guild("G");
+    let log = fake.create_text_channel(guild, "log", None);
+    let discord = platform(&fake).await;
+    let message = || Message::text("resolved").with_nonce(Nonce::for_effect(EffectId::new(42), 0));
+
+    fake.fail_route("POST", &format!("/channels/{log}/messages"), Fault::Status(500), 1);
+    fake.fail_route("POST", &format!("/channels/{log}/messages"), Fault::Timeout, 1);
+    let refused = settled(discord.send(ChannelId::new(log), message())).await;
+    assert_eq!(refused, Err(PlatformError::Unavailable), "a 500 is worth retrying");
+    assert!(fake.messages(log).is_empty());
+    let lost = settled(discord.send(ChannelId::new(log), message())).await;
+    assert_eq!(lost, Err(PlatformError::Unavailable), "no answer is worth retrying");
+    assert_eq!(fake.messages(log).len(), 1, "Discord did post it");
+
+    let retried = settled(discord.send(ChannelId::new(log), message())).await.unwrap();
+    assert_eq!(fake.messages(log).len(), 1, "the retry was not posted again");
+    assert_eq!(retried.get(), fake.messages(log)[0].id, "it gave back the message already posted");
+    let posts = answered(&fake, "POST", &format!("/channels/{log}/messages"), 3).await;
+    assert_eq!(posts, [(500, false), (200, true), (200, false)]);
+    let bodies: Vec<_> = fake.requests().iter().map(|r| r.body.clone()).collect();
+    assert!(bodies.iter().all(|b| b["nonce"] == "2a.0" && b["enforce_nonce"] == true), "{bodies:#?}");
+
+    // Another part of the same post is another message.
+    let part = Message::text("part 2").with_nonce(Nonce::for_effect(EffectId::new(42), 1));
+    let second = settled(discord.send(ChannelId::new(log), part)).await.unwrap();
+    assert_ne!(second, retried);
+    assert_eq!(fake.messages(log).len(), 2);
+    assert_clean(&fake);
+}
+
+#[tokio::test]
+async fn a_channel_created_without_an_answer_is_found_by_its_marker_on_retry() {
+    let fake = FakeDiscord::start().await.unwrap();
+    let guild = fake.create_guild("G");
+    let discord = platform(&fake).await;
+
+    fake.fail_route("POST", "/guilds/{guild_id}/channels", Fault::Status(502), 1);
+    fake.fail_route("POST", "/guilds/{guild_id}/channels", Fault::Timeout, 1);
+    let refused = settled(discord.create_channel(ticket_channel(guild, 7))).await;
+    assert_eq!(refused, Err(PlatformError::Unavailable));
+    assert!(fake.channels(guild).is_empty());
+    let lost = settled(discord.create_channel(ticket_channel(guild, 7))).await;
+    assert_eq!(lost, Err(PlatformError::Unavailable));
+    assert_eq!(fake.channels(guild).len(), 1, "Discord did create it");
+
+    let found = settled(discord.create_channel(ticket_channel(guild, 7))).await.unwrap();
+    assert_eq!(fake.channels(guild).len(), 1, "the retry created nothing");
+    assert_eq!(found.get(), fake.channels(guild)[0].id);
+    let creations = answered(&fake, "POST", &format!("/guilds/{guild}/channels"), 2).await;
+    assert_eq!(creations, [(502, false), (201, true)], "no third creation");
+    assert_clean(&fake);
+}
+
+#[tokio::test]
+async fn a_channel_deleted_without_an_answer_is_gone_on_retry() {
+    let fake = FakeDiscord::start().await.unwrap();
+    let guild = fake.create_guild("G");
+    let channel = fake.create_text_channel(guild, "ticket-7", None);
+    let discord = platform(&fake).await;
+
+    fake.fail_route("DELETE", "/channels/{channel_id}", Fault::Status(500), 1);
+    fake.fail_route("DELETE", "/channels/{channel_id}", Fault::Timeout, 1);
+    let refused = settled(discord.delete_channel(ChannelId::new(channel))).await;
+    assert_eq!(refused, Err(PlatformError::Unavailable));
+    assert!(fake.channel(channel).is_some());
+    let lost = settled(discord.delete_channel(ChannelId::new(channel))).await;
+    assert_eq!(lost, Err(PlatformError::Unavailable));
+    assert!(fake.channel(channel).is_none(), "Discord did delete it");
+    let retried = settled(discord.delete_channel(ChannelId::new(channel))).await;
+    assert_eq!(retried, Err(PlatformError::NotFound), "already gone, which the outbox counts as done");
+    assert_clean(&fake);
+}
+
+#[tokio::test]
+async fn a_replayed_post_whose_message_was_deleted_is_not_a_missing_channel() {
+    let fake = FakeDiscord::start().await.unwrap();
+    let guild = fake.create_guild("G");
+    let ticket = fake.create_text_channel(guild, "ticket-7", None);
+    let discord = platform(&fake).await;
+    let message = || Message::text("hello").with_nonce(Nonce::for_effect(EffectId::new(9), 0));
+    let posted = discord.send(ChannelId::new(ticket), message()).await.unwrap();
+    discord.delete_message(ChannelId::new(ticket), posted).await.unwrap();
+    // Discord posts nothing and says Unknown Message; the channel is still there, which NotFound would deny.
+    let replayed = discord.send(ChannelId::new(ticket), message()).await;
+    assert_eq!(replayed, Err(PlatformError::Rejected { status: 404, code: Some(10008) }));
+    assert!(fake.messages(ticket).is_empty());
+    let gone = discord.send(ChannelId::new(1_234_567_890_123), Message::text("x")).await;
+    assert_eq!(gone, Err(PlatformError::NotFound), "a missing channel still is");
+    assert_clean(&fake);
+}
