@@ -182,3 +182,31 @@ async fn a_member_is_told_when_discord_refuses_the_channel() {
     stack.assert_no_violations();
     stack.stop().await;
 }
+
+/// Discord fails the channel creation when the member opens a ticket, so they are told it is being created; by the
+/// time the outbox tries again the guild is full, and the channel is refused. The reply is edited to say so, and
+/// the member is not left with "being created".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_that_said_being_created_is_edited_when_the_channel_is_refused() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let click = press_open(&stack, stack.people.ann).await;
+    let modal = click.modal().expect("the opening question");
+    d.fail_route("POST", "/guilds/{guild_id}/channels", adapter_discord::sim::Fault::Status(503), 1);
+    let done =
+        d.submit_modal(stack.places.support_panel, &modal.custom_id, &[("question", "help")], stack.people.ann).await;
+    assert_eq!(done.reply_text().as_deref(), Some("Your support ticket is open: being created"));
+    stack.fill_to_the_channel_cap();
+    let told = d
+        .wait_for(PATIENCE, |d| {
+            d.requests().iter().any(|r| {
+                r.method == "PATCH"
+                    && r.path.ends_with("/messages/@original")
+                    && r.body["content"] == ticket_core::strings::SUPPORT_TICKET_FAILED
+            })
+        })
+        .await;
+    assert!(told, "the member's reply now says the ticket could not be opened");
+    stack.assert_no_violations();
+    stack.stop().await;
+}

@@ -443,13 +443,13 @@ impl Desk {
                 }
                 match self.ticket_channel(app.ticket).await? {
                     Err(outcome) => outcome,
-                    Ok(channel) => match chat.send(channel, tile).await {
+                    Ok(channel) => match chat.send(channel, tile.with_nonce(Nonce::for_effect(pending.id, 0))).await {
                         Ok(_) | Err(PlatformError::NotFound) => Outcome::Done(None),
                         Err(e) => platform(e),
                     },
                 }
             }
-            Effect::UpdateRecord { app } => self.update_record(*app).await?,
+            Effect::UpdateRecord { app } => self.update_record(*app, pending.id).await?,
             Effect::RemoveOldPanels { channel, keep, control } => {
                 let recent = match chat.recent_bot_messages(*channel, PANEL_HISTORY).await {
                     Ok(recent) => recent,
@@ -498,11 +498,15 @@ impl Desk {
                 let found = self.ports.profiles.citizen(rsi_handle).await;
                 match self.ticket_channel(*ticket).await? {
                     Err(outcome) => outcome,
-                    Ok(channel) => match chat.send(channel, render::rsi_profile(rsi_handle, &found)).await {
-                        Ok(_) => Outcome::Done(None),
-                        Err(PlatformError::NotFound) => Outcome::Done(Some(FollowUp::ChannelGone(*ticket, None))),
-                        Err(e) => platform(e),
-                    },
+                    Ok(channel) => {
+                        let profile =
+                            render::rsi_profile(rsi_handle, &found).with_nonce(Nonce::for_effect(pending.id, 0));
+                        match chat.send(channel, profile).await {
+                            Ok(_) => Outcome::Done(None),
+                            Err(PlatformError::NotFound) => Outcome::Done(Some(FollowUp::ChannelGone(*ticket, None))),
+                            Err(e) => platform(e),
+                        }
+                    }
                 }
             }
             Effect::Whisper { ticket, server, player, from, text } => {
@@ -636,7 +640,8 @@ impl Desk {
         }
     }
 
-    async fn update_record(&self, app: ApplicationId) -> Result<Outcome, DeskError> {
+    /// Edits an application's permanent record, or posts it (with the nonce of `effect`) when it has none yet.
+    async fn update_record(&self, app: ApplicationId, effect: EffectId) -> Result<Outcome, DeskError> {
         let store = &self.ports.store;
         let Some(app) = store.application(app).await? else { return Ok(Outcome::Done(None)) };
         let now = self.ports.clock.now();
@@ -662,7 +667,7 @@ impl Desk {
         let Some(log) = store.settings(app.guild).await?.record_channel else {
             return Ok(Outcome::Done(None));
         };
-        Ok(match self.ports.chat.send(log, message).await {
+        Ok(match self.ports.chat.send(log, message.with_nonce(Nonce::for_effect(effect, 0))).await {
             Ok(id) => {
                 self.note_record_edit(app.id, now);
                 Outcome::Done(Some(FollowUp::RecordPosted(app.id, PostedMessage { channel: log, message: id })))

@@ -118,7 +118,8 @@ pub trait ChatPlatform: Send + Sync {
     async fn set_topic(&self, channel: ChannelId, topic: String) -> Result<(), PlatformError>;
     /// Adds or replaces one permission overwrite.
     async fn set_overwrite(&self, channel: ChannelId, overwrite: Overwrite) -> Result<(), PlatformError>;
-    /// Posts a message.
+    /// Posts a message. A message with a [`nonce`](Message::nonce) must be posted at most once per nonce: a
+    /// replay of it (the outbox after a crash) gets the message the first post made (Discord's `enforce_nonce`).
     async fn send(&self, channel: ChannelId, message: Message) -> Result<MessageId, PlatformError>;
     /// Edits a message the bot posted.
     async fn edit(&self, channel: ChannelId, message: MessageId, new: Message) -> Result<(), PlatformError>;
