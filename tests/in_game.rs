@@ -4,7 +4,7 @@
 
 use adapter_discord::sim::FakeDiscord;
 use adapter_xilero::sim::{Seen, SimEvent};
-use e2e::{PATIENCE, Stack, game_event, permissions, readable};
+use e2e::{PATIENCE, Stack, digit_parts, game_event, permissions, readable};
 use ticket_core::relay::pings;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -22,15 +22,6 @@ async fn closed(events: &mut UnboundedReceiver<SimEvent>, player: &str) {
 
 fn relayed(d: &FakeDiscord, channel: u64, text: &str) -> bool {
     d.messages(channel).iter().any(|m| m.content.contains(text))
-}
-
-/// Eve's relayed messages that are only digits, in order: the parts of a long text of digits.
-fn digit_parts(d: &FakeDiscord, channel: u64) -> Vec<String> {
-    let digits = |c: &&str| c.bytes().all(|b| b.is_ascii_digit());
-    d.messages(channel)
-        .iter()
-        .filter_map(|m| m.content.strip_prefix("**Eve** (in game): ").filter(digits).map(str::to_owned))
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,7 +152,7 @@ async fn hostile_and_huge_game_text_never_pings_and_is_split() {
     let server = ticket_core::GameServerId::new(e2e::SERVER).unwrap();
     let guild = ticket_core::GuildId::new(stack.places.guild);
     stack.app.desk().open_game_ticket(guild, &server, &eve, ticket_core::TicketSource::Whisper, &huge).await.unwrap();
-    let all_digits = |d: &FakeDiscord| digit_parts(d, channel).concat() == "0123456789".repeat(1000);
+    let all_digits = |d: &FakeDiscord| digit_parts(d, channel, "Eve").concat() == "0123456789".repeat(1000);
     assert!(d.wait_for(PATIENCE, all_digits).await, "the 10 000 characters arrived in order, in parts");
     let said = d.messages(channel).iter().find(|m| m.content.contains("look")).map(|m| m.content.clone()).unwrap();
     assert!(said.contains("@\u{200B}everyone"), "the hostile text is shown, defused: {said:?}");
@@ -174,7 +165,7 @@ async fn hostile_and_huge_game_text_never_pings_and_is_split() {
             assert!(m.allowed_mentions["roles"].as_array().is_none_or(Vec::is_empty));
         }
     }
-    let parts = digit_parts(d, channel).len();
+    let parts = digit_parts(d, channel, "Eve").len();
     assert!(parts >= 6, "split into {parts} messages");
     stack.assert_no_violations();
     sim.shutdown().await;

@@ -8,7 +8,7 @@
 
 use adapter_discord::sim::{FakeDiscord, Fault};
 use adapter_xilero::sim::{Seen, SimEvent};
-use e2e::{PATIENCE, Stack, channel_in, custom_ids, eventually, game_event, readable};
+use e2e::{PATIENCE, Stack, channel_in, custom_ids, digit_parts, eventually, game_event, readable};
 use ticket_core::TicketStore;
 use ticket_core::ticket::CloseReason;
 
@@ -25,15 +25,6 @@ async fn open_support_ticket(stack: &Stack, user: u64, question: &str) -> u64 {
 /// The log's "Support ticket resolved" entries.
 fn resolutions(d: &FakeDiscord, log: u64) -> usize {
     d.messages(log).iter().filter(|m| readable(m).contains("Support ticket resolved")).count()
-}
-
-/// Eve's relayed messages that are only digits, in order: the parts of a long text of digits.
-fn digit_parts(d: &FakeDiscord, channel: u64) -> Vec<String> {
-    let digits = |c: &&str| c.bytes().all(|b| b.is_ascii_digit());
-    d.messages(channel)
-        .iter()
-        .filter_map(|m| m.content.strip_prefix("**Eve** (in game): ").filter(digits).map(str::to_owned))
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,13 +92,16 @@ async fn a_long_player_message_cut_off_while_posting_arrives_whole_and_once() {
         let text = text.clone();
         async move { desk.open_game_ticket(guild, &server, &eve, ticket_core::TicketSource::Whisper, &text).await }
     });
-    assert!(d.wait_for(PATIENCE, |d| digit_parts(d, channel).len() == 1).await, "the first part reached Discord");
+    assert!(
+        d.wait_for(PATIENCE, |d| digit_parts(d, channel, "Eve").len() == 1).await,
+        "the first part reached Discord"
+    );
     let stack = stack.restart().await;
 
     // Each part has its own nonce: the first is given back, the others are posted, once each, in order.
-    let whole = |d: &FakeDiscord| digit_parts(d, channel).concat() == text;
+    let whole = |d: &FakeDiscord| digit_parts(d, channel, "Eve").concat() == text;
     let arrived = d.wait_for(PATIENCE, whole).await;
-    let lengths: Vec<usize> = digit_parts(&d, channel).iter().map(String::len).collect();
+    let lengths: Vec<usize> = digit_parts(&d, channel, "Eve").iter().map(String::len).collect();
     assert!(arrived, "the text arrived whole, in order, each part once; parts of {lengths:?} characters");
     assert_eq!(lengths.len(), 3);
 

@@ -327,3 +327,13 @@ pub fn may_ping(message: &MessageState) -> (Vec<String>, Vec<String>, Vec<String
     };
     (list("parse"), list("users"), list("roles"))
 }
+
+/// A player's relayed messages that are only digits, in order: the parts of a long text of digits `player` sent.
+pub fn digit_parts(d: &FakeDiscord, channel: u64, player: &str) -> Vec<String> {
+    let digits = |c: &&str| c.bytes().all(|b| b.is_ascii_digit());
+    let lead = format!("**{player}** (in game): ");
+    d.messages(channel)
+        .iter()
+        .filter_map(|m| m.content.strip_prefix(lead.as_str()).filter(digits).map(str::to_owned))
+        .collect()
+}
