@@ -27,8 +27,12 @@ fn validate(conn: &Connection, commit: &Commit) -> Result<(), StoreError> {
     if let Some(s) = &commit.settings {
         Commit::check_version(settings::version(conn, s.guild)?, s.version)?;
     }
+    // Each ticket's stored version and the channel name it holds while open, in one lookup.
+    let mut held = HashMap::new();
     for ticket in &commit.tickets {
-        Commit::check_version(tickets::version(conn, ticket.id)?, ticket.version)?;
+        let stored = tickets::version_and_open_name(conn, ticket.id)?;
+        Commit::check_version(stored.as_ref().map(|(version, _)| *version), ticket.version)?;
+        held.insert(ticket.id, stored.and_then(|(_, name)| name));
     }
     let mut keys: HashMap<String, TicketId> = HashMap::new();
     for ticket in &commit.tickets {
@@ -41,10 +45,6 @@ fn validate(conn: &Connection, commit: &Commit) -> Result<(), StoreError> {
         {
             return Err(StoreError::Conflict);
         }
-    }
-    let mut held = HashMap::new();
-    for ticket in &commit.tickets {
-        held.insert(ticket.id, tickets::open_name(conn, ticket.id)?);
     }
     for (guild, name, id) in commit.name_claims(|id| held.get(&id).cloned().flatten())? {
         for holder in tickets::open_name_holders(conn, guild, name)? {

@@ -11,7 +11,7 @@ use ticket_core::{ApplicationId, ChannelId, GameServerId, GuildId, Pid, SealedUs
 use crate::SqliteError;
 use crate::codec::{
     count, from_json, from_name, id, json, name, opt_id, opt_time, parse, parse_opt, parse_time, raw_id, required,
-    stored_count, stored_version, time,
+    stored_count, time,
 };
 
 const COLUMNS: &str = "id, guild_id, kind, channel_id, channel_name, person_pid, contact, game_server, player_name, \
@@ -180,13 +180,6 @@ pub(crate) fn open_names(conn: &Connection, guild: GuildId, base: &str) -> Resul
     rows.map(|row| row.map_err(SqliteError::from)).collect()
 }
 
-/// The channel name of a ticket if it is stored and open.
-pub(crate) fn open_name(conn: &Connection, ticket: TicketId) -> Result<Option<String>, SqliteError> {
-    let mut stmt = conn.prepare_cached("SELECT channel_name FROM tickets WHERE id = ?1 AND closed_at IS NULL")?;
-    let mut rows = stmt.query_map([id(ticket.get())], |r| r.get::<_, String>(0))?;
-    rows.next().transpose().map_err(SqliteError::from)
-}
-
 /// The open tickets of a guild with exactly this channel name (an index lookup of `tickets_open_by_name`).
 pub(crate) fn open_name_holders(conn: &Connection, guild: GuildId, name: &str) -> Result<Vec<TicketId>, SqliteError> {
     let mut stmt =
@@ -195,9 +188,16 @@ pub(crate) fn open_name_holders(conn: &Connection, guild: GuildId, name: &str) -
     rows.map(|row| row.map(|raw| TicketId::new(raw_id(raw))).map_err(SqliteError::from)).collect()
 }
 
-/// The stored version of a ticket, if it exists.
-pub(crate) fn version(conn: &Connection, ticket: TicketId) -> Result<Option<u64>, SqliteError> {
-    stored_version(conn, "SELECT version FROM tickets WHERE id = ?1", id(ticket.get()), "ticket version")
+/// The stored version of a ticket, if it exists, and its channel name if it is open: one primary-key lookup.
+pub(crate) fn version_and_open_name(
+    conn: &Connection,
+    ticket: TicketId,
+) -> Result<Option<(u64, Option<String>)>, SqliteError> {
+    let stored: Option<(i64, Option<String>)> = conn
+        .prepare_cached("SELECT version, CASE WHEN closed_at IS NULL THEN channel_name END FROM tickets WHERE id = ?1")?
+        .query_row([id(ticket.get())], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    stored.map(|(version, name)| Ok((stored_count(version, "ticket version")?, name))).transpose()
 }
 
 /// The open ticket holding an open key, by id.

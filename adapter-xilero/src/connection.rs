@@ -413,12 +413,15 @@ impl Session<'_> {
     /// Handles a record: answers what needs no desk, and returns what does.
     async fn on_record(&mut self, record: &Record) -> Option<Work> {
         // Echoed so that the game can tell the right player; a value that is not text in the code page is not.
-        let echo = |key| record.get(key).filter(|_| !record.is_lossy(key));
-        let re = echo("action").map(echoed_action);
-        let name = echo("name").map(echoed_name);
+        // Built only when the record is refused, not for every record.
+        let echoes = || {
+            let echo = |key| record.get(key).filter(|_| !record.is_lossy(key));
+            (echo("action").map(echoed_action), echo("name").map(echoed_name))
+        };
         let reference = match reference(record) {
             Ok(reference) => reference,
             Err(refusal) => {
+                let (re, name) = echoes();
                 self.refuse(refusal, re, name, None).await;
                 return None;
             }
@@ -426,6 +429,7 @@ impl Session<'_> {
         let message = match FromGame::from_record(record) {
             Ok(message) => message,
             Err(refusal) => {
+                let (re, name) = echoes();
                 self.refuse(refusal, re, name, reference).await;
                 return None;
             }

@@ -147,25 +147,22 @@ impl FakeDiscord {
 
     /// Changes a role's permission bits.
     pub fn set_role_permissions(&self, guild: u64, role: u64, permissions: u64) {
-        self.shared.mutate(|w| {
-            let bot_id = w.bot_id;
-            let Some(r) = w.guilds.get_mut(&guild).and_then(|g| g.roles.get_mut(&role)) else {
-                return;
-            };
-            r.permissions = permissions;
-            let data = payload::role_event(guild, r, bot_id);
-            w.emit("GUILD_ROLE_UPDATE", data);
-        });
+        self.update_role(guild, role, |r| r.permissions = permissions);
     }
 
     /// Turns a role's "Allow anyone to @mention this role" on or off.
     pub fn set_role_mentionable(&self, guild: u64, role: u64, mentionable: bool) {
+        self.update_role(guild, role, |r| r.mentionable = mentionable);
+    }
+
+    /// Changes one role and tells the gateway (GUILD_ROLE_UPDATE); nothing for an unknown guild or role.
+    fn update_role(&self, guild: u64, role: u64, change: impl FnOnce(&mut RoleState)) {
         self.shared.mutate(|w| {
             let bot_id = w.bot_id;
             let Some(r) = w.guilds.get_mut(&guild).and_then(|g| g.roles.get_mut(&role)) else {
                 return;
             };
-            r.mentionable = mentionable;
+            change(r);
             let data = payload::role_event(guild, r, bot_id);
             w.emit("GUILD_ROLE_UPDATE", data);
         });

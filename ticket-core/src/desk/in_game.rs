@@ -526,6 +526,17 @@ impl Desk {
     /// confirms is gone ([`ChatPlatform::channel_exists`](crate::ChatPlatform::channel_exists)), is closed as
     /// deleted; a ticket whose channel is being created is left alone. Returns the tickets closed.
     pub async fn reconcile(&self, guild: GuildId, existing: &[ChannelId]) -> Result<Vec<TicketId>, DeskError> {
+        let missing: Vec<(TicketId, ChannelId)> = self
+            .ports
+            .store
+            .open_tickets(guild)
+            .await?
+            .into_iter()
+            .filter_map(|ticket| ticket.channel.filter(|c| !existing.contains(c)).map(|c| (ticket.id, c)))
+            .collect();
+        if missing.is_empty() {
+            return Ok(Vec::new());
+        }
         // A channel whose creation is pending or under way is not in any list yet, and its ticket may hold an
         // older channel (being replaced): never reconcile those away.
         let creating: std::collections::HashSet<TicketId> = self
@@ -540,20 +551,16 @@ impl Desk {
             })
             .collect();
         let mut closed = Vec::new();
-        for ticket in self.ports.store.open_tickets(guild).await? {
-            if creating.contains(&ticket.id) {
-                continue;
-            }
-            let Some(channel) = ticket.channel.filter(|c| !existing.contains(c)) else { continue };
+        for (ticket, channel) in missing.into_iter().filter(|(ticket, _)| !creating.contains(ticket)) {
             // The list may predate a channel the outbox made meanwhile (it runs at the same time): ask again.
             match self.ports.chat.channel_exists(channel).await {
                 Ok(true) => {
-                    tracing::info!(ticket = %ticket.id, %channel, "reconcile: the channel exists after all; kept");
+                    tracing::info!(%ticket, %channel, "reconcile: the channel exists after all; kept");
                     continue;
                 }
                 Ok(false) | Err(PlatformError::NotFound) => {}
                 Err(error) => {
-                    tracing::warn!(ticket = %ticket.id, %channel, %error, "reconcile: cannot tell whether the channel exists; kept");
+                    tracing::warn!(%ticket, %channel, %error, "reconcile: cannot tell whether the channel exists; kept");
                     continue;
                 }
             }
