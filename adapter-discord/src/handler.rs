@@ -11,6 +11,7 @@ use ticket_core::strings::REOPEN_QNA_PREFIX_COMMAND;
 use tokio::sync::watch;
 
 use crate::convert::{self, from};
+use crate::ordered::OrderedMessages;
 use crate::{actor, commands, interactions};
 
 /// Relays gateway events to the desk.
@@ -21,6 +22,8 @@ pub(crate) struct Handler {
     stopped: watch::Receiver<bool>,
     /// The outbox driver's task, once started, for [`crate::BotStopper`] to wait for.
     driver: crate::outbox_driver::DriverTask,
+    /// Guild messages, in gateway order per channel.
+    ordered: Arc<OrderedMessages>,
 }
 
 impl Handler {
@@ -30,7 +33,7 @@ impl Handler {
         stopped: watch::Receiver<bool>,
         driver: crate::outbox_driver::DriverTask,
     ) -> Self {
-        Self { desk, resumer_started: AtomicBool::new(false), resume_every, stopped, driver }
+        Self { desk, resumer_started: AtomicBool::new(false), resume_every, stopped, driver, ordered: Arc::default() }
     }
 
     fn desk(&self) -> Option<Arc<Desk>> {
@@ -56,9 +59,11 @@ fn message_text(message: &DiscordMessage) -> String {
 
 #[async_trait]
 impl EventHandler for Handler {
-    async fn ready(&self, _ctx: Context, ready: Ready) {
+    async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(guilds = ready.guilds.len(), "connected to Discord");
         let Some(desk) = self.desk() else { return };
+        // Every shard runner (a new one after each reconnection that identifies again) reports READY.
+        self.ordered.collect(&ctx, desk.clone());
         if self.resumer_started.swap(true, Ordering::SeqCst) {
             return;
         }
@@ -96,29 +101,11 @@ impl EventHandler for Handler {
     }
 
     async fn message(&self, ctx: Context, message: DiscordMessage) {
-        if message.author.bot || message.webhook_id.is_some() {
+        if self.ordered.was_taken(message.id) {
             return;
         }
-        let Some(guild) = message.guild_id else { return };
         let Some(desk) = self.desk() else { return };
-        let actor = actor::from_message(&ctx.cache, from::guild(guild), &message);
-        if message.content.trim() == REOPEN_QNA_PREFIX_COMMAND {
-            interactions::reopen_by_prefix(&ctx, &desk, message.channel_id, &actor).await;
-            return;
-        }
-        match desk.channel_message(from::channel(message.channel_id), &actor, &message_text(&message)).await {
-            Ok(MessageOutcome::Relayed { held: true, .. }) | Ok(_) => {}
-            Err(DeskError::Invalid { problem: Problem::Empty, .. }) => {}
-            Err(DeskError::NotPermitted { .. }) => {
-                let note = ticket_core::Message::text(
-                    "Only staff replies are whispered to the player; this message was not sent.",
-                );
-                if let Err(error) = message.channel_id.send_message(&ctx.http, convert::create_message(&note)).await {
-                    tracing::warn!(%error, "could not explain a refused relay");
-                }
-            }
-            Err(error) => tracing::warn!(%error, "a ticket message could not be handled"),
-        }
+        handle_message(&ctx, &desk, &message).await;
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -136,5 +123,32 @@ impl EventHandler for Handler {
         if let Err(error) = desk.channel_deleted(from::channel(channel.id)).await {
             tracing::warn!(%error, "could not close the ticket of a deleted channel");
         }
+    }
+}
+
+/// Hands a guild message to the desk (a staff reply in a ticket channel, a player-visible message, the Q&A reopen
+/// prefix command). Called in gateway order per channel (see [`crate::ordered`]).
+pub(crate) async fn handle_message(ctx: &Context, desk: &Desk, message: &DiscordMessage) {
+    if message.author.bot || message.webhook_id.is_some() {
+        return;
+    }
+    let Some(guild) = message.guild_id else { return };
+    let actor = actor::from_message(&ctx.cache, from::guild(guild), message);
+    if message.content.trim() == REOPEN_QNA_PREFIX_COMMAND {
+        interactions::reopen_by_prefix(ctx, desk, message.channel_id, &actor).await;
+        return;
+    }
+    match desk.channel_message(from::channel(message.channel_id), &actor, &message_text(message)).await {
+        Ok(MessageOutcome::Relayed { held: true, .. }) | Ok(_) => {}
+        Err(DeskError::Invalid { problem: Problem::Empty, .. }) => {}
+        Err(DeskError::NotPermitted { .. }) => {
+            let note = ticket_core::Message::text(
+                "Only staff replies are whispered to the player; this message was not sent.",
+            );
+            if let Err(error) = message.channel_id.send_message(&ctx.http, convert::create_message(&note)).await {
+                tracing::warn!(%error, "could not explain a refused relay");
+            }
+        }
+        Err(error) => tracing::warn!(%error, "a ticket message could not be handled"),
     }
 }

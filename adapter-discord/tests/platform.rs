@@ -17,7 +17,7 @@ use ticket_core::ports::{ChatPlatform, NewChannel, PlatformError};
 use ticket_core::{ChannelId, EffectId, GuildId, TicketId, UserId};
 
 /// The client gives up on a silent Discord after this.
-const REQUEST_TIMEOUT: Duration = Duration::from_millis(300);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long a test lets a call take before calling it stuck (far beyond the request timeout).
 const STUCK: Duration = Duration::from_secs(10);
 

@@ -1,12 +1,22 @@
-//! A connection's desk worker: feeds the desk the game's records, one at a time, in the order they came.
+//! A connection's desk worker: feeds the desk the game's records, each player's in the order they came.
 //!
 //! The reader never waits for the desk (it only waits for room in the bounded queue), so `ping`s are answered
 //! and malformed lines refused while the desk is busy, e.g. opening a Discord channel.
+//!
+//! Records name a player (`ticket`, `login`, `logout`, an undelivered whisper) or the whole server (`config`,
+//! `sync_done`). A player's records go into the player's lane ([`ticket_core::lanes::Lanes`]) and are handled one
+//! after the other; different players' lanes run side by side, so a player whose ticket channel is slow or
+//! throttled holds up no one else. A server-wide record waits until every lane before it is done, and is handled
+//! before any record after it. At most `in_flight` records are taken from the queue and not yet handled: beyond
+//! that the worker stops taking, and the reader's back-pressure applies as before.
 
 use std::sync::Arc;
 
+use ticket_core::lanes::Lanes;
+use ticket_core::relay::GameName;
 use ticket_core::{Desk, DeskError, GamePlayer, TicketSource};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::task::JoinSet;
 
 use crate::config::AllowedServer;
 use crate::events::{Counters, LinkEvent};
@@ -37,6 +47,44 @@ impl Work {
             Self::Undelivered(_) => "error",
         }
     }
+
+    /// The player whose lane the record goes into; `None` for a server-wide record.
+    fn player(&self) -> Option<&GameName> {
+        match self {
+            Self::Ticket { player, .. } | Self::Login { player, .. } | Self::Logout { player, .. } => {
+                Some(&player.name)
+            }
+            Self::Undelivered(whisper) => Some(&whisper.name),
+            Self::Config { .. } | Self::SyncDone { .. } => None,
+        }
+    }
+}
+
+/// What the lanes of one connection share.
+struct Worker {
+    link: LinkHandle,
+    desk: Arc<Desk>,
+    server: AllowedServer,
+    answers: Answers,
+    lanes: Lanes<GameName, (Work, OwnedSemaphorePermit)>,
+}
+
+impl Worker {
+    /// Handles one record and reports it.
+    async fn handle(&self, work: Work) {
+        let action = work.action();
+        let error = handle(&self.desk, &self.server, work, &self.answers, &self.link).await;
+        self.link.emit(LinkEvent::Handled { server: self.server.id.clone(), action, error });
+    }
+
+    /// A lane's runner: the player's records, one at a time, until the lane is empty.
+    async fn run_lane(self: Arc<Self>, player: GameName, first: (Work, OwnedSemaphorePermit)) {
+        let mut next = Some(first);
+        while let Some((work, _room)) = next {
+            self.handle(work).await;
+            next = self.lanes.next(&player);
+        }
+    }
 }
 
 /// The `error` code for a desk refusal or failure.
@@ -59,6 +107,7 @@ pub(crate) async fn run(
     server: AllowedServer,
     mut queue: mpsc::Receiver<Work>,
     answers: Answers,
+    in_flight: usize,
 ) {
     // The link is back: effects that waited for it (a congested queue, say) run again. On a task of its own, so
     // that a long outbox (Discord being slow) does not hold up the game's records.
@@ -73,11 +122,24 @@ pub(crate) async fn run(
     // A connection that replaced another waits until the records of the old one are all handled.
     let turn = link.turn(&server.id);
     let _turn = turn.lock_owned().await;
+    let worker = Arc::new(Worker { link, desk, server, answers, lanes: Lanes::new() });
+    let room = Arc::new(Semaphore::new(in_flight.max(1)));
+    let mut runners = JoinSet::new();
     while let Some(work) = queue.recv().await {
-        let action = work.action();
-        let error = handle(&desk, &server, work, &answers, &link).await;
-        link.emit(LinkEvent::Handled { server: server.id.clone(), action, error });
+        while runners.try_join_next().is_some() {}
+        let Some(player) = work.player().cloned() else {
+            // Server-wide: after everything before it, before anything after it.
+            while runners.join_next().await.is_some() {}
+            worker.handle(work).await;
+            continue;
+        };
+        // The semaphore is never closed, so acquiring only waits.
+        let Ok(permit) = room.clone().acquire_owned().await else { break };
+        if let Some(first) = worker.lanes.push(player.clone(), (work, permit)) {
+            runners.spawn(worker.clone().run_lane(player, first));
+        }
     }
+    while runners.join_next().await.is_some() {}
     let _ = resume.await;
 }
 

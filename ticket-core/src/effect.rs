@@ -138,6 +138,13 @@ pub enum Notice {
         /// The player.
         player: GameName,
     },
+    /// A staff reply could not be whispered: the game server did not take it, however often it was tried.
+    ReplyUndelivered {
+        /// The player.
+        player: GameName,
+        /// The reply (as stored: mentions sealed).
+        text: String,
+    },
     /// Held replies were whispered at the player's login.
     HeldDelivered {
         /// The player.

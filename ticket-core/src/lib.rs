@@ -5,6 +5,7 @@ pub mod custom_id;
 pub mod desk;
 pub mod effect;
 pub mod id;
+pub mod lanes;
 pub mod memory_store;
 pub mod message;
 pub mod permissions;

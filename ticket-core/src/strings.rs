@@ -50,6 +50,10 @@ pub const BRIDGE_SENDER: &str = "RagnaSync";
 /// Whispered to a player whose ticket's Discord channel could not be made (the server's channel cap, a
 /// permission the bot lacks): without it they would wait for an answer that cannot come.
 pub const IN_GAME_TICKET_FAILED: &str = "Your ticket could not be opened on Discord, so staff cannot see it yet. They have been told; please try again later.";
+/// Whispered to a player, followed by the start of their message, when a line they sent could not be posted in
+/// their ticket however often it was tried (Discord down for long).
+pub const IN_GAME_MESSAGE_FAILED: &str =
+    "Your last message could not reach staff on Discord. They have been told; please send it again later:";
 /// The answer to a member whose support ticket's channel Discord refused.
 pub const SUPPORT_TICKET_FAILED: &str = "Your support ticket could not be opened: Discord refused to create its channel (the server may have too many channels, or the bot lacks a permission). Staff have been told; please try again later.";
 /// The answer to an applicant whose application channel Discord refused.

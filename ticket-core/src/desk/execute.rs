@@ -41,11 +41,13 @@ pub struct ResumeReport {
 }
 
 /// What running one effect came to.
-enum Outcome {
+pub(super) enum Outcome {
     /// It ran; mark it done, with what follows from it.
     Done(Option<FollowUp>),
     /// It failed in a way that may pass; try again later.
     Retry(Option<Duration>),
+    /// The platform asked to wait this long (a rate limit): not a failure, so it does not count toward giving up.
+    Throttled(Duration),
     /// It failed for good.
     Dead { error: String, follow: Option<FollowUp> },
     /// It must not run before this time (not a failure): hold it, and the rest of its chain, until then.
@@ -53,7 +55,7 @@ enum Outcome {
 }
 
 /// State that changes because an effect ran.
-enum FollowUp {
+pub(super) enum FollowUp {
     TicketChannel(TicketId, ChannelId),
     Hold(TicketId, HeldReply),
     RecordPosted(ApplicationId, PostedMessage),
@@ -84,7 +86,7 @@ fn backoff(attempts: u32) -> Duration {
 
 fn platform(error: PlatformError) -> Outcome {
     match error {
-        PlatformError::RateLimited { retry_after } => Outcome::Retry(Some(retry_after)),
+        PlatformError::RateLimited { retry_after } => Outcome::Throttled(retry_after),
         PlatformError::Unavailable => Outcome::Retry(None),
         e => Outcome::Dead { error: e.to_string(), follow: None },
     }
@@ -191,17 +193,28 @@ impl Desk {
                 let attempts = effect.attempts + 1;
                 if attempts >= MAX_ATTEMPTS {
                     let error = format!("gave up after {attempts} attempts");
-                    return self.give_up(effect, error, None).await.map(Settled::Continue);
+                    let follow = self.when_given_up(effect).await;
+                    return self.give_up(effect, error, follow).await.map(Settled::Continue);
                 }
                 let wait = after.unwrap_or_else(|| backoff(attempts));
                 let not_before = now + wait;
                 tracing::info!(effect = %effect.id, attempts, ?wait, "outbox: effect will be retried");
                 self.put_off(Retry { id: effect.id, attempts, not_before }).await
             }
+            Outcome::Throttled(wait) => {
+                tracing::info!(effect = %effect.id, ?wait, "outbox: rate-limited; effect waits as asked");
+                self.put_off(Retry { id: effect.id, attempts: effect.attempts, not_before: now + wait }).await
+            }
             Outcome::Defer(not_before) => {
                 self.put_off(Retry { id: effect.id, attempts: effect.attempts, not_before }).await
             }
-            Outcome::Dead { error, follow } => self.give_up(effect, error, follow).await.map(Settled::Continue),
+            Outcome::Dead { error, follow } => {
+                let follow = match follow {
+                    Some(follow) => Some(follow),
+                    None => self.when_given_up(effect).await,
+                };
+                self.give_up(effect, error, follow).await.map(Settled::Continue)
+            }
         }
     }
 
@@ -212,29 +225,7 @@ impl Desk {
         Ok(Settled::Blocked)
     }
 
-    async fn give_up(
-        &self,
-        effect: &PendingEffect,
-        error: String,
-        follow: Option<FollowUp>,
-    ) -> Result<Vec<ChainKey>, StoreError> {
-        // Effects hold people only sealed, so their Debug form is safe to log.
-        tracing::error!(effect = %effect.id, kind = ?effect.effect, %error, "outbox: effect failed for good");
-        let mut touched = self.finish(effect.id, follow, true).await?;
-        if let Some(guild) = self.guild_of(effect.chain).await {
-            let settings = self.ports.store.settings(guild).await?;
-            if let Some(log) = settings.targets.log_channel {
-                let notice = Notice::Log(LogEntry::ActionFailed { action: describe(&effect.effect), error });
-                let post = Effect::Post { to: Destination::Channel(log), notice };
-                let chain = ChainKey::Guild(guild);
-                self.ports.store.commit(Commit { enqueue: vec![(chain, post)], ..Commit::default() }).await?;
-                touched.push(chain);
-            }
-        }
-        Ok(touched)
-    }
-
-    async fn guild_of(&self, chain: ChainKey) -> Option<GuildId> {
+    pub(super) async fn guild_of(&self, chain: ChainKey) -> Option<GuildId> {
         match chain {
             ChainKey::Guild(g) => Some(g),
             ChainKey::Ticket(t) => self.ports.store.ticket(t).await.ok().flatten().map(|t| t.guild),
@@ -242,7 +233,12 @@ impl Desk {
     }
 
     /// Marks an effect done (or dead) together with the state its follow-up changes; retries lost races.
-    async fn finish(&self, id: EffectId, follow: Option<FollowUp>, dead: bool) -> Result<Vec<ChainKey>, StoreError> {
+    pub(super) async fn finish(
+        &self,
+        id: EffectId,
+        follow: Option<FollowUp>,
+        dead: bool,
+    ) -> Result<Vec<ChainKey>, StoreError> {
         for _ in 0..MAX_TRIES {
             let mut commit = Commit::default();
             if dead {
@@ -759,26 +755,4 @@ impl Desk {
 enum Settled {
     Continue(Vec<ChainKey>),
     Blocked,
-}
-
-/// A short description of an effect for staff, without any ids of people.
-fn describe(effect: &Effect) -> String {
-    match effect {
-        Effect::CreateTicketChannel { name, .. } => format!("create channel #{name}"),
-        Effect::DeleteTicketChannel { ticket } => format!("delete the channel of ticket {ticket}"),
-        Effect::SetTopic { ticket, .. } => format!("set the topic of ticket {ticket}"),
-        Effect::SetMemberAccess { ticket, .. } => format!("change access to ticket {ticket}"),
-        Effect::AllowRole { ticket, role } => format!("let <@&{role}> into ticket {ticket}"),
-        Effect::Post { .. } => "post a message".into(),
-        Effect::CompleteQnaPrompt { app } => format!("mark the Q&A of application {app} completed"),
-        Effect::UpdateRecord { app } => format!("update the record of application {app}"),
-        Effect::DeleteMessage { .. } => "delete an old panel".into(),
-        Effect::RemoveOldPanels { .. } => "remove older copies of a panel".into(),
-        Effect::GrantRole { role, .. } => format!("grant the role <@&{role}>"),
-        Effect::SyncNickname { .. } => "set a nickname".into(),
-        Effect::ShowRsiProfile { rsi_handle, .. } => format!("look up {rsi_handle} on RSI"),
-        Effect::Whisper { player, .. } => format!("whisper {player}"),
-        Effect::GameTicketCreated { player, .. } => format!("tell the game {player}'s ticket opened"),
-        Effect::GameTicketClosed { player, .. } => format!("tell the game {player}'s ticket closed"),
-    }
 }

@@ -9,6 +9,7 @@
 mod admin;
 mod error;
 mod execute;
+mod given_up;
 mod in_game;
 mod panel;
 mod pings;

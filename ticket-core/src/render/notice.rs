@@ -10,6 +10,9 @@ use crate::qna::QnaAnswer;
 use crate::recruitment::{RecruitmentStatus, RequestedRole};
 use crate::relay::{self, neutralise_mentions};
 use crate::strings;
+
+/// How much of an undelivered reply is quoted back to staff.
+const UNDELIVERED_QUOTE_MAX: usize = 300;
 use crate::ticket::TicketSource;
 
 use super::{People, colour, escape_markdown};
@@ -142,6 +145,16 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
             "📨 **{}** is offline. Your reply is held and will be whispered at their next login.",
             player_label(player)
         ))),
+        Notice::ReplyUndelivered { player, text } => {
+            let shown: String = people.said(text).chars().take(UNDELIVERED_QUOTE_MAX).collect();
+            let quote: String = shown.lines().map(|line| format!("> {line}\n")).collect();
+            one(Message::text(format!(
+                "⚠️ This reply could not be whispered to **{}**: the game server did not take it. Please send it \
+                 again.\n{}",
+                player_label(player),
+                quote.trim_end()
+            )))
+        }
         Notice::HeldDelivered { player, count } => one(Message::text(format!(
             "📬 **{}** logged in: {count} held {} whispered.",
             player_label(player),

@@ -4,6 +4,7 @@
 
 mod admin;
 mod cross_guild;
+mod given_up;
 mod in_game;
 mod outbox;
 mod recruitment;
@@ -66,6 +67,8 @@ pub struct Faults {
     pub gone: HashSet<ChannelId>,
     /// Discord answers 503 to everything.
     pub discord_down: bool,
+    /// Discord answers 429 to everything, asking to wait this long.
+    pub rate_limited: Option<std::time::Duration>,
     /// Discord refuses nickname changes.
     pub forbid_nick: bool,
     /// Discord refuses to create channels for good (the guild is at its channel cap).
@@ -130,6 +133,9 @@ fn chat_mock(
             let f = faults.lock().unwrap();
             if f.discord_down {
                 return Err(PlatformError::Unavailable);
+            }
+            if let Some(retry_after) = f.rate_limited {
+                return Err(PlatformError::RateLimited { retry_after });
             }
             if channel.is_some_and(|c| f.gone.contains(&c)) {
                 return Err(PlatformError::NotFound);
