@@ -1,5 +1,6 @@
-//! One [`Commit`] as one SQLite transaction: checked against the stored state first, by the same rules as the
-//! in-memory store (`ticket_core::memory_store`), then written. Any failure rolls back everything.
+//! One [`Commit`] checked against the stored state, by the same rules as the in-memory store
+//! (`ticket_core::memory_store`), then written: alone in its own transaction ([`run`]), or inside a transaction the
+//! caller holds ([`write`], for a savepoint of a group commit). Any failure rolls back everything of the commit.
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,10 +17,16 @@ pub(crate) fn run(conn: &mut Connection, commit: &Commit) -> Result<Vec<EffectId
     }
     // IMMEDIATE: take the write lock first, so that what `validate` reads cannot change before `apply` writes.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(SqliteError::from)?;
-    validate(&tx, commit)?;
-    let ids = apply(&tx, commit)?;
+    let ids = write(&tx, commit)?;
     tx.commit().map_err(SqliteError::from)?;
     Ok(ids)
+}
+
+/// Checks and writes `commit` inside the transaction (or savepoint) `conn` is in; returns the ids given to its
+/// enqueued effects. On failure part of it may be written: the caller rolls its transaction or savepoint back.
+pub(crate) fn write(conn: &Connection, commit: &Commit) -> Result<Vec<EffectId>, StoreError> {
+    validate(conn, commit)?;
+    apply(conn, commit)
 }
 
 /// Checks a commit against the stored state without changing anything.
@@ -101,6 +108,12 @@ fn apply(conn: &Connection, commit: &Commit) -> Result<Vec<EffectId>, StoreError
     }
     for entry in &commit.transcript {
         transcripts::append(conn, entry)?;
+    }
+    // Before `done`, `retry` and `dead`, as the in-memory store: "still pending" means before this commit.
+    for (id, effect) in &commit.amend {
+        if !outbox::amend(conn, *id, effect)? {
+            return Err(StoreError::Conflict);
+        }
     }
     for id in &commit.done {
         outbox::done(conn, *id)?;

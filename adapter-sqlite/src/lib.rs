@@ -5,6 +5,7 @@ mod applications;
 mod codec;
 mod commit;
 mod error;
+mod group;
 mod ids;
 mod migrations;
 mod options;

@@ -65,9 +65,8 @@ pub(crate) fn dead(conn: &Connection) -> Result<Vec<PendingEffect>, SqliteError>
     list(conn, "dead = 1", [])
 }
 
-/// Adds an effect; returns its id.
-pub(crate) fn enqueue(conn: &Connection, chain: ChainKey, effect: &Effect) -> Result<EffectId, SqliteError> {
-    let (kind, chain_id) = chain_columns(chain);
+/// An effect as stored: its kind (the serde tag, for inspection) and its JSON.
+fn encode(effect: &Effect) -> Result<(String, String), SqliteError> {
     // Externally tagged: `{"create_ticket_channel": {…}}` or `"…"` for a unit variant; the tag names the kind.
     let value = serde_json::to_value(effect).map_err(|e| SqliteError::encode("effect", e))?;
     let effect_kind = match &value {
@@ -75,12 +74,29 @@ pub(crate) fn enqueue(conn: &Connection, chain: ChainKey, effect: &Effect) -> Re
         serde_json::Value::String(name) => name.clone(),
         _ => String::new(),
     };
+    Ok((effect_kind, value.to_string()))
+}
+
+/// Adds an effect; returns its id.
+pub(crate) fn enqueue(conn: &Connection, chain: ChainKey, effect: &Effect) -> Result<EffectId, SqliteError> {
+    let (kind, chain_id) = chain_columns(chain);
+    let (effect_kind, json) = encode(effect)?;
     let effect_id: i64 = conn
         .prepare_cached(
             "INSERT INTO outbox (chain_kind, chain_id, effect_kind, effect) VALUES (?1, ?2, ?3, ?4) RETURNING id",
         )?
-        .query_row(params![kind, chain_id, effect_kind, value.to_string()], |r| r.get(0))?;
+        .query_row(params![kind, chain_id, effect_kind, json], |r| r.get(0))?;
     Ok(EffectId::new(raw_id(effect_id)))
+}
+
+/// Replaces what a pending effect does, keeping its id, chain, attempts and retry time; whether it was pending
+/// (`false`: unknown, done or dead, and nothing changed).
+pub(crate) fn amend(conn: &Connection, effect: EffectId, with: &Effect) -> Result<bool, SqliteError> {
+    let (effect_kind, json) = encode(with)?;
+    let changed = conn
+        .prepare_cached("UPDATE outbox SET effect_kind = ?2, effect = ?3 WHERE id = ?1 AND dead = 0")?
+        .execute(params![id(effect.get()), effect_kind, json])?;
+    Ok(changed == 1)
 }
 
 /// Removes a done effect (an unknown or dead one is left alone).
@@ -107,6 +123,7 @@ pub(crate) fn bury(conn: &Connection, effect: EffectId) -> Result<(), SqliteErro
 mod tests {
     use super::*;
     use crate::test_support::{database, plan};
+    use ticket_core::topic::Topic;
 
     #[test]
     fn a_chain_is_found_by_its_index_in_id_order() {
@@ -123,7 +140,15 @@ mod tests {
             conn.query_row("SELECT effect_kind FROM outbox WHERE id = ?1", [id.get() as i64], |r| r.get(0)).unwrap();
         assert_eq!(kind, "delete_ticket_channel");
         assert_eq!(pending(&conn, Some(chain)).unwrap()[0].id, id);
+        assert!(
+            amend(&conn, id, &Effect::SetTopic { ticket: TicketId::new(9), topic: Topic::ticket(TicketId::new(9)) })
+                .unwrap()
+        );
+        let kind: String =
+            conn.query_row("SELECT effect_kind FROM outbox WHERE id = ?1", [id.get() as i64], |r| r.get(0)).unwrap();
+        assert_eq!(kind, "set_topic", "an amended effect is stored with its new kind");
         bury(&conn, id).unwrap();
+        assert!(!amend(&conn, id, &Effect::DeleteTicketChannel { ticket: TicketId::new(9) }).unwrap(), "dead");
         assert!(pending(&conn, None).unwrap().is_empty());
         assert_eq!(dead(&conn).unwrap().len(), 1);
     }

@@ -12,8 +12,9 @@ use ticket_core::{
     TicketId,
 };
 
+use crate::group::GroupCommit;
 use crate::worker::{Opener, Pool};
-use crate::{OpenOptions, SqliteError, applications, commit, ids, migrations, outbox, settings, tickets, transcripts};
+use crate::{OpenOptions, SqliteError, applications, ids, migrations, outbox, settings, tickets, transcripts};
 
 /// Prepared statements kept per connection; the store uses a few dozen distinct ones.
 const STATEMENT_CACHE: usize = 64;
@@ -24,6 +25,7 @@ const STATEMENT_CACHE: usize = 64;
 /// SQLite's locks keep them apart, and a lock held too long ends in [`SqliteError::Busy`].
 pub struct SqliteStore {
     writer: Pool,
+    commits: Arc<GroupCommit>,
     readers: Option<Pool>,
     path: Option<PathBuf>,
 }
@@ -137,7 +139,8 @@ impl SqliteStore {
     pub async fn open_in_memory() -> Result<Self, SqliteError> {
         let options = OpenOptions::new();
         let open: Arc<Opener> = Arc::new(move || open_writer(None, &options));
-        Ok(Self { writer: Pool::start("sqlite-memory", 1, open).await?, readers: None, path: None })
+        let writer = Pool::start("sqlite-memory", 1, open).await?;
+        Ok(Self { writer, commits: Arc::default(), readers: None, path: None })
     }
 
     pub(crate) async fn open_with(path: &Path, options: OpenOptions) -> Result<Self, SqliteError> {
@@ -154,7 +157,7 @@ impl SqliteStore {
             }
         };
         tracing::info!(path = %path.display(), readers = options.readers, "database opened");
-        Ok(Self { writer, readers, path: Some(path.to_owned()) })
+        Ok(Self { writer, commits: Arc::default(), readers, path: Some(path.to_owned()) })
     }
 
     /// The database file, or `None` in memory.
@@ -260,7 +263,7 @@ impl TicketStore for SqliteStore {
     }
 
     async fn commit(&self, commit: Commit) -> Result<Vec<EffectId>, StoreError> {
-        self.writer.call(move |conn| commit::run(conn, &commit)).await?
+        self.commits.commit(&self.writer, commit).await
     }
 }
 

@@ -56,12 +56,20 @@ impl Pool {
         R: Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
+        self.submit(move |conn| {
             // The caller may have stopped waiting (its future was dropped); the work is done either way.
             let _ = tx.send(job(conn));
-        });
-        lock(&self.jobs).as_ref().ok_or(SqliteError::Stopped)?.send(job).map_err(|_| SqliteError::Stopped)?;
+        })?;
         rx.await.map_err(|_| SqliteError::Stopped)
+    }
+
+    /// Queues `job` for one of the pool's connections without waiting for it; fails once the pool is stopped.
+    pub(crate) fn submit<F>(&self, job: F) -> Result<(), SqliteError>
+    where
+        F: FnOnce(&mut Connection) + Send + 'static,
+    {
+        let job: Job = Box::new(job);
+        lock(&self.jobs).as_ref().ok_or(SqliteError::Stopped)?.send(job).map_err(|_| SqliteError::Stopped)
     }
 
     /// Lets the threads finish the jobs already queued, close their connections and end; waits for them.

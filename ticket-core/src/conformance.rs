@@ -41,6 +41,7 @@ macro_rules! store_conformance_tests {
             closing_and_reopening_works_in_either_order,
             open_channel_names_match_the_base,
             open_channel_names_are_unique_per_guild,
+            open_lookups_follow_renames_closes_and_reopens,
             applications_round_trip_and_list,
             application_needs_its_ticket,
             transcripts_append_in_order_and_outlive_the_channel,
@@ -48,6 +49,9 @@ macro_rules! store_conformance_tests {
             outbox_keeps_order_per_chain,
             outbox_done_retry_and_dead,
             outbox_ignores_unknown_ids,
+            outbox_amend_keeps_the_place_of_the_effect,
+            outbox_amend_and_done_in_one_commit,
+            outbox_amend_needs_a_pending_effect,
             every_effect_round_trips,
             ids_are_never_reused,
         ]);
@@ -486,6 +490,55 @@ pub async fn open_channel_names_are_unique_per_guild(store: &impl TicketStore) {
     commit(store, tickets(vec![again])).await;
 }
 
+/// Channel names as a check expects them.
+type Names = &'static [&'static str];
+
+/// Every lookup of open tickets (by channel name, open key, guild, channel) follows a ticket that is renamed,
+/// moved to another channel, closed and reopened.
+pub async fn open_lookups_follow_renames_closes_and_reopens(store: &impl TicketStore) {
+    let guild = GuildId::new(1);
+    let key = sample_support(1, 1, 40).open_key().unwrap();
+    let key = key.as_str();
+    let check = |step: &'static str, ann: Names, bob: Names, open: bool| async move {
+        let mut names = store.open_channel_names(guild, "ticket-ann").await.expect("load");
+        names.sort();
+        assert_eq!(names, ann, "{step}: names after ticket-ann");
+        assert_eq!(store.open_channel_names(guild, "ticket-bob").await.expect("load"), bob, "{step}: ticket-bob");
+        let open_ids: Vec<u64> = store.open_tickets(guild).await.expect("load").iter().map(|t| t.id.get()).collect();
+        assert_eq!(open_ids, if open { vec![1] } else { vec![] }, "{step}: open tickets of the guild");
+        let holder = store.open_ticket_by_key(key).await.expect("load").map(|t| t.id.get());
+        assert_eq!(holder, open.then_some(1), "{step}: the holder of the open key");
+    };
+    let mut ticket = sample_support(1, 1, 40);
+    ticket.channel_name = "ticket-ann".into();
+    commit(store, tickets(vec![ticket])).await;
+    check("opened", &["ticket-ann"], &[], true).await;
+    let mut ticket = load(store, 1).await;
+    ticket.channel_name = "ticket-bob".into();
+    ticket.channel = Some(ChannelId::new(1500));
+    commit(store, tickets(vec![ticket])).await;
+    check("renamed", &[], &["ticket-bob"], true).await;
+    assert_eq!(store.ticket_by_channel(ChannelId::new(1001)).await.expect("load"), None, "the old channel is gone");
+    let mut ticket = load(store, 1).await;
+    ticket.close(CloseReason::ChannelDeleted, None, T0).expect("closes");
+    commit(store, tickets(vec![ticket])).await;
+    check("closed", &[], &[], false).await;
+    let by_channel = store.ticket_by_channel(ChannelId::new(1500)).await.expect("load");
+    assert_eq!(by_channel.map(|t| t.id.get()), Some(1), "a closed ticket is still found by its channel");
+    let mut ticket = load(store, 1).await;
+    ticket.closed = None;
+    ticket.channel_name = "ticket-ann-2".into();
+    commit(store, tickets(vec![ticket])).await;
+    check("reopened", &["ticket-ann-2"], &[], true).await;
+    let named = |id: u64, name: &str| {
+        let mut t = sample_support(id, 1, 100 + id);
+        t.channel_name = name.to_owned();
+        t
+    };
+    commit(store, tickets(vec![named(2, "ticket-bob")])).await;
+    must_conflict(store, tickets(vec![named(3, "ticket-ann-2")]), "the reopened ticket holds its name again").await;
+}
+
 /// Applications load back as saved and are listed per applicant, oldest first.
 pub async fn applications_round_trip_and_list(store: &impl TicketStore) {
     let ticket = sample_recruitment(1, 1, 42, Some(1));
@@ -625,6 +678,71 @@ pub async fn outbox_ignores_unknown_ids(store: &impl TicketStore) {
     )
     .await;
     assert_eq!(store.pending_effects(None).await.expect("load").len(), 1, "the real effect is untouched");
+}
+
+fn post(text: &str) -> Effect {
+    let player = name("Foo");
+    Effect::Post {
+        to: Destination::Ticket(TicketId::new(1)),
+        notice: Notice::PlayerMessage { player, text: text.into() },
+    }
+}
+
+/// Amending a pending effect replaces what it does and keeps its id, chain, place, attempts and retry time.
+pub async fn outbox_amend_keeps_the_place_of_the_effect(store: &impl TicketStore) {
+    let (a, b) = (ChainKey::Ticket(TicketId::new(1)), ChainKey::Guild(GuildId::new(1)));
+    let ids = commit(
+        store,
+        Commit { enqueue: vec![(a, post("1")), (b, post("b")), (a, post("2")), (a, post("3"))], ..Commit::default() },
+    )
+    .await;
+    let later = T0 + time::Duration::minutes(5);
+    let retry = vec![Retry { id: ids[2], attempts: 2, not_before: later }];
+    commit(store, Commit { retry, ..Commit::default() }).await;
+    commit(store, Commit { amend: vec![(ids[2], post("2 and more"))], ..Commit::default() }).await;
+    let chain = store.pending_effects(Some(a)).await.expect("load");
+    let effects: Vec<Effect> = chain.iter().map(|p| p.effect.clone()).collect();
+    assert_eq!(effects, vec![post("1"), post("2 and more"), post("3")], "the amended effect keeps its place");
+    let amended = &chain[1];
+    assert_eq!((amended.id, amended.chain, amended.attempts, amended.not_before), (ids[2], a, 2, Some(later)));
+    assert_eq!(store.pending_effects(Some(b)).await.expect("load")[0].effect, post("b"), "other chains untouched");
+}
+
+/// Several pending posts of a chain fold into the first: amended and marked done in one commit.
+pub async fn outbox_amend_and_done_in_one_commit(store: &impl TicketStore) {
+    let a = ChainKey::Ticket(TicketId::new(1));
+    let ids =
+        commit(store, Commit { enqueue: vec![(a, post("1")), (a, post("2")), (a, post("3"))], ..Commit::default() })
+            .await;
+    commit(store, Commit { amend: vec![(ids[0], post("1\n2\n3"))], done: vec![ids[1], ids[2]], ..Commit::default() })
+        .await;
+    let pending = store.pending_effects(None).await.expect("load");
+    let left: Vec<_> = pending.into_iter().map(|p| (p.id, p.effect)).collect();
+    assert_eq!(left, vec![(ids[0], post("1\n2\n3"))], "one effect left, holding every line");
+}
+
+/// Amending an effect that is done, dead or unknown is a conflict, and nothing of that commit is written.
+pub async fn outbox_amend_needs_a_pending_effect(store: &impl TicketStore) {
+    let a = ChainKey::Ticket(TicketId::new(1));
+    let ids =
+        commit(store, Commit { enqueue: vec![(a, post("1")), (a, post("2")), (a, post("3"))], ..Commit::default() })
+            .await;
+    commit(store, Commit { done: vec![ids[0]], dead: vec![ids[1]], ..Commit::default() }).await;
+    let unknown = crate::EffectId::new(ids[2].get() + 100);
+    for (gone, what) in [(ids[0], "a done effect"), (ids[1], "a dead effect"), (unknown, "an unknown effect")] {
+        let c = Commit {
+            tickets: vec![sample_support(1, 1, 40)],
+            enqueue: vec![(a, post("4"))],
+            amend: vec![(ids[2], post("3 amended")), (gone, post("x"))],
+            retry: vec![Retry { id: ids[2], attempts: 1, not_before: T0 }],
+            ..Commit::default()
+        };
+        must_conflict(store, c, what).await;
+        assert_eq!(store.ticket(TicketId::new(1)).await.expect("load"), None, "{what}: no ticket written");
+        let pending = store.pending_effects(None).await.expect("load");
+        let left: Vec<_> = pending.into_iter().map(|p| (p.id, p.effect, p.attempts)).collect();
+        assert_eq!(left, vec![(ids[2], post("3"), 0)], "{what}: nothing else of the commit applied");
+    }
 }
 
 /// Every effect variant is stored and loaded without change.

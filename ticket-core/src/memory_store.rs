@@ -1,7 +1,7 @@
 //! [`InMemoryStore`]: a [`TicketStore`] in memory, for tests, demos and embedders that bring their own
 //! persistence. It follows exactly the same rules as the SQLite store (both run `ticket_core::conformance` (feature `conformance`)).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -25,7 +25,83 @@ struct State {
     last_ticket: u64,
     last_application: u64,
     last_effect: u64,
+    index: Index,
+}
+
+/// Lookups of `tickets` by something other than their id, so that no query scans every ticket. Kept in step
+/// with `tickets` by [`State::apply`], the only place tickets change.
+#[derive(Debug, Default, PartialEq)]
+struct Index {
+    /// Open key → the open ticket holding it.
     open_keys: HashMap<String, TicketId>,
+    /// (guild, channel name) → the open tickets with that name: a set, because tickets stored before names had to
+    /// be unique may share one. Ordered, so that `base-…` names are one range.
+    open_names: BTreeMap<(GuildId, String), BTreeSet<TicketId>>,
+    /// Guild → its open tickets.
+    open_in_guild: HashMap<GuildId, BTreeSet<TicketId>>,
+    /// Channel → the tickets (open or closed) that had it; the newest is the one found.
+    by_channel: HashMap<ChannelId, BTreeSet<TicketId>>,
+}
+
+impl Index {
+    /// Builds the index of `tickets` from scratch.
+    #[cfg(test)]
+    fn of<'a>(tickets: impl IntoIterator<Item = &'a Ticket>) -> Self {
+        let mut index = Self::default();
+        for ticket in tickets {
+            index.add(ticket);
+        }
+        index
+    }
+
+    /// Adds a ticket as stored.
+    fn add(&mut self, ticket: &Ticket) {
+        if let Some(channel) = ticket.channel {
+            self.by_channel.entry(channel).or_default().insert(ticket.id);
+        }
+        if !ticket.is_open() {
+            return;
+        }
+        if let Some(key) = ticket.open_key() {
+            self.open_keys.insert(key, ticket.id);
+        }
+        self.open_names.entry((ticket.guild, ticket.channel_name.clone())).or_default().insert(ticket.id);
+        self.open_in_guild.entry(ticket.guild).or_default().insert(ticket.id);
+    }
+
+    /// Removes a ticket as it was stored (its open key only if it still holds it).
+    fn remove(&mut self, ticket: &Ticket) {
+        /// Takes `id` out of a set; whether the set is empty now (and should go).
+        fn unlist(set: &mut BTreeSet<TicketId>, id: TicketId) -> bool {
+            set.remove(&id);
+            set.is_empty()
+        }
+        if let Some(channel) = ticket.channel {
+            if self.by_channel.get_mut(&channel).is_some_and(|set| unlist(set, ticket.id)) {
+                self.by_channel.remove(&channel);
+            }
+        }
+        if !ticket.is_open() {
+            return;
+        }
+        if let Some(key) = ticket.open_key() {
+            if self.open_keys.get(&key) == Some(&ticket.id) {
+                self.open_keys.remove(&key);
+            }
+        }
+        let name = (ticket.guild, ticket.channel_name.clone());
+        if self.open_names.get_mut(&name).is_some_and(|set| unlist(set, ticket.id)) {
+            self.open_names.remove(&name);
+        }
+        if self.open_in_guild.get_mut(&ticket.guild).is_some_and(|set| unlist(set, ticket.id)) {
+            self.open_in_guild.remove(&ticket.guild);
+        }
+    }
+
+    /// The open tickets of `guild` named `name`.
+    fn name_holders(&self, guild: GuildId, name: &str) -> impl Iterator<Item = TicketId> + '_ {
+        self.open_names.get(&(guild, name.to_owned())).into_iter().flatten().copied()
+    }
 }
 
 /// A [`TicketStore`] kept in memory.
@@ -63,28 +139,29 @@ impl TicketStore for InMemoryStore {
     }
 
     async fn ticket_by_channel(&self, channel: ChannelId) -> Result<Option<Ticket>, StoreError> {
-        Ok(self.lock().tickets.values().rev().find(|t| t.channel == Some(channel)).cloned())
+        let state = self.lock();
+        let newest = state.index.by_channel.get(&channel).and_then(|ids| ids.last());
+        Ok(newest.and_then(|id| state.tickets.get(id)).cloned())
     }
 
     async fn open_ticket_by_key(&self, key: &str) -> Result<Option<Ticket>, StoreError> {
         let state = self.lock();
-        Ok(state.open_keys.get(key).and_then(|id| state.tickets.get(id)).cloned())
+        Ok(state.index.open_keys.get(key).and_then(|id| state.tickets.get(id)).cloned())
     }
 
     async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError> {
-        Ok(self.lock().tickets.values().filter(|t| t.guild == guild && t.is_open()).cloned().collect())
+        let state = self.lock();
+        let open = state.index.open_in_guild.get(&guild).into_iter().flatten();
+        Ok(open.filter_map(|id| state.tickets.get(id)).cloned().collect())
     }
 
     async fn open_channel_names(&self, guild: GuildId, base: &str) -> Result<Vec<String>, StoreError> {
-        let dashed = format!("{base}-");
-        Ok(self
-            .lock()
-            .tickets
-            .values()
-            .filter(|t| t.guild == guild && t.is_open())
-            .filter(|t| t.channel_name == base || t.channel_name.starts_with(&dashed))
-            .map(|t| t.channel_name.clone())
-            .collect())
+        let state = self.lock();
+        let exact = state.index.open_names.get_key_value(&(guild, base.to_owned()));
+        // Every name starting with `base-` sorts from `base-` up to, not including, `base.` (`.` follows `-`).
+        let dashed = state.index.open_names.range((guild, format!("{base}-"))..(guild, format!("{base}.")));
+        // One name per open ticket, as the SQLite store lists them.
+        Ok(exact.into_iter().chain(dashed).flat_map(|((_, name), ids)| ids.iter().map(|_| name.clone())).collect())
     }
 
     async fn application(&self, id: ApplicationId) -> Result<Option<Application>, StoreError> {
@@ -141,7 +218,7 @@ impl State {
         let open_keys: Vec<(String, TicketId)> =
             commit.tickets.iter().filter_map(|t| t.open_key().map(|k| (k, t.id))).collect();
         for (key, id) in &open_keys {
-            let holder = self.open_keys.get(key).copied().filter(|holder| {
+            let holder = self.index.open_keys.get(key).copied().filter(|holder| {
                 // A holder that this commit closes or re-keys frees the key.
                 commit.tickets.iter().find(|t| t.id == *holder).is_none_or(|t| t.open_key().as_ref() == Some(key))
             });
@@ -151,15 +228,7 @@ impl State {
         }
         let held = |id: TicketId| self.tickets.get(&id).filter(|t| t.closed.is_none()).map(|t| t.channel_name.clone());
         for (guild, name, id) in commit.name_claims(held)? {
-            // A linear scan: this store is for tests and small embeddings.
-            let taken = self.tickets.values().any(|t| {
-                t.id != id
-                    && t.guild == guild
-                    && t.closed.is_none()
-                    && t.channel_name == name
-                    && commit.keeps_name(t.id, name)
-            });
-            if taken {
+            if self.index.name_holders(guild, name).any(|holder| holder != id && commit.keeps_name(holder, name)) {
                 return Err(StoreError::Conflict);
             }
         }
@@ -175,6 +244,10 @@ impl State {
                 return Err(StoreError::Missing { what: "ticket", id: entry.ticket.get() });
             }
         }
+        // Only pending effects can be amended: an unknown, done or dead one means the caller's view is stale.
+        if commit.amend.iter().any(|(id, _)| !self.outbox.contains_key(id)) {
+            return Err(StoreError::Conflict);
+        }
         Ok(())
     }
 
@@ -184,19 +257,15 @@ impl State {
             settings.version += 1;
             self.settings.insert(settings.guild, settings);
         }
-        // Free every old key first, so that one commit can close a ticket and open another with its key in
+        // Unindex every old version first, so that one commit can close a ticket and open another with its key in
         // either order.
         for ticket in &commit.tickets {
-            if let Some(old) = self.tickets.get(&ticket.id).and_then(Ticket::open_key) {
-                if self.open_keys.get(&old) == Some(&ticket.id) {
-                    self.open_keys.remove(&old);
-                }
+            if let Some(old) = self.tickets.get(&ticket.id) {
+                self.index.remove(old);
             }
         }
         for mut ticket in commit.tickets {
-            if let Some(key) = ticket.open_key() {
-                self.open_keys.insert(key, ticket.id);
-            }
+            self.index.add(&ticket);
             ticket.version += 1;
             self.last_ticket = self.last_ticket.max(ticket.id.get());
             self.tickets.insert(ticket.id, ticket);
@@ -208,6 +277,11 @@ impl State {
         }
         for entry in commit.transcript {
             self.transcripts.entry(entry.ticket).or_default().push(entry);
+        }
+        for (id, effect) in commit.amend {
+            if let Some(pending) = self.outbox.get_mut(&id) {
+                pending.effect = effect;
+            }
         }
         for id in commit.done {
             self.outbox.remove(&id);
@@ -236,5 +310,79 @@ impl State {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::conformance::{T0, sample_in_game, sample_key, sample_support};
+    use crate::ticket::CloseReason;
+
     crate::store_conformance_tests!(#[pollster::test], crate::InMemoryStore::new());
+
+    fn assert_index_fresh(store: &InMemoryStore, step: &str) {
+        let state = store.lock();
+        assert_eq!(state.index, Index::of(state.tickets.values()), "the index is stale after {step}");
+    }
+
+    async fn save(store: &InMemoryStore, tickets: Vec<Ticket>) {
+        store.commit(Commit { tickets, ..Commit::default() }).await.unwrap();
+    }
+
+    async fn load(store: &InMemoryStore, id: u64) -> Ticket {
+        store.ticket(TicketId::new(id)).await.unwrap().unwrap()
+    }
+
+    #[pollster::test]
+    async fn the_index_follows_every_change_of_a_ticket() {
+        let store = InMemoryStore::new();
+        let pid = sample_key().account(crate::AccountId::new(1));
+        save(&store, vec![sample_support(1, 1, 40), sample_in_game(2, 1, pid, "Foo"), sample_support(3, 2, 41)]).await;
+        assert_index_fresh(&store, "opening");
+
+        let mut renamed = load(&store, 1).await;
+        renamed.channel_name = "support-renamed".into();
+        renamed.channel = Some(ChannelId::new(77));
+        save(&store, vec![renamed]).await;
+        assert_index_fresh(&store, "renaming and moving a ticket");
+
+        let mut closed = load(&store, 2).await;
+        closed.close(CloseReason::PlayerLoggedOut, None, T0).unwrap();
+        save(&store, vec![closed, sample_in_game(4, 1, pid, "Foo")]).await;
+        assert_index_fresh(&store, "closing a ticket and opening its successor in one commit");
+
+        let mut gone = load(&store, 4).await;
+        gone.close(CloseReason::PlayerLoggedOut, None, T0).unwrap();
+        save(&store, vec![gone]).await;
+        let mut reopened = load(&store, 2).await;
+        reopened.closed = None;
+        save(&store, vec![reopened]).await;
+        assert_index_fresh(&store, "reopening a ticket");
+        let key = sample_in_game(2, 1, pid, "Foo").open_key().unwrap();
+        assert_eq!(store.open_ticket_by_key(&key).await.unwrap().map(|t| t.id), Some(TicketId::new(2)));
+
+        let failed = store.commit(Commit { tickets: vec![sample_support(5, 1, 40)], ..Commit::default() }).await;
+        assert!(matches!(failed, Err(StoreError::Conflict)), "ticket 1 holds the key: {failed:?}");
+        assert_index_fresh(&store, "a refused commit");
+        assert_eq!(store.ticket(TicketId::new(5)).await.unwrap(), None);
+    }
+
+    #[pollster::test]
+    async fn tickets_sharing_a_name_are_each_listed_and_each_unlisted() {
+        // Stored before names had to be unique: two open tickets with one name.
+        let store = InMemoryStore::new();
+        let mut first = sample_support(1, 1, 40);
+        let mut second = sample_support(2, 1, 41);
+        first.channel_name = "support-ann".into();
+        second.channel_name = "support-ann".into();
+        {
+            let mut state = store.lock();
+            for ticket in [first, second] {
+                state.index.add(&ticket);
+                state.tickets.insert(ticket.id, ticket);
+            }
+        }
+        assert_eq!(store.open_channel_names(GuildId::new(1), "support-ann").await.unwrap().len(), 2);
+        let mut closed = load(&store, 1).await;
+        closed.close(CloseReason::ChannelDeleted, None, T0).unwrap();
+        save(&store, vec![closed]).await;
+        assert_eq!(store.open_channel_names(GuildId::new(1), "support-ann").await.unwrap(), vec!["support-ann"]);
+        assert_index_fresh(&store, "closing one of two tickets sharing a name");
+    }
 }

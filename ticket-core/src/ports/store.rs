@@ -66,7 +66,8 @@ pub struct Retry {
 /// the whole commit fails with [`StoreError::Conflict`] and nothing is written. An open ticket whose
 /// [`open_key`](Ticket::open_key) is already held by another open ticket is a conflict too, and so is an open
 /// ticket given a channel name another open ticket of its guild holds ([`Commit::name_claims`]): two tickets
-/// opened at once never get the same channel name.
+/// opened at once never get the same channel name. So is amending an outbox effect that is no longer pending
+/// ([`Commit::amend`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Commit {
     /// Settings to save.
@@ -79,6 +80,15 @@ pub struct Commit {
     pub transcript: Vec<TranscriptEntry>,
     /// Effects to add to the outbox, in order.
     pub enqueue: Vec<(ChainKey, Effect)>,
+    /// Pending outbox effects whose [`Effect`] is replaced: each keeps its id, chain, place in its chain, attempts
+    /// and retry time; only what it does changes. Applied before `done`, `retry` and `dead`, so one commit can
+    /// amend an effect and mark others done (the outbox folds several pending posts of a chain into the first one
+    /// this way: a crash then neither loses nor doubles a line).
+    ///
+    /// Every id must be pending when the commit is applied (neither done nor dead, and not unknown); otherwise the
+    /// whole commit fails with [`StoreError::Conflict`] and nothing of it is written. Amending one id twice in one
+    /// commit keeps the last effect.
+    pub amend: Vec<(EffectId, Effect)>,
     /// Outbox effects that are done.
     pub done: Vec<EffectId>,
     /// Outbox effects that failed and wait.
@@ -138,7 +148,8 @@ impl Commit {
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A record changed since it was loaded, or an open-ticket key is taken. Load again and retry.
+    /// A record changed since it was loaded, an open-ticket key or channel name is taken, or an amended effect is
+    /// no longer pending. Load again and retry.
     #[error("the stored data changed meanwhile")]
     Conflict,
     /// A record refers to something that does not exist.
