@@ -117,18 +117,29 @@ async fn a_burst_against_discord_rate_limits_arrives_whole_and_in_order() {
     assert!(d.wait_for(PATIENCE, |d| relayed(d, channel, "(in game): help")).await);
     // Discord allows 5 messages per 5 s in a channel; here 3 per second, to keep the test short.
     d.enforce_rate_limits(3, std::time::Duration::from_secs(1));
-    for n in 1..=8 {
-        assert!(sim.whisper_support("Foo", &format!("line {n}")).await.unwrap());
+    // Long lines, so that even folded together (up to 2,000 characters a post) they need more posts than Discord
+    // takes at once.
+    const LINES: usize = 40;
+    let pad = "x".repeat(150);
+    for n in 1..=LINES {
+        assert!(sim.whisper_support("Foo", &format!("line {n} {pad}")).await.unwrap());
     }
+    // Lines that waited behind a post go out together, one post with a line each.
     let lines = |d: &FakeDiscord| -> Vec<String> {
         d.messages(channel)
             .iter()
-            .filter_map(|m| m.content.strip_prefix("**Foo** (in game): line ").map(str::to_owned))
+            .filter_map(|m| m.content.strip_prefix("**Foo** (in game): ").map(str::to_owned))
+            .flat_map(|text| {
+                text.lines()
+                    .filter_map(|l| l.strip_prefix("line ")?.split(' ').next().map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
             .collect()
     };
-    let all = d.wait_for(std::time::Duration::from_secs(30), |d| lines(d).len() == 8).await;
+    let all = d.wait_for(std::time::Duration::from_secs(30), |d| lines(d).len() == LINES).await;
     assert!(all, "every line arrived: {:?}", lines(d));
-    assert_eq!(lines(d), ["1", "2", "3", "4", "5", "6", "7", "8"], "in the order the player typed them");
+    let typed: Vec<String> = (1..=LINES).map(|n| n.to_string()).collect();
+    assert_eq!(lines(d), typed, "in the order the player typed them");
     assert!(d.requests().iter().any(|r| r.status == 429), "Discord did refuse some calls");
     stack.assert_no_violations();
     sim.shutdown().await;
@@ -193,12 +204,54 @@ async fn an_in_game_channel_deleted_by_hand_closes_the_ticket_and_the_next_whisp
     stack.stop().await;
 }
 
-/// The guild is at Discord's 500-channel cap: the player is whispered that their ticket could not be opened
-/// (instead of "Ticket Created" and silence), and staff are told in the log.
+/// The guild is at Discord's 500-channel cap: the player's ticket waits in line (they are whispered their place,
+/// not "Ticket Created"), what they write meanwhile is kept, and staff are told in the log. When a channel is deleted,
+/// the ticket opens with every line, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_channel_cap_a_player_waits_in_line_and_loses_nothing() {
+    let stack = Stack::start().await;
+    stack.fill_to_the_channel_cap();
+    let d = &stack.discord;
+    let (sim, mut events) = stack.game().await;
+    sim.login("Foo").await.unwrap();
+    assert!(sim.request("Foo", "help").await.unwrap());
+    let told = Seen::Whisper {
+        from: ticket_core::strings::BRIDGE_SENDER.into(),
+        message: ticket_core::strings::in_game_ticket_waiting(1),
+    };
+    sees(&mut events, "Foo", told).await;
+    for line in ["line 2", "line 3"] {
+        assert!(sim.whisper_support("Foo", line).await.unwrap());
+    }
+    let log = stack.wait_message(stack.places.log, |m| readable(m).contains("Channel limit reached")).await;
+    assert!(readable(&log).contains("wait in line"), "{}", readable(&log));
+    assert_eq!(stack.channel_named("ticket-foo"), None);
+
+    stack.delete_a_filler().await;
+    let channel = stack.wait_channel("ticket-foo").await;
+    sees(&mut events, "Foo", Seen::TicketCreated).await;
+    let lines = |d: &FakeDiscord| -> Vec<String> {
+        d.messages(channel)
+            .iter()
+            .filter_map(|m| m.content.strip_prefix("**Foo** (in game): ").map(str::to_owned))
+            .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
+            .collect()
+    };
+    assert!(d.wait_for(PATIENCE, |d| lines(d).len() == 3).await, "{:?}", lines(d));
+    assert_eq!(lines(d), ["help", "line 2", "line 3"]);
+    stack.assert_no_violations();
+    sim.shutdown().await;
+    stack.stop().await;
+}
+
+/// Discord refuses the channel for good (the bot lost Manage Channels): the player is whispered that their ticket
+/// could not be opened (instead of "Ticket Created" and silence), staff are told in the log, and the player's next
+/// line is refused at once instead of opening another ticket that Discord refuses again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_player_is_told_when_discord_refuses_the_channel() {
     let stack = Stack::start().await;
-    stack.fill_to_the_channel_cap();
+    stack.take_manage_channels_from_the_bot();
+    let d = &stack.discord;
     let (sim, mut events) = stack.game().await;
     sim.login("Foo").await.unwrap();
     assert!(sim.request("Foo", "help").await.unwrap());
@@ -209,6 +262,12 @@ async fn a_player_is_told_when_discord_refuses_the_channel() {
     sees(&mut events, "Foo", told).await;
     let log = stack.wait_message(stack.places.log, |m| readable(m).contains("Action failed")).await;
     assert!(readable(&log).contains("create channel #ticket-foo"), "{}", readable(&log));
+    let creates =
+        |d: &FakeDiscord| d.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/channels")).count();
+    let before = creates(d);
+    assert!(sim.whisper_support("Foo", "hello?").await.unwrap());
+    sees(&mut events, "Foo", Seen::Offline).await;
+    assert_eq!(creates(d), before, "Discord is not asked again at once");
     stack.assert_no_violations();
     sim.shutdown().await;
     stack.stop().await;

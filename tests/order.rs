@@ -102,6 +102,8 @@ async fn a_slow_ticket_channel_holds_up_only_its_own_ticket_and_loses_nothing() 
     let whole = d.wait_for(Duration::from_secs(60), |d| player_lines(d, foo, "Foo").len() >= wanted.len()).await;
     assert!(whole, "every line arrived: {:?}", player_lines(d, foo, "Foo"));
     assert_eq!(player_lines(d, foo, "Foo"), wanted, "once each, in order");
+    let posts = d.messages(foo).iter().filter(|m| m.content.starts_with("**Foo** (in game): ")).count();
+    assert!(posts <= 4, "the lines that waited went out together: {posts} posts for {} lines", wanted.len());
     stack.assert_no_violations();
     sim.shutdown().await;
     stack.stop().await;

@@ -160,14 +160,47 @@ async fn members_with_one_name_opening_at_once_get_distinct_channel_names() {
     stack.stop().await;
 }
 
-/// The guild is at Discord's 500-channel cap: the member is told their ticket could not be opened (not "being
-/// created", forever), and staff are told in the log.
+/// The guild is at Discord's 500-channel cap: the member's ticket waits in line and they are told their place (not
+/// "being created", forever), staff are told in the log; when a channel is deleted the ticket opens and the reply
+/// says where.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_channel_cap_a_member_waits_in_line_and_the_reply_follows() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    stack.fill_to_the_channel_cap();
+    let click = press_open(&stack, stack.people.ann).await;
+    let modal = click.modal().expect("the opening question");
+    let done =
+        d.submit_modal(stack.places.support_panel, &modal.custom_id, &[("question", "help")], stack.people.ann).await;
+    let waiting = ticket_core::strings::panel_ticket_waiting("Your support ticket", 1);
+    assert_eq!(done.reply_text().as_deref(), Some(waiting.as_str()));
+    let log = stack.wait_message(stack.places.log, |m| readable(m).contains("Channel limit reached")).await;
+    assert!(readable(&log).contains("Delete unused channels"), "{}", readable(&log));
+
+    stack.delete_a_filler().await;
+    let channel = stack.wait_channel("support-ann").await;
+    let edited = d
+        .wait_for(PATIENCE, |d| {
+            d.requests().iter().any(|r| {
+                r.method == "PATCH"
+                    && r.path.ends_with("/messages/@original")
+                    && r.body["content"] == format!("Your support ticket is open: <#{channel}>")
+            })
+        })
+        .await;
+    assert!(edited, "the member's reply now points to the channel");
+    stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    stack.assert_no_violations();
+    stack.stop().await;
+}
+
+/// Discord refuses the channel for good (the bot lost Manage Channels): the member is told their ticket could not be
+/// opened, and staff are told in the log; once the permission is back, the member can open a ticket at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_is_told_when_discord_refuses_the_channel() {
     let stack = Stack::start().await;
     let d = &stack.discord;
-    let guild = stack.places.guild;
-    stack.fill_to_the_channel_cap();
+    stack.take_manage_channels_from_the_bot();
     let click = press_open(&stack, stack.people.ann).await;
     let modal = click.modal().expect("the opening question");
     let done =
@@ -175,10 +208,6 @@ async fn a_member_is_told_when_discord_refuses_the_channel() {
     assert_eq!(done.reply_text().as_deref(), Some(ticket_core::strings::SUPPORT_TICKET_FAILED));
     let log = stack.wait_message(stack.places.log, |m| readable(m).contains("Action failed")).await;
     assert!(readable(&log).contains("create channel #support-ann"), "{}", readable(&log));
-    // Room again: the member can open a ticket at once.
-    let filler = d.channels(guild).into_iter().find(|c| c.name.starts_with("filler-")).unwrap();
-    d.delete_channel_by_hand(filler.id).await;
-    open_ticket(&stack, stack.people.ann, "help again").await;
     stack.assert_no_violations();
     stack.stop().await;
 }
@@ -196,7 +225,7 @@ async fn a_reply_that_said_being_created_is_edited_when_the_channel_is_refused()
     let done =
         d.submit_modal(stack.places.support_panel, &modal.custom_id, &[("question", "help")], stack.people.ann).await;
     assert_eq!(done.reply_text().as_deref(), Some("Your support ticket is open: being created"));
-    stack.fill_to_the_channel_cap();
+    stack.take_manage_channels_from_the_bot();
     let told = d
         .wait_for(PATIENCE, |d| {
             d.requests().iter().any(|r| {

@@ -120,8 +120,15 @@ impl EventHandler for Handler {
 
     async fn channel_delete(&self, _ctx: Context, channel: GuildChannel, _messages: Option<Vec<DiscordMessage>>) {
         let Some(desk) = self.desk() else { return };
-        if let Err(error) = desk.channel_deleted(from::channel(channel.id)).await {
-            tracing::warn!(%error, "could not close the ticket of a deleted channel");
+        match desk.channel_deleted(from::channel(channel.id)).await {
+            Ok(Some(_)) => {}
+            // Not a ticket's channel: still room for a ticket waiting in line (the guild at Discord's cap).
+            Ok(None) => {
+                if let Err(error) = desk.room_made(from::guild(channel.guild_id)).await {
+                    tracing::warn!(%error, "could not let a waiting ticket try for the freed channel");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not close the ticket of a deleted channel"),
         }
     }
 }

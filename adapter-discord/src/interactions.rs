@@ -70,11 +70,15 @@ fn deferred() -> CreateInteractionResponse {
 }
 
 /// What the person who opened a panel ticket is told: where it is, that it is being made, or that Discord refused it.
-fn opened_text(opened: &Opened, lead: &str, failed: &str) -> Message {
-    match (opened.channel, opened.failed) {
-        (_, true) => Message::text(failed),
-        (Some(channel), false) => Message::text(format!("{lead} <#{channel}>")),
-        (None, false) => Message::text(format!("{lead} being created")),
+/// What a panel reply says: where the ticket is, that its channel is being made or waits in line (the server is at
+/// Discord's channel cap), or why it failed. `lead` is "Your support ticket is open:" and the like, `what` the
+/// ticket's name ("Your support ticket").
+fn opened_text(opened: &Opened, (lead, what, failed): (&str, &str, &str)) -> Message {
+    match (opened.channel, opened.failed, opened.queued) {
+        (_, true, _) => Message::text(failed),
+        (Some(channel), false, _) => Message::text(format!("{lead} <#{channel}>")),
+        (None, false, Some(place)) => Message::text(strings::panel_ticket_waiting(what, place)),
+        (None, false, None) => Message::text(format!("{lead} being created")),
     }
 }
 
@@ -84,24 +88,30 @@ const WATCH_OPENING_FOR: Duration = Duration::from_secs(14 * 60);
 const WATCH_OPENING_EVERY: Duration = Duration::from_secs(1);
 
 /// Tells the person who opened a panel ticket where it is (or why it failed), and while its channel is being made
-/// (Discord was unavailable) looks again now and then and edits the reply once the channel is made or refused for
-/// good, so that nobody is left with "being created".
+/// (Discord was unavailable, or the server is at its channel cap and the ticket waits in line) looks again now and
+/// then and edits the reply when its place in line changes and once the channel is made or refused for good, so
+/// that nobody is left with "being created".
 macro_rules! report_opening {
-    ($asked:expr, $interaction:expr, $desk:expr, $opened:expr, $lead:expr, $failed:expr) => {
+    ($asked:expr, $interaction:expr, $desk:expr, $opened:expr, $texts:expr) => {
         let reply = match &$opened {
-            Ok(opened) => opened_text(opened, $lead, $failed),
+            Ok(opened) => opened_text(opened, $texts),
             Err(e) => Message::text(error_text(e)),
         };
         finish!($asked, $interaction, reply);
         if let Ok(opened) = $opened {
             if opened.pending() {
                 let deadline = tokio::time::Instant::now() + WATCH_OPENING_FOR;
+                let mut shown = opened.queued;
                 while tokio::time::Instant::now() < deadline {
                     tokio::time::sleep(WATCH_OPENING_EVERY).await;
                     match $desk.opening(opened.ticket).await {
-                        Ok(now) if now.pending() => continue,
+                        Ok(now) if now.pending() && now.queued == shown => continue,
+                        Ok(now) if now.pending() => {
+                            shown = now.queued;
+                            finish!($asked, $interaction, opened_text(&now, $texts));
+                        }
                         Ok(now) => {
-                            finish!($asked, $interaction, opened_text(&now, $lead, $failed));
+                            finish!($asked, $interaction, opened_text(&now, $texts));
                             break;
                         }
                         Err(error) => {
@@ -154,8 +164,8 @@ pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteracti
         CustomId::OpenRecruitment => {
             respond!(asked, i, deferred());
             let result = desk.open_recruitment_ticket(asked.guild, &asked.actor).await;
-            let (lead, failed) = ("Your application channel is open:", strings::APPLICATION_FAILED);
-            report_opening!(asked, i, desk, result, lead, failed);
+            let texts = ("Your application channel is open:", "Your application", strings::APPLICATION_FAILED);
+            report_opening!(asked, i, desk, result, texts);
         }
         CustomId::Step1Role(ticket) => {
             let role = chosen.as_deref().and_then(RequestedRole::parse);
@@ -246,8 +256,8 @@ pub(crate) async fn modal(ctx: &Context, desk: &Desk, i: &ModalInteraction) {
     let reply = match id {
         CustomId::OpenSupportForm => {
             let result = desk.open_support_ticket(asked.guild, &asked.actor, &field(i, "question")).await;
-            let (lead, failed) = ("Your support ticket is open:", strings::SUPPORT_TICKET_FAILED);
-            report_opening!(asked, i, desk, result, lead, failed);
+            let texts = ("Your support ticket is open:", "Your support ticket", strings::SUPPORT_TICKET_FAILED);
+            report_opening!(asked, i, desk, result, texts);
             return;
         }
         CustomId::ResolveForm => desk

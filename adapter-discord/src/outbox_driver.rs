@@ -1,12 +1,14 @@
 //! The task that drives the desk's outbox while the bot runs: [`Desk::resume`] every `every`, sooner when an
-//! effect waits for an earlier time (a retry after Discord's `retry_after`, a record edit held for its quiet time).
+//! effect waits for an earlier time (a retry after Discord's `retry_after`, a record edit held for its quiet time);
+//! and, beside it, the chains the desk hands off (see [`Desk::with_handed_off_game_relay`]), each run on a task of
+//! its own as soon as it is handed off.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ticket_core::Desk;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 /// How long stopping waits for a run of the outbox that is under way before cutting it short (what it did not
@@ -42,6 +44,13 @@ const MIN_NAP: Duration = Duration::from_millis(100);
 
 /// Runs until `stopped` turns true. The first run is immediate.
 pub(crate) async fn drive_outbox(desk: Arc<Desk>, every: Duration, mut stopped: watch::Receiver<bool>) {
+    let handed_off = tokio::spawn(drive_handed_off(desk.clone(), stopped.clone()));
+    run_outbox(desk, every, &mut stopped).await;
+    // The hand-off driver stops on the same signal; its runs under way finish first.
+    let _ = handed_off.await;
+}
+
+async fn run_outbox(desk: Arc<Desk>, every: Duration, stopped: &mut watch::Receiver<bool>) {
     let mut last_run: Option<Instant> = None;
     loop {
         // Listen before asking, so an effect put off between the two still wakes us.
@@ -66,4 +75,24 @@ pub(crate) async fn drive_outbox(desk: Arc<Desk>, every: Duration, mut stopped: 
         }
         last_run = Some(Instant::now());
     }
+}
+
+/// Runs each chain the desk hands off on a task of its own, until `stopped` turns true; then waits for the runs under
+/// way.
+async fn drive_handed_off(desk: Arc<Desk>, mut stopped: watch::Receiver<bool>) {
+    let mut running = JoinSet::new();
+    loop {
+        // Listen before taking, so a chain handed off between the two still wakes us.
+        let handed_off = desk.handed_off();
+        for chain in desk.take_handed_off() {
+            let desk = desk.clone();
+            running.spawn(async move { desk.run_chain(chain).await });
+        }
+        while running.try_join_next().is_some() {}
+        tokio::select! {
+            _ = handed_off => {}
+            _ = stopped.wait_for(|s| *s) => break,
+        }
+    }
+    while running.join_next().await.is_some() {}
 }

@@ -80,6 +80,11 @@ pub enum LogEntry {
         /// What went wrong.
         error: String,
     },
+    /// The guild is at Discord's channel cap: tickets wait in line for a channel.
+    ChannelCapReached {
+        /// The first ticket in line.
+        ticket: TicketId,
+    },
     /// An in-game ticket closed.
     InGameClosed {
         /// The ticket.

@@ -58,3 +58,19 @@ pub const IN_GAME_MESSAGE_FAILED: &str =
 pub const SUPPORT_TICKET_FAILED: &str = "Your support ticket could not be opened: Discord refused to create its channel (the server may have too many channels, or the bot lacks a permission). Staff have been told; please try again later.";
 /// The answer to an applicant whose application channel Discord refused.
 pub const APPLICATION_FAILED: &str = "Your application could not be opened: Discord refused to create its channel (the server may have too many channels, or the bot lacks a permission). Staff have been told; please try again later.";
+
+/// Whispered to a player whose ticket waits for a channel because the Discord server has as many channels as
+/// Discord allows: their place in line, from 1.
+pub fn in_game_ticket_waiting(place: usize) -> String {
+    format!(
+        "Discord's channel limit is reached on this server: your ticket is number {place} in line. Your messages are kept and reach staff when it opens."
+    )
+}
+
+/// The answer to a member whose panel ticket waits for a channel (the server is at Discord's channel cap); `lead`
+/// names the kind ("Your support ticket").
+pub fn panel_ticket_waiting(lead: &str, place: usize) -> String {
+    format!(
+        "{lead} is waiting for a channel: this server has as many channels as Discord allows. You are number {place} in line; it opens as soon as a channel is freed."
+    )
+}

@@ -126,7 +126,8 @@ impl App {
         let quiet = config.record_edit_quiet;
         let connected = DiscordBot::connect(&config.discord, move |chat| {
             let ports = Ports::new(tickets, chat).with_game(game).with_profiles(profiles).with_zones(zones);
-            Arc::new(Desk::new(ports, key).with_record_edit_quiet(quiet))
+            // The bot's outbox driver runs what the game's records hand off (see `drive_handed_off`).
+            Arc::new(Desk::new(ports, key).with_record_edit_quiet(quiet).with_handed_off_game_relay(true))
         })
         .await;
         let mut bot = match connected {

@@ -166,6 +166,14 @@ pub enum DeskError {
     /// The Q&A cannot be answered or reopened in this status.
     #[error("The Q&A is closed: the application is {0}.")]
     QnaClosed(RecruitmentStatus),
+    /// Discord refused this guild's last ticket channel for good (a missing permission, say) a moment ago: a new
+    /// ticket is not tried again before `until` (so a player whose ticket cannot open is not sent round a loop of
+    /// re-opens, each asking Discord again).
+    #[error("{}", crate::strings::IN_GAME_TICKET_FAILED)]
+    ChannelsRefused {
+        /// When the next ticket may try for a channel.
+        until: time::OffsetDateTime,
+    },
     /// The in-game ticket system is disabled for this server.
     #[error("{}", crate::strings::GAME_TICKET_DISABLED)]
     InGameDisabled,

@@ -52,6 +52,8 @@ pub(super) enum Outcome {
     Dead { error: String, follow: Option<FollowUp> },
     /// It must not run before this time (not a failure): hold it, and the rest of its chain, until then.
     Defer(OffsetDateTime),
+    /// Discord refused a ticket's channel because the guild is full: the ticket waits in line for one.
+    Queued { guild: GuildId, ticket: TicketId },
 }
 
 /// State that changes because an effect ran.
@@ -63,6 +65,8 @@ pub(super) enum FollowUp {
     PanelPosted(GuildId, bool, PostedMessage),
     ChannelGone(TicketId, Option<String>),
     ChannelFailed(TicketId),
+    /// A channel of the guild was deleted: the first ticket waiting in line for one tries again.
+    ChannelFreed(GuildId),
     Enqueue(ChainKey, Vec<Effect>),
 }
 
@@ -153,7 +157,7 @@ impl Desk {
     /// Runs a chain's pending effects in order; returns other chains that follow-ups put work into.
     async fn drain(&self, chain: ChainKey) -> Vec<ChainKey> {
         let mut touched = Vec::new();
-        loop {
+        'reload: loop {
             let pending = match self.ports.store.pending_effects(Some(chain)).await {
                 Ok(p) if p.is_empty() => return touched,
                 Ok(p) => p,
@@ -162,15 +166,22 @@ impl Desk {
                     return touched;
                 }
             };
-            for effect in pending {
+            for (at, effect) in pending.iter().enumerate() {
                 let now = self.ports.clock.now();
                 if effect.not_before.is_some_and(|t| t > now) {
                     return touched;
                 }
-                let outcome = self.execute(&effect).await;
-                match self.settle(&effect, outcome, now).await {
+                if self.coalesce(&pending[at..]).await {
+                    continue 'reload;
+                }
+                let outcome = self.execute(effect).await;
+                match self.settle(effect, outcome, now).await {
                     Ok(Settled::Continue(more)) => touched.extend(more),
                     Ok(Settled::Blocked) => return touched,
+                    Ok(Settled::Wait(more)) => {
+                        touched.extend(more);
+                        return touched;
+                    }
                     Err(e) => {
                         tracing::warn!(?chain, effect = %effect.id, error = %e, "outbox: cannot record an effect's outcome");
                         return touched;
@@ -205,6 +216,7 @@ impl Desk {
                 tracing::info!(effect = %effect.id, ?wait, "outbox: rate-limited; effect waits as asked");
                 self.put_off(Retry { id: effect.id, attempts: effect.attempts, not_before: now + wait }).await
             }
+            Outcome::Queued { guild, ticket } => self.wait_in_line(effect, guild, ticket, now).await.map(Settled::Wait),
             Outcome::Defer(not_before) => {
                 self.put_off(Retry { id: effect.id, attempts: effect.attempts, not_before }).await
             }
@@ -327,6 +339,7 @@ impl Desk {
             FollowUp::ChannelFailed(id) => {
                 return self.plan_channel_gone(*id, CloseReason::ChannelFailed, None, now, commit).await;
             }
+            FollowUp::ChannelFreed(guild) => return Ok(self.wake_line(*guild, now, commit)),
             FollowUp::Enqueue(chain, effects) => {
                 commit.enqueue.extend(effects.iter().cloned().map(|e| (*chain, e)));
                 return Ok(vec![*chain]);
@@ -365,6 +378,11 @@ impl Desk {
                 for role in staff_roles {
                     overwrites.push(Overwrite::allow(OverwriteTarget::Role(*role), Permissions::TICKET_PARTICIPANT));
                 }
+                if self.is_waiting_in_line(pending.id) && store.ticket(*ticket).await?.is_some_and(|t| !t.is_open()) {
+                    // It closed while waiting (a logout, say): it needs no channel, and its place goes to the next.
+                    self.out_of_line(pending.id);
+                    return Ok(Outcome::Done(Some(FollowUp::ChannelFreed(*guild))));
+                }
                 let request = NewChannel {
                     ticket: *ticket,
                     guild: *guild,
@@ -374,17 +392,22 @@ impl Desk {
                     overwrites,
                 };
                 match chat.create_channel(request).await {
-                    Ok(channel) => Outcome::Done(Some(FollowUp::TicketChannel(*ticket, channel))),
+                    Ok(channel) => {
+                        self.out_of_line(pending.id);
+                        Outcome::Done(Some(FollowUp::TicketChannel(*ticket, channel)))
+                    }
+                    Err(e) if e.is_guild_full() => Outcome::Queued { guild: *guild, ticket: *ticket },
                     Err(e) if e.is_transient() => platform(e),
                     Err(e) => Outcome::Dead { error: e.to_string(), follow: Some(FollowUp::ChannelFailed(*ticket)) },
                 }
             }
             Effect::DeleteTicketChannel { ticket } => {
-                let Some(channel) = store.ticket(*ticket).await?.and_then(|t| t.channel) else {
+                let Some((guild, channel)) = store.ticket(*ticket).await?.and_then(|t| Some((t.guild, t.channel?)))
+                else {
                     return Ok(Outcome::Done(None));
                 };
                 match chat.delete_channel(channel).await {
-                    Ok(()) | Err(PlatformError::NotFound) => Outcome::Done(None),
+                    Ok(()) | Err(PlatformError::NotFound) => Outcome::Done(Some(FollowUp::ChannelFreed(guild))),
                     Err(e) => platform(e),
                 }
             }
@@ -695,6 +718,12 @@ impl Desk {
         let settings = self.ports.store.settings(ticket.guild).await?;
         let reason_text = reason.to_string();
         let reason_failed = reason == CloseReason::ChannelFailed;
+        if reason_failed {
+            self.note_channels_refused(ticket.guild, now);
+        }
+        if reason == CloseReason::ChannelDeleted {
+            touched.extend(self.wake_line(ticket.guild, now, commit));
+        }
         // Closing an open ticket cannot fail.
         let _ = ticket.close(reason, None, now);
         match &ticket.detail {
@@ -755,4 +784,6 @@ impl Desk {
 enum Settled {
     Continue(Vec<ChainKey>),
     Blocked,
+    /// The chain waits, and other chains got work.
+    Wait(Vec<ChainKey>),
 }

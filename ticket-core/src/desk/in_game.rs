@@ -203,12 +203,13 @@ impl Desk {
             });
             let notice = Notice::PlayerMessage { player: name.clone(), text: text.to_owned() };
             commit.enqueue.push((ChainKey::Ticket(id), Effect::Post { to: Destination::Ticket(id), notice }));
-            self.save_and_run(commit).await?;
+            self.save_game_record(commit).await?;
             return Ok(InGameOutcome::Relayed(id));
         }
         if !may_open {
             return Err(DeskError::NoOpenTicket);
         }
+        self.check_channels_refused(guild, now)?;
         let id = store.next_ticket_id().await?;
         let taken = store.open_channel_names(guild, &channel_slug(name.as_str())).await?;
         let plan = self.plan_in_game_ticket(&settings, id, server, pid, name, source, text, &taken, now);
@@ -219,7 +220,7 @@ impl Desk {
             enqueue: plan.effects.into_iter().map(|e| (chain, e)).collect(),
             ..Commit::default()
         };
-        self.save_and_run(commit).await?;
+        self.save_game_record(commit).await?;
         tracing::info!(ticket = %id, player = %pid, %server, "in-game ticket opened");
         Ok(InGameOutcome::Opened(id))
     }
@@ -349,7 +350,7 @@ impl Desk {
         }
         commit.enqueue.push((chain, Effect::Post { to: Destination::Ticket(id), notice }));
         commit.tickets.push(ticket);
-        self.save_and_run(commit).await?;
+        self.save_game_record(commit).await?;
         Ok(Some(id))
     }
 
@@ -408,7 +409,7 @@ impl Desk {
             commit.enqueue.push((chain, Effect::Post { to: Destination::Ticket(id), notice }));
         }
         commit.tickets.push(ticket);
-        self.save_and_run(commit).await?;
+        self.save_game_record(commit).await?;
         Ok(Some(id))
     }
 

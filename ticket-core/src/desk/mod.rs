@@ -7,6 +7,8 @@
 //! half-closed. If two use cases race on the same record, the loser reloads and decides again.
 
 mod admin;
+mod channel_queue;
+mod coalesce;
 mod error;
 mod execute;
 mod given_up;
@@ -27,6 +29,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use admin::{AdminCommand, OrgRolesUpdate, TargetsUpdate};
+pub use channel_queue::QUEUE_RECHECK;
 pub use error::{Action, DeskError, Problem};
 pub use execute::ResumeReport;
 pub use in_game::{GamePlayer, InGameOutcome, MessageOutcome};
@@ -49,6 +52,10 @@ use crate::ticket::TicketSource;
 /// otherwise: status changes that come quicker are held and coalesced into one edit showing the newest state
 /// (Discord rate-limits edits per channel, and every record shares the log channel).
 pub const RECORD_EDIT_QUIET: Duration = Duration::from_secs(2);
+
+/// After Discord refused a guild's ticket channel for good, how long new in-game tickets of that guild are refused
+/// at once rather than asking Discord again.
+pub const CHANNELS_REFUSED_COOL_OFF: Duration = Duration::from_secs(5 * 60);
 
 /// How many times a use case decides again after losing a race before giving up with [`DeskError::Busy`].
 const MAX_TRIES: usize = 5;
@@ -186,6 +193,19 @@ pub struct Desk {
     record_edit_quiet: Duration,
     /// Rung whenever an effect is put off to a later time.
     rescheduled: event_listener::Event,
+    /// Whether in-game records only commit, leaving their effects to whoever drives [`Desk::take_handed_off`].
+    hand_off_game: bool,
+    /// Chains committed and handed off, not yet taken by the driver.
+    handed_off: Mutex<Vec<ChainKey>>,
+    /// Rung whenever a chain is handed off.
+    handed_off_signal: event_listener::Event,
+    /// The first effect this process enqueued: effects from it on were enqueued here, so this process knows whether
+    /// it ever sent them (the outbox coalesces only such effects).
+    first_own_effect: std::sync::OnceLock<crate::id::EffectId>,
+    /// Tickets waiting for a channel in guilds at Discord's channel cap.
+    channel_queue: Mutex<channel_queue::ChannelQueue>,
+    /// Guilds whose last ticket channel Discord refused for good, and until when no new in-game ticket tries.
+    channels_refused: Mutex<HashMap<GuildId, OffsetDateTime>>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -204,7 +224,24 @@ impl Desk {
             record_edits: Mutex::new(HashMap::new()),
             record_edit_quiet: RECORD_EDIT_QUIET,
             rescheduled: event_listener::Event::new(),
+            hand_off_game: false,
+            handed_off: Mutex::new(Vec::new()),
+            handed_off_signal: event_listener::Event::new(),
+            first_own_effect: std::sync::OnceLock::new(),
+            channel_queue: Mutex::default(),
+            channels_refused: Mutex::default(),
         }
+    }
+
+    /// Whether the game's records (a player's lines, logins, logouts) only commit, handing their effects to whoever
+    /// drives [`Desk::take_handed_off`], instead of running them before the call returns. A game server's records
+    /// are then taken as fast as the store commits them, whatever Discord's pace, and the lines a player sends while
+    /// their ticket's previous post is on its way go out together, as one post (up to Discord's 2,000
+    /// characters). Off by default; the Discord adapter's bot drives the hand-offs, and [`Desk::resume`] runs them
+    /// too.
+    pub fn with_handed_off_game_relay(mut self, on: bool) -> Self {
+        self.hand_off_game = on;
+        self
     }
 
     /// With another least time between two edits of one permanent record than [`RECORD_EDIT_QUIET`] (zero: every
@@ -222,6 +259,29 @@ impl Desk {
     /// The store, for read-only queries (transcripts, settings).
     pub fn store(&self) -> &Arc<dyn TicketStore> {
         &self.ports.store
+    }
+
+    fn channels_refused(&self) -> std::sync::MutexGuard<'_, HashMap<GuildId, OffsetDateTime>> {
+        // Plain map operations under the lock: a poisoned lock still guards consistent data.
+        self.channels_refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Discord refused one of `guild`'s ticket channels for good at `now`.
+    pub(crate) fn note_channels_refused(&self, guild: GuildId, now: OffsetDateTime) {
+        self.channels_refused().insert(guild, now + CHANNELS_REFUSED_COOL_OFF);
+    }
+
+    /// Refuses a new in-game ticket while `guild` is cooling off after a refused channel.
+    pub(crate) fn check_channels_refused(&self, guild: GuildId, now: OffsetDateTime) -> Result<(), DeskError> {
+        let mut refused = self.channels_refused();
+        match refused.get(&guild) {
+            Some(until) if *until > now => Err(DeskError::ChannelsRefused { until: *until }),
+            Some(_) => {
+                refused.remove(&guild);
+                Ok(())
+            }
+            None => Ok(()),
+        }
     }
 
     /// The pid of a Discord user.
@@ -274,13 +334,62 @@ impl Desk {
                 chains.push(*chain);
             }
         }
-        match self.ports.store.commit(commit).await {
-            Ok(_) => {}
-            Err(StoreError::Conflict) => return Err(DeskError::Store(StoreError::Conflict)),
-            Err(e) => return Err(e.into()),
-        }
+        self.save(commit).await?;
         self.run_chains(chains).await;
         Ok(())
+    }
+
+    /// Saves a commit of a game record: runs its chains, or hands them off (see
+    /// [`Desk::with_handed_off_game_relay`]).
+    async fn save_game_record(&self, mut commit: crate::ports::Commit) -> Result<(), DeskError> {
+        if !self.hand_off_game {
+            return self.save_and_run(commit).await;
+        }
+        self.seal_transcript(&mut commit);
+        let chains: Vec<ChainKey> = commit.enqueue.iter().map(|(chain, _)| *chain).collect();
+        self.save(commit).await?;
+        if !chains.is_empty() {
+            let mut handed = self.handed_off.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            for chain in chains {
+                if !handed.contains(&chain) {
+                    handed.push(chain);
+                }
+            }
+            drop(handed);
+            self.handed_off_signal.notify(usize::MAX);
+        }
+        Ok(())
+    }
+
+    /// Commits, noting the first effect this process enqueued.
+    async fn save(&self, commit: crate::ports::Commit) -> Result<(), DeskError> {
+        match self.ports.store.commit(commit).await {
+            Ok(ids) => {
+                if let Some(first) = ids.first() {
+                    let _ = self.first_own_effect.set(*first);
+                }
+                Ok(())
+            }
+            Err(StoreError::Conflict) => Err(DeskError::Store(StoreError::Conflict)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Completes once a chain is handed off after this call. Take it *before* [`Desk::take_handed_off`], so
+    /// nothing falls between.
+    pub fn handed_off(&self) -> impl Future<Output = ()> + Send + Unpin + 'static {
+        self.handed_off_signal.listen()
+    }
+
+    /// The chains handed off since the last call, for the driver to run (each with [`Desk::run_chain`], side by
+    /// side: a chain already running elsewhere is looked at again by its runner).
+    pub fn take_handed_off(&self) -> Vec<ChainKey> {
+        std::mem::take(&mut *self.handed_off.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    /// Runs one chain's pending effects, in order, until it is empty or waits.
+    pub async fn run_chain(&self, chain: ChainKey) {
+        self.run_chains([chain]).await;
     }
 }
 

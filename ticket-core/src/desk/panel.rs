@@ -30,7 +30,8 @@ impl Desk {
     pub async fn opening(&self, ticket: TicketId) -> Result<Opened, DeskError> {
         let stored = self.ports.store.ticket(ticket).await?.ok_or(DeskError::TicketNotFound(ticket))?;
         let failed = stored.closed.as_ref().is_some_and(|c| c.reason == CloseReason::ChannelFailed);
-        Ok(Opened { ticket, channel: stored.channel.filter(|_| !failed), failed })
+        let queued = if stored.channel.is_none() && !failed { self.place_in_line(ticket) } else { None };
+        Ok(Opened { ticket, channel: stored.channel.filter(|_| !failed), failed, queued })
     }
 
     /// Whether `opener` may open a panel ticket of `kind` in `guild` (one open ticket of each kind per member):

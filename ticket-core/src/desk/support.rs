@@ -23,6 +23,8 @@ pub struct Opened {
     /// Discord refused the channel for good (the guild is at its channel cap, a permission is missing): the ticket
     /// is closed, staff were told in the log, and the person should be told too.
     pub failed: bool,
+    /// The guild is at Discord's channel cap and the ticket waits in line for a channel: its place, from 1.
+    pub queued: Option<usize>,
 }
 
 impl Opened {

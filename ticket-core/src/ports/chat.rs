@@ -104,6 +104,15 @@ impl PlatformError {
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::RateLimited { .. } | Self::Unavailable)
     }
+
+    /// Discord's code for "Maximum number of guild channels reached (500)".
+    pub const GUILD_CHANNELS_FULL: u64 = 30013;
+
+    /// Whether this is Discord refusing a channel because the guild has as many as it may have: room comes back
+    /// when a channel is deleted.
+    pub fn is_guild_full(&self) -> bool {
+        matches!(self, Self::Rejected { code: Some(Self::GUILD_CHANNELS_FULL), .. })
+    }
 }
 
 /// What the bot asks of Discord. Implemented by `adapter-discord` (and by test fakes).

@@ -320,6 +320,14 @@ fn log(entry: &LogEntry, people: &People<'_>) -> Result<Embed, PidKeyError> {
                 .field("Action", action, false)
                 .field("Error", error, false)
         }
+        LogEntry::ChannelCapReached { ticket } => embed(
+            "Channel limit reached",
+            "Discord allows 500 channels per server, and this one has them all. New tickets wait in line for a \
+             channel and open, first come first served, as channels are deleted; what their openers write is kept \
+             meanwhile. Delete unused channels to make room.",
+            colour::WARNING,
+        )
+        .field("First in line", format!("Ticket {ticket}"), true),
         LogEntry::InGameClosed { ticket, player, reason } => {
             embed("In-game ticket closed", format!("Ticket {ticket}"), colour::LOG)
                 .field("Player", player_label(player), true)

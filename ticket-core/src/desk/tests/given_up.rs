@@ -116,3 +116,25 @@ async fn a_reply_the_game_never_takes_is_reported_in_the_ticket() {
     });
     assert!(reported, "staff read in the ticket that the reply never reached the player: {calls:?}");
 }
+
+#[pollster::test]
+async fn a_player_whose_channel_is_refused_is_not_sent_round_a_loop_of_re_opens() {
+    let world = World::configured();
+    world.faults().refuse_channels = true;
+    open_in_game(&world, "Foo").await;
+    let creates = |calls: &[Call]| calls.iter().filter(|c| matches!(c, Call::CreateChannel { .. })).count();
+    assert_eq!(creates(&world.take_calls()), 0, "refused (the mock records only channels it made)");
+    for _ in 0..3 {
+        let (server, foo) = (server(), player("Foo", 1));
+        let refused = world.desk.open_game_ticket(GUILD, &server, &foo, TicketSource::Whisper, "hi").await.unwrap_err();
+        assert!(matches!(refused, crate::DeskError::ChannelsRefused { .. }), "{refused:?}");
+        assert_eq!(refused.to_string(), crate::strings::IN_GAME_TICKET_FAILED);
+    }
+    let tickets = world.store.open_tickets(GUILD).await.unwrap().len();
+    assert_eq!(tickets, 0, "no ticket opened and refused again for each line");
+    // After the cool-off, Discord is asked again (the permission may have been granted meanwhile).
+    world.faults().refuse_channels = false;
+    world.advance(crate::desk::CHANNELS_REFUSED_COOL_OFF.try_into().unwrap());
+    open_in_game(&world, "Foo").await;
+    assert_eq!(creates(&world.take_calls()), 1);
+}

@@ -3,6 +3,8 @@
 //! The mocks record every call as data ([`Call`]) so tests can assert on them and snapshot what people read.
 
 mod admin;
+mod channel_queue;
+mod coalesce;
 mod cross_guild;
 mod given_up;
 mod in_game;
@@ -71,8 +73,10 @@ pub struct Faults {
     pub rate_limited: Option<std::time::Duration>,
     /// Discord refuses nickname changes.
     pub forbid_nick: bool,
-    /// Discord refuses to create channels for good (the guild is at its channel cap).
+    /// Discord refuses to create channels for good (the bot lacks Manage Channels).
     pub refuse_channels: bool,
+    /// The guild is at Discord's channel cap: channels are refused until one is deleted.
+    pub guild_full: bool,
     /// Roles the bot's pings do not notify (not mentionable, no Mention Everyone).
     pub unpingable: HashSet<RoleId>,
     /// DMs are closed.
@@ -154,7 +158,10 @@ fn chat_mock(
         chat.expect_create_channel().returning(move |c| {
             check(None)?;
             if refuse.lock().unwrap().refuse_channels {
-                return Err(PlatformError::Rejected { status: 400, code: Some(30013) });
+                return Err(PlatformError::Forbidden);
+            }
+            if refuse.lock().unwrap().guild_full {
+                return Err(PlatformError::Rejected { status: 400, code: Some(PlatformError::GUILD_CHANNELS_FULL) });
             }
             // Idempotent per ticket, as the port requires.
             if let Some(existing) = channels.lock().unwrap().get(&c.ticket.get()) {
@@ -398,6 +405,21 @@ impl World {
         };
         let desk = Desk::new(ports, sample_key());
         Self { desk, store, calls, faults, now, channels }
+    }
+
+    /// This world, with the desk handing off the effects of game records (see
+    /// [`Desk::with_handed_off_game_relay`]).
+    pub fn handing_off(self) -> Self {
+        Self { desk: self.desk.with_handed_off_game_relay(true), ..self }
+    }
+
+    /// Runs what the desk handed off, as the bot's driver does; how many chains.
+    pub async fn run_handed_off(&self) -> usize {
+        let chains = self.desk.take_handed_off();
+        for chain in &chains {
+            self.desk.run_chain(*chain).await;
+        }
+        chains.len()
     }
 
     /// A world whose guild has every setting configured.
