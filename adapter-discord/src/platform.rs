@@ -72,6 +72,8 @@ pub struct SerenityPlatform {
     http: Arc<Http>,
     cache: Option<Arc<Cache>>,
     bot: UserId,
+    /// One channel creation at a time per guild (see [`SerenityPlatform::create_channel`]).
+    creating: Arc<std::sync::Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl std::fmt::Debug for SerenityPlatform {
@@ -83,7 +85,7 @@ impl std::fmt::Debug for SerenityPlatform {
 impl SerenityPlatform {
     /// A platform over `http`, acting as the bot user `bot`.
     pub fn new(http: Arc<Http>, bot: UserId) -> Self {
-        Self { http, cache: None, bot }
+        Self { http, cache: None, bot, creating: Arc::default() }
     }
 
     /// Reads a guild's channels from the gateway cache instead of asking Discord each time a ticket opens.
@@ -92,20 +94,18 @@ impl SerenityPlatform {
         self
     }
 
-    /// A guild's channels: from the cache when it knows the guild, else from Discord.
-    async fn guild_channels(
-        &self,
-        guild: GuildId,
-        fresh: bool,
-    ) -> Result<HashMap<serenity::all::ChannelId, GuildChannel>, PlatformError> {
+    /// What opening a ticket needs to know of a guild's channels: from the cache when it knows the guild (read in
+    /// place: a guild's channels are not copied for each ticket), else from Discord.
+    async fn guild_channels(&self, guild: GuildId, fresh: bool) -> Result<Vec<BriefChannel>, PlatformError> {
         if !fresh {
             if let Some(channels) =
-                self.cache.as_ref().and_then(|c| c.guild(to::guild(guild)).map(|g| g.channels.clone()))
+                self.cache.as_ref().and_then(|c| c.guild(to::guild(guild)).map(|g| brief(g.channels.values())))
             {
                 return Ok(channels);
             }
         }
-        to::guild(guild).channels(&self.http).await.map_err(fail)
+        let channels = to::guild(guild).channels(&self.http).await.map_err(fail)?;
+        Ok(brief(channels.values()))
     }
 
     /// The HTTP client.
@@ -125,19 +125,19 @@ impl SerenityPlatform {
         &self,
         guild: GuildId,
         category: ChannelId,
-        channels: &HashMap<serenity::all::ChannelId, GuildChannel>,
+        channels: &[BriefChannel],
     ) -> Result<Option<ChannelId>, PlatformError> {
-        let Some(original) = channels.get(&to::channel(category)) else {
+        let Some(original) = channels.iter().find(|c| c.id == to::channel(category)) else {
             tracing::warn!(%category, "the configured ticket category no longer exists; creating at top level");
             return Ok(None);
         };
-        let children = |id: serenity::all::ChannelId| channels.values().filter(|c| c.parent_id == Some(id)).count();
+        let children = |id: serenity::all::ChannelId| channels.iter().filter(|c| c.parent == Some(id)).count();
         if children(original.id) < CATEGORY_CHANNELS_MAX {
             return Ok(Some(category));
         }
         for n in 2..100u32 {
             let name = format!("{} {n}", original.name);
-            match channels.values().find(|c| c.kind == ChannelType::Category && c.name == name) {
+            match channels.iter().find(|c| c.is_category && c.name == name) {
                 Some(overflow) if children(overflow.id) < CATEGORY_CHANNELS_MAX => {
                     return Ok(Some(from::channel(overflow.id)));
                 }
@@ -149,10 +149,11 @@ impl SerenityPlatform {
                             &self.http,
                             CreateChannel::new(name)
                                 .kind(ChannelType::Category)
-                                .permissions(original.permission_overwrites.clone()),
+                                .permissions(original.overwrites.clone()),
                         )
                         .await
                         .map_err(fail)?;
+                    self.until_cached(guild, created.id).await;
                     return Ok(Some(from::channel(created.id)));
                 }
             }
@@ -161,19 +162,62 @@ impl SerenityPlatform {
     }
 }
 
-#[async_trait]
-impl ChatPlatform for SerenityPlatform {
-    async fn create_channel(&self, channel: NewChannel) -> Result<ChannelId, PlatformError> {
-        let guild = to::guild(channel.guild);
+/// A channel as opening a ticket sees it.
+struct BriefChannel {
+    id: serenity::all::ChannelId,
+    name: String,
+    is_category: bool,
+    parent: Option<serenity::all::ChannelId>,
+    /// The ticket its topic's `TID:` marker names.
+    ticket: Option<ticket_core::TicketId>,
+    /// A category's permission overwrites (copied to its overflow categories); empty for other channels.
+    overwrites: Vec<serenity::all::PermissionOverwrite>,
+}
+
+fn brief<'a>(channels: impl Iterator<Item = &'a GuildChannel>) -> Vec<BriefChannel> {
+    channels
+        .map(|c| {
+            let is_category = c.kind == ChannelType::Category;
+            BriefChannel {
+                id: c.id,
+                name: if is_category { c.name.clone() } else { String::new() },
+                is_category,
+                parent: c.parent_id,
+                ticket: c.topic.as_deref().and_then(|t| TopicMarkers::parse(t).ticket),
+                overwrites: if is_category { c.permission_overwrites.clone() } else { Vec::new() },
+            }
+        })
+        .collect()
+}
+
+impl SerenityPlatform {
+    /// The lock that makes a guild's channel creations one at a time.
+    fn creation_lock(&self, guild: GuildId) -> Arc<tokio::sync::Mutex<()>> {
+        // Only a map lookup under the lock: a poisoned lock still guards a consistent map.
+        let mut locks = self.creating.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        locks.entry(guild).or_default().clone()
+    }
+
+    /// Waits (briefly) until the gateway cache shows a channel just created, so that the next creation in its guild
+    /// counts it: Discord sends `CHANNEL_CREATE` at once, but on the gateway, not with the REST answer.
+    async fn until_cached(&self, guild: GuildId, channel: serenity::all::ChannelId) {
+        let Some(cache) = &self.cache else { return };
+        let seen = || cache.guild(to::guild(guild)).is_some_and(|g| g.channels.contains_key(&channel));
+        let deadline = tokio::time::Instant::now() + CACHE_CATCH_UP;
+        while !seen() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    }
+
+    /// [`ChatPlatform::create_channel`], under its guild's lock.
+    async fn create_channel_now(&self, guild_id: GuildId, channel: NewChannel) -> Result<ChannelId, PlatformError> {
+        let guild = to::guild(guild_id);
         // The cache may lag behind channels created a moment ago; if Discord then says the category is full, look
         // again at what Discord itself has.
         for fresh in [false, true] {
             let existing = self.guild_channels(channel.guild, fresh).await?;
             // Idempotent per ticket: a replayed create finds the channel the first attempt made.
-            if let Some(found) = existing
-                .values()
-                .find(|c| c.topic.as_deref().is_some_and(|t| TopicMarkers::parse(t).ticket == Some(channel.ticket)))
-            {
+            if let Some(found) = existing.iter().find(|c| c.ticket == Some(channel.ticket)) {
                 return Ok(from::channel(found.id));
             }
             let category = match channel.category {
@@ -188,7 +232,10 @@ impl ChatPlatform for SerenityPlatform {
                 request = request.category(to::channel(category));
             }
             match guild.create_channel(&self.http, request).await {
-                Ok(created) => return Ok(from::channel(created.id)),
+                Ok(created) => {
+                    self.until_cached(guild_id, created.id).await;
+                    return Ok(from::channel(created.id));
+                }
                 Err(e) => match platform_error(&e) {
                     PlatformError::Rejected { status: 400, .. } if category.is_some() && !fresh => continue,
                     _ => return Err(fail(e)),
@@ -196,6 +243,22 @@ impl ChatPlatform for SerenityPlatform {
             }
         }
         Err(PlatformError::Rejected { status: 400, code: None })
+    }
+}
+
+/// How long a channel creation waits for the gateway cache to show the channel it made.
+const CACHE_CATCH_UP: std::time::Duration = std::time::Duration::from_secs(2);
+
+#[async_trait]
+impl ChatPlatform for SerenityPlatform {
+    /// Creates a ticket channel, in its category while the category has room (else in an overflow category). A
+    /// guild's creations go one at a time, each waiting until the cache shows the channel it made: tickets opened
+    /// side by side would otherwise count a category's channels from the same stale view, overfill it, and open an
+    /// overflow category each.
+    async fn create_channel(&self, channel: NewChannel) -> Result<ChannelId, PlatformError> {
+        let lock = self.creation_lock(channel.guild);
+        let _one_at_a_time = lock.lock().await;
+        self.create_channel_now(channel.guild, channel).await
     }
 
     async fn unpingable_roles(&self, guild: GuildId, roles: &[RoleId]) -> Result<Vec<RoleId>, PlatformError> {

@@ -146,3 +146,34 @@ async fn a_replayed_post_whose_message_was_deleted_is_not_a_missing_channel() {
     assert_eq!(gone, Err(PlatformError::NotFound), "a missing channel still is");
     assert_clean(&fake);
 }
+
+/// Tickets opened side by side in one guild (the game's records no longer wait for each other): each channel lands
+/// in a category with room, and exactly the overflow categories needed are opened, once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_created_side_by_side_fill_each_category_once() {
+    let fake = FakeDiscord::start().await.unwrap();
+    let guild = fake.create_guild("G");
+    let category = fake.create_category(guild, "In-game Tickets");
+    let discord = Arc::new(platform(&fake).await);
+    let creates = (1..=120u64).map(|ticket| {
+        let discord = discord.clone();
+        tokio::spawn(async move {
+            let request = NewChannel { category: Some(ChannelId::new(category)), ..ticket_channel(guild, ticket) };
+            discord.create_channel(request).await
+        })
+    });
+    for created in futures_util::future::join_all(creates).await {
+        assert!(created.unwrap().is_ok());
+    }
+    let channels = fake.channels(guild);
+    let categories: Vec<_> = channels.iter().filter(|c| c.name.starts_with("In-game Tickets")).collect();
+    let mut names: Vec<&str> = categories.iter().map(|c| c.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["In-game Tickets", "In-game Tickets 2", "In-game Tickets 3"], "each overflow opened once");
+    for c in &categories {
+        let children = channels.iter().filter(|ch| ch.parent == Some(c.id)).count();
+        assert!(children <= 50, "{} holds {children}", c.name);
+    }
+    assert_eq!(channels.iter().filter(|c| c.name.starts_with("ticket-")).count(), 120);
+    assert_clean(&fake);
+}

@@ -70,6 +70,17 @@ impl FakeDiscord {
         lock(&self.shared.requests).clone()
     }
 
+    /// The requests served after the first `skip` ([`FakeDiscord::requests`] from `skip` on, without copying the
+    /// ones before): how a long run follows the log.
+    pub fn requests_since(&self, skip: usize) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).get(skip..).map(<[RecordedRequest]>::to_vec).unwrap_or_default()
+    }
+
+    /// How many requests the fake served.
+    pub fn request_count(&self) -> usize {
+        lock(&self.shared.requests).len()
+    }
+
     /// Schema and serenity mismatches, protocol errors, and test actions a real user could not
     /// have done. Tests assert it is empty.
     pub fn violations(&self) -> Vec<String> {
@@ -79,6 +90,14 @@ impl FakeDiscord {
     /// Whether a bot is connected and identified on the gateway.
     pub fn is_connected(&self) -> bool {
         self.shared.hub.connected()
+    }
+
+    /// Every message posted from now on (by the bot or by a test's people), in the order the fake took them, with
+    /// the time it took each: for measuring how long a relay takes without polling.
+    pub fn message_feed(&self) -> tokio::sync::mpsc::UnboundedReceiver<super::PostedMessage> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        super::shared::lock(&self.shared.feeds).push(tx);
+        rx
     }
 
     /// Waits until `check` holds, re-checking on every change of the fake (world, requests,

@@ -103,7 +103,7 @@ use tokio::task::JoinHandle;
 pub use faults::Fault;
 pub use interactions::{Interaction, ModalInput, ModalView};
 pub use router::served_routes;
-pub use shared::RecordedRequest;
+pub use shared::{PostedMessage, RecordedRequest};
 pub use world::{ChannelKind, ChannelState, MemberState, MessageState, OverwriteKind, OverwriteState, RoleState};
 
 use shared::{Shared, lock};
@@ -220,6 +220,11 @@ impl FakeDiscord {
     pub fn enforce_rate_limits(&self, limit: u32, window: Duration) {
         lock(&self.shared.faults).buckets =
             Some(faults::Buckets { limit, window, used: std::collections::HashMap::new() });
+    }
+
+    /// Turns the per-route rate limits of [`FakeDiscord::enforce_rate_limits`] off again.
+    pub fn stop_rate_limits(&self) {
+        lock(&self.shared.faults).buckets = None;
     }
 
     /// Makes the next `times` requests matching `method` and `route` fail with `fault` (a `500`, a timeout…), after

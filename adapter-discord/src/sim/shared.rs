@@ -34,6 +34,19 @@ pub struct RecordedRequest {
     pub withheld: bool,
 }
 
+/// A message as it was posted, for [`super::FakeDiscord::message_feed`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostedMessage {
+    /// The channel.
+    pub channel: u64,
+    /// Who posted it.
+    pub author: u64,
+    /// Its text.
+    pub content: String,
+    /// When the fake took it.
+    pub at: std::time::Instant,
+}
+
 /// Locks a mutex, carrying on after a panic elsewhere (the data stays usable for a fake).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -54,6 +67,8 @@ pub(crate) struct Shared {
     pub reply_timeout: Mutex<Duration>,
     /// How long the GUILD_CREATEs of a new session wait after READY (their content is of READY's moment).
     pub guild_create_delay: Mutex<Duration>,
+    /// Whoever follows the messages posted.
+    pub feeds: Mutex<Vec<tokio::sync::mpsc::UnboundedSender<PostedMessage>>>,
 }
 
 impl Shared {
@@ -71,6 +86,7 @@ impl Shared {
             shutdown: watch::Sender::new(false),
             reply_timeout: Mutex::new(Duration::from_secs(10)),
             guild_create_delay: Mutex::new(Duration::ZERO),
+            feeds: Mutex::new(Vec::new()),
         }
     }
 
@@ -97,6 +113,7 @@ impl Shared {
             let result = f(&mut world);
             let events = world.take_events();
             if !events.is_empty() {
+                self.feed(&events);
                 self.hub.dispatch(&world, events, self);
             }
             result
@@ -108,6 +125,25 @@ impl Shared {
     /// Wakes everyone waiting for a change.
     pub fn bump(&self) {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Sends the messages among `events` to the feeds; forgets feeds no one reads any more.
+    fn feed(&self, events: &[super::world::Dispatch]) {
+        let mut feeds = lock(&self.feeds);
+        if feeds.is_empty() {
+            return;
+        }
+        let at = std::time::Instant::now();
+        for event in events.iter().filter(|e| e.name == "MESSAGE_CREATE") {
+            let id = |v: &Value| v.as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let message = PostedMessage {
+                channel: id(&event.data["channel_id"]),
+                author: id(&event.data["author"]["id"]),
+                content: event.data["content"].as_str().unwrap_or_default().to_owned(),
+                at,
+            };
+            feeds.retain(|feed| feed.send(message.clone()).is_ok());
+        }
     }
 
     /// A receiver that sees every later change.

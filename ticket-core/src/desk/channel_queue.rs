@@ -6,7 +6,9 @@
 //! whisper in game; the panel reply for a member), and staff are told in the log when a guild's line starts. When
 //! one of the guild's ticket channels is deleted, the ticket at the head of the line tries again at once; every
 //! waiting ticket also tries again now and then ([`QUEUE_RECHECK`]), which covers channels deleted by other means
-//! and a restart (the line is kept in memory and rebuilt as the waiting tickets are refused again).
+//! and a restart (the line is kept in memory and rebuilt as the waiting tickets are refused again). While a guild
+//! has a line, only its head (or a ticket woken by a freed channel) asks Discord: the others wait their turn without
+//! a call, so a burst at the cap costs one refused call, not one per ticket.
 //!
 //! The other way past the cap, private threads of a ticket channel, is not built: see `docs/configuration.md`.
 
@@ -57,6 +59,13 @@ impl ChannelQueue {
         });
     }
 
+    /// Whether a channel creation must wait without asking Discord: its guild has a line and it is neither the
+    /// head nor woken (one refusal at the head says the guild is still full for everyone).
+    fn must_wait(&self, guild: GuildId, effect: EffectId) -> bool {
+        let Some(line) = self.guilds.get(&guild) else { return false };
+        line.keys().next() != Some(&effect) && !line.get(&effect).is_some_and(|w| w.woken)
+    }
+
     /// Whether this channel creation is in a line.
     fn holds(&self, effect: EffectId) -> bool {
         self.guilds.values().any(|line| line.contains_key(&effect))
@@ -89,6 +98,11 @@ impl Desk {
     /// Whether a channel creation waits in a line (it was refused for a full guild, so it made no channel).
     pub(super) fn is_waiting_in_line(&self, effect: EffectId) -> bool {
         self.channel_queue().holds(effect)
+    }
+
+    /// Whether a channel creation of `guild` waits its turn without asking Discord (see the module documentation).
+    pub(super) fn waits_its_turn(&self, guild: GuildId, effect: EffectId) -> bool {
+        self.channel_queue().must_wait(guild, effect)
     }
 
     /// A channel creation ran (or its ticket closed while waiting): out of the line.

@@ -58,7 +58,8 @@ pub(super) enum Outcome {
 
 /// State that changes because an effect ran.
 pub(super) enum FollowUp {
-    TicketChannel(TicketId, ChannelId),
+    /// The ticket's channel was made; the guild whose line it waited in, if it did (the next in line tries too).
+    TicketChannel(TicketId, ChannelId, Option<GuildId>),
     Hold(TicketId, HeldReply),
     RecordPosted(ApplicationId, PostedMessage),
     QnaPromptPosted(ApplicationId, PostedMessage),
@@ -277,10 +278,14 @@ impl Desk {
         let store = &self.ports.store;
         let now = self.ports.clock.now();
         match follow {
-            FollowUp::TicketChannel(id, channel) => {
+            FollowUp::TicketChannel(id, channel, waited) => {
                 if let Some(mut t) = store.ticket(*id).await? {
                     t.channel = Some(*channel);
                     commit.tickets.push(t);
+                }
+                // There was room after all: the next in line tries too, until Discord says the guild is full.
+                if let Some(guild) = waited {
+                    return Ok(self.wake_line(*guild, now, commit));
                 }
             }
             FollowUp::Hold(id, reply) => {
@@ -383,6 +388,9 @@ impl Desk {
                     self.out_of_line(pending.id);
                     return Ok(Outcome::Done(Some(FollowUp::ChannelFreed(*guild))));
                 }
+                if self.waits_its_turn(*guild, pending.id) {
+                    return Ok(Outcome::Queued { guild: *guild, ticket: *ticket });
+                }
                 let request = NewChannel {
                     ticket: *ticket,
                     guild: *guild,
@@ -393,8 +401,9 @@ impl Desk {
                 };
                 match chat.create_channel(request).await {
                     Ok(channel) => {
+                        let waited = self.is_waiting_in_line(pending.id).then_some(*guild);
                         self.out_of_line(pending.id);
-                        Outcome::Done(Some(FollowUp::TicketChannel(*ticket, channel)))
+                        Outcome::Done(Some(FollowUp::TicketChannel(*ticket, channel, waited)))
                     }
                     Err(e) if e.is_guild_full() => Outcome::Queued { guild: *guild, ticket: *ticket },
                     Err(e) if e.is_transient() => platform(e),

@@ -77,6 +77,8 @@ pub struct Faults {
     pub refuse_channels: bool,
     /// The guild is at Discord's channel cap: channels are refused until one is deleted.
     pub guild_full: bool,
+    /// Channel creations asked of Discord, made or refused.
+    pub create_calls: usize,
     /// Roles the bot's pings do not notify (not mentionable, no Mention Everyone).
     pub unpingable: HashSet<RoleId>,
     /// DMs are closed.
@@ -156,6 +158,7 @@ fn chat_mock(
         let (calls, check, id, channels) = (calls.clone(), check.clone(), id.clone(), channels.clone());
         let refuse = faults.clone();
         chat.expect_create_channel().returning(move |c| {
+            refuse.lock().unwrap().create_calls += 1;
             check(None)?;
             if refuse.lock().unwrap().refuse_channels {
                 return Err(PlatformError::Forbidden);

@@ -1,0 +1,137 @@
+//! The bot under test: the real `ticket-bot` binary in a process of its own, so its memory and CPU are its own.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::Error;
+
+/// The game-link secret every simulated map server uses.
+pub const LINK_SECRET: &str = "bench-link-secret-0123456789";
+/// The deployment's pid secret.
+const PID_SECRET: &str = "bench-pid-secret-0123456789-0123456789";
+/// Linux reports process CPU time in ticks of 1/100 s (`USER_HZ`, fixed by the kernel ABI).
+const TICKS_PER_SECOND: u64 = 100;
+
+/// Builds the release binary with the cargo that runs this benchmark, unless `--bot` names one.
+pub fn release_binary(given: Option<PathBuf>) -> Result<PathBuf, Error> {
+    if let Some(path) = given {
+        return Ok(path);
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!("building the release ticket-bot…");
+    let status =
+        Command::new(cargo).args(["build", "--release", "-q", "-p", "ticket-bot", "--bin", "ticket-bot"]).status()?;
+    if !status.success() {
+        return Err("cargo build --release -p ticket-bot failed".into());
+    }
+    let exe = std::env::current_exe()?;
+    let dir = exe.parent().ok_or("the benchmark's own folder")?;
+    Ok(dir.join("ticket-bot"))
+}
+
+/// Where the bot's files are and what it serves.
+pub struct BotSetup {
+    pub binary: PathBuf,
+    pub dir: PathBuf,
+    pub api_base: String,
+    pub token: String,
+    pub link: std::net::SocketAddr,
+    /// `(game server id, guild)`.
+    pub servers: Vec<(String, u64)>,
+}
+
+impl BotSetup {
+    fn config(&self) -> String {
+        let mut toml = format!(
+            "[database]\npath = \"{db}\"\npid_secret_file = \"{pid}\"\n\n[discord]\napi_base = \"{api}\"\n\n\
+             [logging]\nfilter = \"warn\"\n\n[rsi]\nenabled = false\n\n[game_link]\nlisten = \"{link}\"\n",
+            db = self.database().display(),
+            pid = self.dir.join("pid.secret").display(),
+            api = self.api_base,
+            link = self.link,
+        );
+        for (id, guild) in &self.servers {
+            let _ = write!(toml, "\n[[game_link.servers]]\nid = \"{id}\"\nguild = \"{guild}\"\n");
+        }
+        toml
+    }
+
+    /// The bot's SQLite file.
+    pub fn database(&self) -> PathBuf {
+        self.dir.join("tickets.db")
+    }
+
+    /// Starts the bot.
+    pub fn spawn(&self) -> Result<Bot, Error> {
+        let config = self.dir.join("ticket-bot.toml");
+        std::fs::write(&config, self.config())?;
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("bot.log"))?;
+        let child = Command::new(&self.binary)
+            .arg("--config")
+            .arg(&config)
+            .arg("run")
+            .env("DISCORD_TOKEN", &self.token)
+            .env("TICKET_BOT_LINK_SECRET", LINK_SECRET)
+            .env("TICKET_BOT_PID_SECRET", PID_SECRET)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()?;
+        Ok(Bot { child, started: Instant::now() })
+    }
+}
+
+/// A running bot.
+pub struct Bot {
+    child: Child,
+    pub started: Instant,
+}
+
+impl Bot {
+    fn proc_file(&self, name: &str) -> Result<String, Error> {
+        Ok(std::fs::read_to_string(Path::new("/proc").join(self.child.id().to_string()).join(name))?)
+    }
+
+    /// Resident memory, in bytes.
+    pub fn rss(&self) -> Result<u64, Error> {
+        let status = self.proc_file("status")?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).ok_or("no VmRSS")?;
+        let kb: u64 = line.split_whitespace().nth(1).ok_or("VmRSS")?.parse()?;
+        Ok(kb * 1024)
+    }
+
+    /// CPU time used so far (user + system).
+    pub fn cpu(&self) -> Result<Duration, Error> {
+        let stat = self.proc_file("stat")?;
+        // The command name may hold spaces; the fields after its closing parenthesis do not.
+        let rest = stat.rsplit_once(')').ok_or("stat")?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: u64 =
+            fields.get(11).ok_or("utime")?.parse::<u64>()? + fields.get(12).ok_or("stime")?.parse::<u64>()?;
+        Ok(Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
+    }
+
+    /// Stops it as a service manager would (SIGTERM), waiting for it to exit.
+    pub fn stop(mut self) -> Result<(), Error> {
+        Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status()?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.child.try_wait()?.is_some() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.child.kill()?;
+        Err("the bot did not stop within 30 s of SIGTERM".into())
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
