@@ -77,16 +77,27 @@ async fn run_outbox(desk: Arc<Desk>, every: Duration, stopped: &mut watch::Recei
     }
 }
 
+/// How many handed-off chains run at once. Beyond it, chains wait in the desk's hand-off list (a few bytes each) rather
+/// than as tasks holding their effects and requests: a burst of thousands of tickets would otherwise hold them all in
+/// memory at once, and the allocator keeps the peak.
+const CHAINS_AT_ONCE: usize = 64;
+
 /// Runs each chain the desk hands off on a task of its own, until `stopped` turns true; then waits for the runs under
 /// way.
 async fn drive_handed_off(desk: Arc<Desk>, mut stopped: watch::Receiver<bool>) {
     let mut running = JoinSet::new();
+    let room = Arc::new(tokio::sync::Semaphore::new(CHAINS_AT_ONCE));
     loop {
         // Listen before taking, so a chain handed off between the two still wakes us.
         let handed_off = desk.handed_off();
         for chain in desk.take_handed_off() {
+            // The semaphore is never closed, so acquiring only waits.
+            let Ok(permit) = room.clone().acquire_owned().await else { return };
             let desk = desk.clone();
-            running.spawn(async move { desk.run_chain(chain).await });
+            running.spawn(async move {
+                desk.run_chain(chain).await;
+                drop(permit);
+            });
         }
         while running.try_join_next().is_some() {}
         tokio::select! {

@@ -141,7 +141,7 @@ pub async fn burst_up(world: &mut World, tickets: &[OpenTicket], lines: usize) -
     let feed = &mut world.feed;
     let mut last: HashMap<u64, i64> = HashMap::new();
     let mut result = Throughput::default();
-    let (sent, counted) = tokio::join!(join_all(sending), async {
+    let (sent, ()) = tokio::join!(join_all(sending), async {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
         while result.messages < expected {
             let Ok(Some(m)) = tokio::time::timeout_at(deadline, feed.recv()).await else { break };
@@ -164,7 +164,6 @@ pub async fn burst_up(world: &mut World, tickets: &[OpenTicket], lines: usize) -
             }
         }
     });
-    let _ = counted;
     for s in sent {
         s?;
     }
