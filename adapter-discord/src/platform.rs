@@ -202,6 +202,10 @@ impl SerenityPlatform {
     /// counts it: Discord sends `CHANNEL_CREATE` at once, but on the gateway, not with the REST answer.
     async fn until_cached(&self, guild: GuildId, channel: serenity::all::ChannelId) {
         let Some(cache) = &self.cache else { return };
+        // A guild the cache does not know yet (its GUILD_CREATE is still to come) is listed from Discord itself.
+        if cache.guild(to::guild(guild)).is_none() {
+            return;
+        }
         let seen = || cache.guild(to::guild(guild)).is_some_and(|g| g.channels.contains_key(&channel));
         let deadline = tokio::time::Instant::now() + CACHE_CATCH_UP;
         while !seen() && tokio::time::Instant::now() < deadline {
