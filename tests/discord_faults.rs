@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use adapter_discord::sim::{FakeDiscord, Fault};
-use e2e::{Stack, custom_ids, eventually, readable};
+use e2e::{Stack, custom_ids, readable};
 use ticket_core::TicketStore;
 use ticket_core::ticket::CloseReason;
 
@@ -18,11 +18,7 @@ const RETRY_PATIENCE: Duration = Duration::from_secs(30);
 /// The stack, with the bot's short request timeout, once the setup's own posts (panels…) are all done, so the
 /// faults a test asks for meet only the requests it means.
 async fn start() -> Stack {
-    let stack = Stack::start_with(|config| config.discord.request_timeout = REQUEST_TIMEOUT).await;
-    let store = stack.app.store().clone();
-    let settled = eventually(async || store.pending_effects(None).await.unwrap().is_empty().then_some(())).await;
-    assert!(settled.is_some(), "the setup's effects are done");
-    stack
+    Stack::start_settled(REQUEST_TIMEOUT).await
 }
 
 /// The next two requests to `route` fail: a `500`, then a timeout.

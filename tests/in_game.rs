@@ -4,7 +4,7 @@
 
 use adapter_discord::sim::FakeDiscord;
 use adapter_xilero::sim::{Seen, SimEvent};
-use e2e::{PATIENCE, Stack, digit_parts, game_event, permissions, readable};
+use e2e::{PATIENCE, Stack, digit_parts, game_event, permissions, player_lines, readable};
 use ticket_core::relay::pings;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -124,17 +124,10 @@ async fn a_burst_against_discord_rate_limits_arrives_whole_and_in_order() {
     for n in 1..=LINES {
         assert!(sim.whisper_support("Foo", &format!("line {n} {pad}")).await.unwrap());
     }
-    // Lines that waited behind a post go out together, one post with a line each.
+    // The number of each line, in the order they were posted.
     let lines = |d: &FakeDiscord| -> Vec<String> {
-        d.messages(channel)
-            .iter()
-            .filter_map(|m| m.content.strip_prefix("**Foo** (in game): ").map(str::to_owned))
-            .flat_map(|text| {
-                text.lines()
-                    .filter_map(|l| l.strip_prefix("line ")?.split(' ').next().map(str::to_owned))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+        let numbered = player_lines(d, channel, "Foo");
+        numbered.iter().filter_map(|l| l.strip_prefix("line ")?.split(' ').next().map(str::to_owned)).collect()
     };
     let all = d.wait_for(std::time::Duration::from_secs(30), |d| lines(d).len() == LINES).await;
     assert!(all, "every line arrived: {:?}", lines(d));
@@ -230,13 +223,7 @@ async fn at_the_channel_cap_a_player_waits_in_line_and_loses_nothing() {
     stack.delete_a_filler().await;
     let channel = stack.wait_channel("ticket-foo").await;
     sees(&mut events, "Foo", Seen::TicketCreated).await;
-    let lines = |d: &FakeDiscord| -> Vec<String> {
-        d.messages(channel)
-            .iter()
-            .filter_map(|m| m.content.strip_prefix("**Foo** (in game): ").map(str::to_owned))
-            .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
-            .collect()
-    };
+    let lines = |d: &FakeDiscord| player_lines(d, channel, "Foo");
     assert!(d.wait_for(PATIENCE, |d| lines(d).len() == 3).await, "{:?}", lines(d));
     assert_eq!(lines(d), ["help", "line 2", "line 3"]);
     stack.assert_no_violations();

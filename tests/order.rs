@@ -5,32 +5,16 @@
 
 use std::time::Duration;
 
-use adapter_discord::sim::{FakeDiscord, Fault};
+use adapter_discord::sim::Fault;
 use adapter_xilero::sim::{Seen, SimEvent};
-use e2e::{PATIENCE, Stack, eventually};
-use ticket_core::TicketStore;
+use e2e::{PATIENCE, Stack, player_lines};
 
 /// How long the bot waits for Discord's answer here: long enough that a test sees who waits for whom.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
 
-/// The lines of `player` relayed into `channel`, in the channel's order, split back into the lines typed
-/// (a post may carry several lines of a burst).
-fn player_lines(d: &FakeDiscord, channel: u64, player: &str) -> Vec<String> {
-    let prefix = format!("**{player}** (in game): ");
-    d.messages(channel)
-        .iter()
-        .filter_map(|m| m.content.strip_prefix(&prefix).map(str::to_owned))
-        .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
-        .collect()
-}
-
-/// The stack once the setup's own posts are done, with `tune`d configuration.
+/// The stack with [`REQUEST_TIMEOUT`], once the setup's own posts are done.
 async fn start() -> Stack {
-    let stack = Stack::start_with(|config| config.discord.request_timeout = REQUEST_TIMEOUT).await;
-    let store = stack.app.store().clone();
-    let settled = eventually(async || store.pending_effects(None).await.unwrap().is_empty().then_some(())).await;
-    assert!(settled.is_some(), "the setup's effects are done");
-    stack
+    Stack::start_settled(REQUEST_TIMEOUT).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

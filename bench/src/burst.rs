@@ -192,11 +192,11 @@ pub async fn lifecycle(world: &mut World, place: usize) -> Result<Vec<String>, E
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let channel = channel.ok_or("the lifecycle ticket did not open")?;
-    wait_post(world, channel, "my item vanished").await?;
+    world.next_post(channel, "my item vanished").await?;
     world.discord.send_message(channel, world.places[place].staff, "on it").await;
-    wait_whisper(world, "solo", "on it").await?;
+    world.next_whisper("solo", "on it").await?;
     sim.whisper_support("solo", "thanks").await?;
-    wait_post(world, channel, "thanks").await?;
+    world.next_post(channel, "thanks").await?;
     sim.logout("solo").await?;
     let gone = world.discord.wait_for(Duration::from_secs(30), |d| d.channel(channel).is_none()).await;
     if !gone {
@@ -211,38 +211,4 @@ pub async fn lifecycle(world: &mut World, place: usize) -> Result<Vec<String>, E
         .filter(|r| !r.path.contains("/interactions/") && !r.path.contains("/webhooks/"))
         .map(|r| format!("{} {}", r.method, r.path))
         .collect())
-}
-
-async fn wait_post(world: &mut World, channel: u64, text: &str) -> Result<(), Error> {
-    let found = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(m) = world.feed.recv().await {
-            if m.channel == channel && m.content.contains(text) {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    if found != Ok(true) {
-        return Err(format!("'{text}' was not posted").into());
-    }
-    Ok(())
-}
-
-async fn wait_whisper(world: &mut World, player: &str, text: &str) -> Result<(), Error> {
-    let found = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(e) = world.events.recv().await {
-            if let SimEvent::Sees { player: p, line: Seen::Whisper { message, .. } } = &e.event {
-                if p == player && message == text {
-                    return true;
-                }
-            }
-        }
-        false
-    })
-    .await;
-    if found != Ok(true) {
-        return Err(format!("'{text}' was not whispered").into());
-    }
-    Ok(())
 }

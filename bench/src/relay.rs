@@ -78,37 +78,13 @@ pub async fn latencies(
         let text = format!("latency {n}");
         let sent = Instant::now();
         world.sim(t.place).whisper_support(&t.player, &text).await?;
-        let arrived = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(m) = world.feed.recv().await {
-                if m.channel == t.channel && m.content.lines().any(|l| l.ends_with(&text)) {
-                    return Some(m.at);
-                }
-            }
-            None
-        })
-        .await
-        .ok()
-        .flatten()
-        .ok_or("a player's line did not reach Discord")?;
+        let arrived = world.next_post(t.channel, &text).await?;
         up.push(arrived.saturating_duration_since(sent));
 
         let reply = format!("reply {n}");
         let sent = Instant::now();
         world.discord.send_message(t.channel, world.places[t.place].staff, &reply).await;
-        let heard = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(e) = world.events.recv().await {
-                if let SimEvent::Sees { player, line: Seen::Whisper { message, .. } } = &e.event {
-                    if *player == t.player && *message == reply {
-                        return Some(e.at);
-                    }
-                }
-            }
-            None
-        })
-        .await
-        .ok()
-        .flatten()
-        .ok_or("a staff reply did not reach the game")?;
+        let heard = world.next_whisper(&t.player, &reply).await?;
         down.push(heard.saturating_duration_since(sent));
     }
     Ok((up, down))

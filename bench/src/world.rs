@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use adapter_discord::sim::{FakeDiscord, PostedMessage};
 use adapter_xilero::secret::Secret;
-use adapter_xilero::sim::{MapServer, SimConfig, SimEvent};
+use adapter_xilero::sim::{MapServer, Seen, SimConfig, SimEvent};
 use serde_json::{Value, json};
 use ticket_bot::offline::{CHANNEL, ROLE};
 use ticket_core::GameServerId;
@@ -19,6 +19,9 @@ use crate::process::LINK_SECRET;
 /// Ticket channels one guild holds here: its in-game category and the overflow categories the bot opens (50
 /// channels each) stay under Discord's 500 channels with room to spare.
 pub const TICKETS_PER_GUILD: usize = 450;
+
+/// How long one relayed message may take before the benchmark gives up on it.
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// One guild with its map server.
 pub struct Place {
@@ -170,6 +173,36 @@ impl World {
             .filter(|c| c.name.starts_with("ticket-") && c.name != "ticket-log")
             .map(|c| (c.name, c.id))
             .collect()
+    }
+
+    /// Waits for a post in `channel` with a line ending in `text`; when the fake took it.
+    pub async fn next_post(&mut self, channel: u64, text: &str) -> Result<Instant, Error> {
+        let found = tokio::time::timeout(PATIENCE, async {
+            while let Some(m) = self.feed.recv().await {
+                if m.channel == channel && m.content.lines().any(|l| l.ends_with(text)) {
+                    return Some(m.at);
+                }
+            }
+            None
+        })
+        .await;
+        found.ok().flatten().ok_or_else(|| format!("'{text}' was not posted").into())
+    }
+
+    /// Waits for the game to show `player` the whisper `text`; when it did.
+    pub async fn next_whisper(&mut self, player: &str, text: &str) -> Result<Instant, Error> {
+        let found = tokio::time::timeout(PATIENCE, async {
+            while let Some(e) = self.events.recv().await {
+                if let SimEvent::Sees { player: p, line: Seen::Whisper { message, .. } } = &e.event {
+                    if p == player && message == text {
+                        return Some(e.at);
+                    }
+                }
+            }
+            None
+        })
+        .await;
+        found.ok().flatten().ok_or_else(|| format!("'{text}' was not whispered to {player}").into())
     }
 
     /// Forgets the game events and posts so far.

@@ -102,6 +102,19 @@ impl Stack {
         Self::start_with(|_| {}).await
     }
 
+    /// [`Stack::start`] with the bot's Discord request timeout set to `timeout`, returning once the setup's own
+    /// posts (panels…) are all done, so that the faults a test asks for meet only the requests it means.
+    pub async fn start_settled(timeout: Duration) -> Stack {
+        let stack = Self::start_with(|config| config.discord.request_timeout = timeout).await;
+        let store = stack.app.store().clone();
+        let settled = eventually(async || {
+            ticket_core::TicketStore::pending_effects(&*store, None).await.unwrap().is_empty().then_some(())
+        })
+        .await;
+        assert!(settled.is_some(), "the setup's effects are done");
+        stack
+    }
+
     /// [`Stack::start`], with the bot's configuration changed by `tune` (a [`Stack::restart`] starts the bot with
     /// the usual configuration again).
     pub async fn start_with(tune: impl FnOnce(&mut AppConfig)) -> Stack {
@@ -339,6 +352,17 @@ pub fn may_ping(message: &MessageState) -> (Vec<String>, Vec<String>, Vec<String
             .collect()
     };
     (list("parse"), list("users"), list("roles"))
+}
+
+/// The lines `player` sent that were relayed into `channel`, in the channel's order, split back into the lines
+/// typed (lines that waited behind a post go out together, one post with a line each).
+pub fn player_lines(d: &FakeDiscord, channel: u64, player: &str) -> Vec<String> {
+    let prefix = format!("**{player}** (in game): ");
+    d.messages(channel)
+        .iter()
+        .filter_map(|m| m.content.strip_prefix(&prefix).map(str::to_owned))
+        .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
 }
 
 /// A player's relayed messages that are only digits, in order: the parts of a long text of digits `player` sent.

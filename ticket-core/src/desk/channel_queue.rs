@@ -51,12 +51,14 @@ impl ChannelQueue {
         (line.range(..=effect.id).count(), joined)
     }
 
-    /// Takes a channel creation out of its line (it ran, or its ticket closed).
-    fn leave(&mut self, effect: EffectId) {
+    /// Takes a channel creation out of its line (it ran, or its ticket closed); whether it was in one.
+    fn leave(&mut self, effect: EffectId) -> bool {
+        let mut was = false;
         self.guilds.retain(|_, line| {
-            line.remove(&effect);
+            was |= line.remove(&effect).is_some();
             !line.is_empty()
         });
+        was
     }
 
     /// Whether a channel creation must wait without asking Discord: its guild has a line and it is neither the
@@ -105,9 +107,9 @@ impl Desk {
         self.channel_queue().must_wait(guild, effect)
     }
 
-    /// A channel creation ran (or its ticket closed while waiting): out of the line.
-    pub(super) fn out_of_line(&self, effect: EffectId) {
-        self.channel_queue().leave(effect);
+    /// A channel creation ran (or its ticket closed while waiting): out of the line; whether it was in one.
+    pub(super) fn out_of_line(&self, effect: EffectId) -> bool {
+        self.channel_queue().leave(effect)
     }
 
     /// Discord refused `effect`'s channel because `guild` is full: the ticket waits in line. Puts the effect off

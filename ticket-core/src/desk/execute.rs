@@ -401,8 +401,7 @@ impl Desk {
                 };
                 match chat.create_channel(request).await {
                     Ok(channel) => {
-                        let waited = self.is_waiting_in_line(pending.id).then_some(*guild);
-                        self.out_of_line(pending.id);
+                        let waited = self.out_of_line(pending.id).then_some(*guild);
                         Outcome::Done(Some(FollowUp::TicketChannel(*ticket, channel, waited)))
                     }
                     Err(e) if e.is_guild_full() => Outcome::Queued { guild: *guild, ticket: *ticket },

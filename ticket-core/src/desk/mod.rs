@@ -326,28 +326,19 @@ impl Desk {
 
     /// Saves a commit, then runs the chains it enqueued into. A lost race comes back as
     /// `DeskError::Store(StoreError::Conflict)` for [`retry_on_conflict!`] to retry.
-    async fn save_and_run(&self, mut commit: crate::ports::Commit) -> Result<(), DeskError> {
-        self.seal_transcript(&mut commit);
-        let mut chains: Vec<ChainKey> = Vec::new();
-        for (chain, _) in &commit.enqueue {
-            if !chains.contains(chain) {
-                chains.push(*chain);
-            }
-        }
-        self.save(commit).await?;
+    async fn save_and_run(&self, commit: crate::ports::Commit) -> Result<(), DeskError> {
+        let chains = self.save(commit).await?;
         self.run_chains(chains).await;
         Ok(())
     }
 
     /// Saves a commit of a game record: runs its chains, or hands them off (see
     /// [`Desk::with_handed_off_game_relay`]).
-    async fn save_game_record(&self, mut commit: crate::ports::Commit) -> Result<(), DeskError> {
+    async fn save_game_record(&self, commit: crate::ports::Commit) -> Result<(), DeskError> {
         if !self.hand_off_game {
             return self.save_and_run(commit).await;
         }
-        self.seal_transcript(&mut commit);
-        let chains: Vec<ChainKey> = commit.enqueue.iter().map(|(chain, _)| *chain).collect();
-        self.save(commit).await?;
+        let chains = self.save(commit).await?;
         if !chains.is_empty() {
             let mut handed = self.handed_off.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             for chain in chains {
@@ -361,14 +352,22 @@ impl Desk {
         Ok(())
     }
 
-    /// Commits, noting the first effect this process enqueued.
-    async fn save(&self, commit: crate::ports::Commit) -> Result<(), DeskError> {
+    /// Commits with the people in its transcript lines sealed, noting the first effect this process enqueued;
+    /// returns the chains the commit enqueued into, each once.
+    async fn save(&self, mut commit: crate::ports::Commit) -> Result<Vec<ChainKey>, DeskError> {
+        self.seal_transcript(&mut commit);
+        let mut chains: Vec<ChainKey> = Vec::new();
+        for (chain, _) in &commit.enqueue {
+            if !chains.contains(chain) {
+                chains.push(*chain);
+            }
+        }
         match self.ports.store.commit(commit).await {
             Ok(ids) => {
                 if let Some(first) = ids.first() {
                     let _ = self.first_own_effect.set(*first);
                 }
-                Ok(())
+                Ok(chains)
             }
             Err(StoreError::Conflict) => Err(DeskError::Store(StoreError::Conflict)),
             Err(e) => Err(e.into()),
