@@ -52,6 +52,12 @@ struct Args {
     /// Keep the bot's files (database, configuration, `bot.log`) in this folder instead of a temporary one.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// The bot's log filter (its `[logging] filter`), e.g. `info` to see in `bot.log` when each step began.
+    #[arg(long, default_value = "warn")]
+    log: String,
+    /// Stop after the restart (no burst): for looking at memory or the restart alone.
+    #[arg(long)]
+    no_burst: bool,
 }
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
@@ -111,6 +117,7 @@ async fn main() -> Result<(), Error> {
         token: world.discord.token().to_owned(),
         link,
         servers: world.servers(),
+        log_filter: args.log.clone(),
     };
     let mut report = Report(Vec::new());
     eprintln!("starting the bot ({} guilds)…", world.places.len());
@@ -164,6 +171,11 @@ async fn main() -> Result<(), Error> {
         }
     }
     report.add("RSS after relaying and restart", mb(bot.rss()?));
+    if args.no_burst {
+        bot.stop()?;
+        print_table(&report);
+        return Ok(());
+    }
 
     eprintln!("the {burst_players}-player burst with rate limits on…");
     let b = burst::run(&mut world, burst_place, burst_players, 5, Duration::from_secs(1), &setup.database()).await?;
@@ -186,12 +198,15 @@ async fn main() -> Result<(), Error> {
     );
     report.add("burst: REST calls / refused (429 or 400)", format!("{} / {}", b.calls, b.refused));
     bot.stop()?;
+    print_table(&report);
+    Ok(())
+}
 
+fn print_table(report: &Report) {
     println!("| figure | value |\n|---|---|");
     for (what, value) in &report.0 {
         println!("| {what} | {value} |");
     }
-    Ok(())
 }
 
 /// Relayed messages per second in both directions with Discord not throttling, bot CPU per relayed message, and

@@ -40,17 +40,20 @@ pub struct BotSetup {
     pub link: std::net::SocketAddr,
     /// `(game server id, guild)`.
     pub servers: Vec<(String, u64)>,
+    /// The bot's `[logging] filter`.
+    pub log_filter: String,
 }
 
 impl BotSetup {
     fn config(&self) -> String {
         let mut toml = format!(
             "[database]\npath = \"{db}\"\npid_secret_file = \"{pid}\"\n\n[discord]\napi_base = \"{api}\"\n\n\
-             [logging]\nfilter = \"warn\"\n\n[rsi]\nenabled = false\n\n[game_link]\nlisten = \"{link}\"\n",
+             [logging]\nfilter = \"{log}\"\n\n[rsi]\nenabled = false\n\n[game_link]\nlisten = \"{link}\"\n",
             db = self.database().display(),
             pid = self.dir.join("pid.secret").display(),
             api = self.api_base,
             link = self.link,
+            log = self.log_filter,
         );
         for (id, guild) in &self.servers {
             let _ = write!(toml, "\n[[game_link.servers]]\nid = \"{id}\"\nguild = \"{guild}\"\n");
