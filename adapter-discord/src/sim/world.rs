@@ -3,7 +3,7 @@
 //! The world is plain data behind one mutex in [`super::FakeDiscord`]. Changes that Discord would
 //! announce on the gateway are queued here as [`Dispatch`]es and sent by the hub in order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -276,7 +276,12 @@ pub(crate) struct World {
     pub users: BTreeMap<u64, User>,
     pub guilds: BTreeMap<u64, Guild>,
     pub channels: BTreeMap<u64, ChannelState>,
+    /// Messages by id; added and removed only through [`World::store_message`] and [`World::remove_message`], which
+    /// keep [`World::by_channel`] in step.
     pub messages: BTreeMap<u64, StoredMessage>,
+    /// The ids of each channel's messages: a channel's history (and its last message, in every channel payload)
+    /// without a scan of every message of the world.
+    by_channel: HashMap<u64, BTreeSet<u64>>,
     /// Ephemeral interaction messages (seen only by one user, never in channel history).
     pub ephemeral: BTreeMap<u64, StoredMessage>,
     pub commands: Vec<StoredCommand>,
@@ -309,6 +314,7 @@ impl World {
             guilds: BTreeMap::new(),
             channels: BTreeMap::new(),
             messages: BTreeMap::new(),
+            by_channel: HashMap::new(),
             ephemeral: BTreeMap::new(),
             commands: Vec::new(),
             interactions: BTreeMap::new(),
@@ -362,7 +368,23 @@ impl World {
 
     /// Messages of a channel, oldest first.
     pub fn channel_messages(&self, channel: u64) -> impl DoubleEndedIterator<Item = &StoredMessage> {
-        self.messages.values().filter(move |m| m.state.channel == channel)
+        self.by_channel.get(&channel).into_iter().flatten().filter_map(|id| self.messages.get(id))
+    }
+
+    /// Stores a channel message (not an ephemeral one).
+    pub fn store_message(&mut self, message: StoredMessage) {
+        let (id, channel) = (message.state.id, message.state.channel);
+        self.by_channel.entry(channel).or_default().insert(id);
+        self.messages.insert(id, message);
+    }
+
+    /// Removes a channel message.
+    pub fn remove_message(&mut self, id: u64) -> Option<StoredMessage> {
+        let message = self.messages.remove(&id)?;
+        if let Some(ids) = self.by_channel.get_mut(&message.state.channel) {
+            ids.remove(&id);
+        }
+        Some(message)
     }
 
     /// The DM channel between the bot and `user`, if one was opened.
@@ -374,7 +396,9 @@ impl World {
     /// removed channel and the children that were orphaned.
     pub fn remove_channel(&mut self, id: u64) -> Option<(ChannelState, Vec<u64>)> {
         let channel = self.channels.remove(&id)?;
-        self.messages.retain(|_, m| m.state.channel != id);
+        for message in self.by_channel.remove(&id).unwrap_or_default() {
+            self.messages.remove(&message);
+        }
         let mut orphans = Vec::new();
         for child in self.channels.values_mut() {
             if child.parent == Some(id) {

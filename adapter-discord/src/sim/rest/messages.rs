@@ -160,7 +160,7 @@ pub(crate) fn post(w: &mut World, message: StoredMessage) {
         w.ephemeral.insert(id, message);
         return;
     }
-    w.messages.insert(id, message);
+    w.store_message(message);
     if let Some(m) = w.messages.get(&id) {
         let data = payload::message(w, m, true);
         w.emit("MESSAGE_CREATE", data);
@@ -218,7 +218,7 @@ pub(crate) fn delete(w: &mut World, id: u64) {
     if w.ephemeral.remove(&id).is_some() {
         return;
     }
-    if let Some(m) = w.messages.remove(&id) {
+    if let Some(m) = w.remove_message(id) {
         let mut data = json!({ "id": sf(id), "channel_id": sf(m.state.channel) });
         if let Some(g) = w.channels.get(&m.state.channel).and_then(|c| c.guild) {
             data["guild_id"] = sf(g);
