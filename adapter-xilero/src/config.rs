@@ -85,6 +85,9 @@ pub struct LinkLimits {
     pub outgoing_queue: usize,
     /// Records read from one game server waiting for the desk. When full, reading pauses (TCP back-pressure).
     pub desk_queue: usize,
+    /// Records the desk handles at once, across every game server. Each holds its work in memory until it is done;
+    /// the rest wait in their server's `desk_queue`. Bounds the bot's memory when thousands of players act at once.
+    pub desk_at_once: usize,
     /// Connections that have not authenticated yet. When a new one would pass this, the oldest waiting one is
     /// closed to make room, so that a real game server always gets its turn.
     pub max_pending_auth: usize,
@@ -107,6 +110,7 @@ impl Default for LinkLimits {
             write_timeout: Duration::from_secs(10),
             outgoing_queue: 256,
             desk_queue: 1024,
+            desk_at_once: 128,
             max_pending_auth: 64,
             max_pending_per_address: 8,
             max_players_per_server: 65_536,
@@ -199,6 +203,7 @@ impl LinkConfig {
         for (name, n) in [
             ("outgoing_queue", l.outgoing_queue),
             ("desk_queue", l.desk_queue),
+            ("desk_at_once", l.desk_at_once),
             ("max_pending_auth", l.max_pending_auth),
             ("max_pending_per_address", l.max_pending_per_address),
             ("max_players_per_server", l.max_players_per_server),

@@ -134,8 +134,7 @@ pub(crate) async fn serve(
     link.emit(LinkEvent::Authenticated { server: server.id.clone(), connection, replaced: registration.replaced });
 
     let (work, work_queue) = mpsc::channel(limits.desk_queue);
-    let worker =
-        tokio::spawn(worker::run(link.clone(), desk, server.clone(), work_queue, answers.clone(), limits.desk_queue));
+    let worker = tokio::spawn(worker::run(link.clone(), desk, server.clone(), work_queue, answers.clone()));
     let mut session = Session {
         link: &link,
         server: &server,

@@ -81,6 +81,8 @@ struct Inner {
     next_connection: AtomicU64,
     gate: Arc<Gate>,
     noisy: NoisyLog,
+    /// Room for records under way at the desk, shared by every connection ([`crate::LinkLimits::desk_at_once`]).
+    desk_room: Arc<tokio::sync::Semaphore>,
 }
 
 /// The game link's shared state. Cheap to clone; implements [`GameLink`] for the desk.
@@ -114,6 +116,7 @@ impl LinkHandle {
                 whispers: RecentWhispers::new(config.limits.recent_whispers),
                 gate: Gate::new(config.limits.max_pending_auth, config.limits.max_pending_per_address),
                 noisy: NoisyLog::default(),
+                desk_room: Arc::new(tokio::sync::Semaphore::new(config.limits.desk_at_once)),
                 config,
                 live: Mutex::new(HashMap::new()),
                 turns,
@@ -127,6 +130,11 @@ impl LinkHandle {
     /// The configuration.
     pub fn config(&self) -> &LinkConfig {
         &self.inner.config
+    }
+
+    /// Room for records under way at the desk, shared by every connection.
+    pub(crate) fn desk_room(&self) -> Arc<tokio::sync::Semaphore> {
+        self.inner.desk_room.clone()
     }
 
     /// Events from now on.

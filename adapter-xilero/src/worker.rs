@@ -7,15 +7,16 @@
 //! `sync_done`). A player's records go into the player's lane ([`ticket_core::lanes::Lanes`]) and are handled one
 //! after the other; different players' lanes run side by side, so a player whose ticket channel is slow or
 //! throttled holds up no one else. A server-wide record waits until every lane before it is done, and is handled
-//! before any record after it. At most `in_flight` records are taken from the queue and not yet handled: beyond
-//! that the worker stops taking, and the reader's back-pressure applies as before.
+//! before any record after it. At most [`LinkLimits::desk_at_once`](crate::LinkLimits::desk_at_once) records, across
+//! every connection, are taken from their queues and not yet handled: beyond that the workers stop taking, and each
+//! reader's back-pressure applies as before. This bounds what a burst of thousands of players holds in memory.
 
 use std::sync::Arc;
 
 use ticket_core::lanes::Lanes;
 use ticket_core::relay::GameName;
 use ticket_core::{Desk, DeskError, GamePlayer, TicketSource};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio::task::JoinSet;
 
 use crate::config::AllowedServer;
@@ -107,7 +108,6 @@ pub(crate) async fn run(
     server: AllowedServer,
     mut queue: mpsc::Receiver<Work>,
     answers: Answers,
-    in_flight: usize,
 ) {
     // The link is back: effects that waited for it (a congested queue, say) run again. On a task of its own, so
     // that a long outbox (Discord being slow) does not hold up the game's records.
@@ -123,7 +123,7 @@ pub(crate) async fn run(
     let turn = link.turn(&server.id);
     let _turn = turn.lock_owned().await;
     let worker = Arc::new(Worker { link, desk, server, answers, lanes: Lanes::new() });
-    let room = Arc::new(Semaphore::new(in_flight.max(1)));
+    let room = worker.link.desk_room();
     let mut runners = JoinSet::new();
     while let Some(work) = queue.recv().await {
         while runners.try_join_next().is_some() {}

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,6 +38,16 @@ pub enum Chat {
     Sent { channel: String, text: String },
 }
 
+impl Chat {
+    /// What a post says, without its embeds' titles.
+    pub fn said(&self) -> Option<&str> {
+        match self {
+            Chat::Sent { text, .. } => text.split(" [embed: ").next(),
+            _ => None,
+        }
+    }
+}
+
 /// A recording Discord: channels get ids, and every call is kept.
 #[derive(Default)]
 pub struct FakeChat {
@@ -45,6 +55,11 @@ pub struct FakeChat {
     names: Mutex<HashMap<ChannelId, String>>,
     by_ticket: Mutex<HashMap<u64, ChannelId>>,
     next: AtomicU64,
+    /// When set, each channel creation waits for a permit of it (see [`FakeChat::hold_creations`]).
+    hold: Mutex<Option<Arc<tokio::sync::Semaphore>>>,
+    /// Channel creations under way now, and the most ever under way at once.
+    creating: AtomicUsize,
+    most_creating: AtomicUsize,
 }
 
 impl FakeChat {
@@ -55,11 +70,35 @@ impl FakeChat {
     pub fn take(&self) -> Vec<Chat> {
         std::mem::take(&mut *self.calls.lock().unwrap())
     }
+
+    /// From now on, a channel creation waits until the test adds a permit to the returned semaphore (each takes one).
+    pub fn hold_creations(&self) -> Arc<tokio::sync::Semaphore> {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        *self.hold.lock().unwrap() = Some(gate.clone());
+        gate
+    }
+
+    /// Channel creations under way now.
+    pub fn creating(&self) -> usize {
+        self.creating.load(Ordering::SeqCst)
+    }
+
+    /// The most channel creations that were ever under way at once.
+    pub fn most_creating(&self) -> usize {
+        self.most_creating.load(Ordering::SeqCst)
+    }
 }
 
 #[async_trait]
 impl ChatPlatform for FakeChat {
     async fn create_channel(&self, channel: NewChannel) -> Result<ChannelId, PlatformError> {
+        let now = self.creating.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_creating.fetch_max(now, Ordering::SeqCst);
+        let gate = self.hold.lock().unwrap().clone();
+        if let Some(gate) = gate {
+            gate.acquire().await.unwrap().forget();
+        }
+        self.creating.fetch_sub(1, Ordering::SeqCst);
         if let Some(id) = self.by_ticket.lock().unwrap().get(&channel.ticket.get()) {
             return Ok(*id);
         }
