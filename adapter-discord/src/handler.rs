@@ -5,7 +5,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serenity::all::{Context, EventHandler, Guild, GuildChannel, Interaction, Message as DiscordMessage, Ready};
+use serenity::all::{
+    ChannelId, Context, EventHandler, Guild, GuildChannel, Interaction, Message as DiscordMessage, Ready,
+};
 use ticket_core::desk::{Desk, DeskError, MessageOutcome, Problem};
 use ticket_core::strings::REOPEN_QNA_PREFIX_COMMAND;
 use tokio::sync::watch;
@@ -104,8 +106,9 @@ impl EventHandler for Handler {
         if self.ordered.was_taken(message.id) {
             return;
         }
+        let Some(incoming) = Incoming::from_message(&ctx, &message) else { return };
         let Some(desk) = self.desk() else { return };
-        handle_message(&ctx, &desk, &message).await;
+        handle_message(&ctx, &desk, &incoming).await;
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -133,26 +136,43 @@ impl EventHandler for Handler {
     }
 }
 
+/// What the desk needs of a guild message: far smaller than serenity's `Message`, so a burst of thousands waiting in
+/// their channels' lanes (see [`crate::ordered`]) holds little memory.
+pub(crate) struct Incoming {
+    channel: ChannelId,
+    actor: ticket_core::Actor,
+    text: String,
+}
+
+impl Incoming {
+    /// The message as the desk sees it: `None` for what the desk never handles (the bot's own posts, webhooks', and
+    /// anything outside a guild). The author's permissions are read from the cache now, as the message arrives.
+    pub(crate) fn from_message(ctx: &Context, message: &DiscordMessage) -> Option<Self> {
+        if message.author.bot || message.webhook_id.is_some() {
+            return None;
+        }
+        let guild = message.guild_id?;
+        let actor = actor::from_message(&ctx.cache, from::guild(guild), message);
+        Some(Self { channel: message.channel_id, actor, text: message_text(message) })
+    }
+}
+
 /// Hands a guild message to the desk (a staff reply in a ticket channel, a player-visible message, the Q&A reopen
 /// prefix command). Called in gateway order per channel (see [`crate::ordered`]).
-pub(crate) async fn handle_message(ctx: &Context, desk: &Desk, message: &DiscordMessage) {
-    if message.author.bot || message.webhook_id.is_some() {
+pub(crate) async fn handle_message(ctx: &Context, desk: &Desk, message: &Incoming) {
+    let Incoming { channel, actor, text } = message;
+    if text.trim() == REOPEN_QNA_PREFIX_COMMAND {
+        interactions::reopen_by_prefix(ctx, desk, *channel, actor).await;
         return;
     }
-    let Some(guild) = message.guild_id else { return };
-    let actor = actor::from_message(&ctx.cache, from::guild(guild), message);
-    if message.content.trim() == REOPEN_QNA_PREFIX_COMMAND {
-        interactions::reopen_by_prefix(ctx, desk, message.channel_id, &actor).await;
-        return;
-    }
-    match desk.channel_message(from::channel(message.channel_id), &actor, &message_text(message)).await {
+    match desk.channel_message(from::channel(*channel), actor, text).await {
         Ok(MessageOutcome::Relayed { held: true, .. }) | Ok(_) => {}
         Err(DeskError::Invalid { problem: Problem::Empty, .. }) => {}
         Err(DeskError::NotPermitted { .. }) => {
             let note = ticket_core::Message::text(
                 "Only staff replies are whispered to the player; this message was not sent.",
             );
-            if let Err(error) = message.channel_id.send_message(&ctx.http, convert::create_message(&note)).await {
+            if let Err(error) = channel.send_message(&ctx.http, convert::create_message(&note)).await {
                 tracing::warn!(%error, "could not explain a refused relay");
             }
         }

@@ -18,10 +18,12 @@ use serenity::all::{ChannelId, CollectorCallback, Context, Event, Message, Messa
 use ticket_core::Desk;
 use ticket_core::lanes::Lanes;
 
+use crate::handler::Incoming;
+
 /// The lanes of the ticket channels, and the messages the collector took.
 #[derive(Default)]
 pub(crate) struct OrderedMessages {
-    lanes: Lanes<ChannelId, Message>,
+    lanes: Lanes<ChannelId, Incoming>,
     /// Messages a collector put into a lane, until the event handler's own call for them has seen that.
     taken: Mutex<HashSet<MessageId>>,
 }
@@ -46,11 +48,14 @@ impl OrderedMessages {
     /// Puts a message into its channel's lane (once, however many collectors see it), starting the lane's runner
     /// if it was idle. Runs on the shard runner's task: it never waits.
     fn take(self: &Arc<Self>, ctx: &Context, desk: &Arc<Desk>, message: &Message) {
-        if message.guild_id.is_none() || !self.taken().insert(message.id) {
+        // The bot's own posts and webhooks' come back as events too (one per post the bot makes): the handler drops
+        // them, so they need no lane (nor a task each).
+        let Some(incoming) = Incoming::from_message(ctx, message) else { return };
+        if !self.taken().insert(message.id) {
             return;
         }
         let channel = message.channel_id;
-        if let Some(first) = self.lanes.push(channel, message.clone()) {
+        if let Some(first) = self.lanes.push(channel, incoming) {
             let (me, ctx, desk) = (self.clone(), ctx.clone(), desk.clone());
             tokio::spawn(async move {
                 let mut next = Some(first);
