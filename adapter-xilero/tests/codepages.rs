@@ -83,7 +83,7 @@ async fn names_and_chat_round_trip_in_every_code_page() {
         let chat = bridge.chat.take();
         assert_eq!(chat.first(), Some(&Chat::Created(case.channel.to_owned())), "{}", case.label);
         let said = format!("**{}** (in game): {}", case.name, case.message);
-        assert!(chat.iter().any(|c| matches!(c, Chat::Sent { text, .. } if *text == said)), "{}: {chat:?}", case.label);
+        assert!(chat.iter().any(|c| c.said() == Some(said.as_str())), "{}: {chat:?}", case.label);
 
         // A staff reply with an emoji goes back in the code page; what it cannot hold is a visible `?`.
         bridge.staff_reply(case.name, "On it 😀 [GM]").await;
@@ -113,11 +113,9 @@ async fn bytes_that_are_not_text_in_the_code_page() {
     assert!(refused.ends_with("[re: login][ref: l1]"), "{refused}");
     game.send_bytes(b"[action: ticket][name: Foo][account_id: 1][char_id: 1][message: \xbe\xc8 \xff!]\n").await;
     assert_eq!(bridge.handled("ticket").await, None);
-    let said = bridge.chat.take().into_iter().find_map(|c| match c {
-        Chat::Sent { text, .. } if text.starts_with("**Foo**") => Some(text),
-        _ => None,
-    });
-    assert_eq!(said.as_deref(), Some("**Foo** (in game): 안 \u{fffd}!"));
+    let chat = bridge.chat.take();
+    let said = chat.iter().find_map(|c| c.said().filter(|text| text.starts_with("**Foo**")));
+    assert_eq!(said, Some("**Foo** (in game): 안 \u{fffd}!"));
 }
 
 /// A server configured as UTF-8 that sends Windows-1252 (a common mistake) loses no line: the message arrives with
@@ -128,6 +126,6 @@ async fn a_wrongly_configured_code_page_loses_no_line() {
     let mut game = Raw::authed(bridge.addr).await;
     game.send_bytes(b"[action: ticket][name: Foo][account_id: 1][char_id: 1][message: caf\xe9]\n").await;
     assert_eq!(bridge.handled("ticket").await, None);
-    assert!(bridge.chat.take().iter().any(|c| matches!(c, Chat::Sent { text, .. } if text.ends_with("caf\u{fffd}"))));
+    assert!(bridge.chat.take().iter().any(|c| c.said().is_some_and(|text| text.ends_with("caf\u{fffd}"))));
     assert!(game.until_pong("still up").await.iter().all(|l| !l.contains("error")));
 }

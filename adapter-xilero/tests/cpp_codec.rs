@@ -15,7 +15,7 @@ use std::process::Stdio;
 use std::sync::OnceLock;
 
 use adapter_xilero::{CodePage, Record};
-use common::{Bridge, Chat, SECRET, allowed, limits};
+use common::{Bridge, SECRET, allowed, limits};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
@@ -174,7 +174,7 @@ async fn the_cpp_codec_and_the_link_server_understand_each_other() {
         assert_eq!(created.iter().find(|(k, _)| k == "name").unwrap().1, page.encode(name).0.to_vec(), "{label}");
         let said = format!("**{name}** (in game): {message}");
         assert!(
-            bridge.chat.take().iter().any(|c| matches!(c, Chat::Sent { text, .. } if *text == said)),
+            bridge.chat.take().iter().any(|c| c.said() == Some(said.as_str())),
             "{label}: the bridge read what the C++ codec wrote"
         );
 

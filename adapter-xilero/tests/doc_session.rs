@@ -38,10 +38,7 @@ async fn the_documented_session_is_what_the_bridge_does() {
         .chat
         .take()
         .into_iter()
-        .filter_map(|c| match c {
-            common::Chat::Sent { text, .. } => text.strip_prefix("**Foo Bar** (in game): ").map(str::to_owned),
-            _ => None,
-        })
+        .filter_map(|c| c.said().and_then(|text| text.strip_prefix("**Foo Bar** (in game): ")).map(str::to_owned))
         .collect();
     assert_eq!(posted, ["my item vanished", "still stuck [really]"]);
 }

@@ -371,11 +371,7 @@ async fn a_ten_thousand_character_message_is_relayed_whole() {
         .chat
         .take()
         .into_iter()
-        .filter_map(|c| match c {
-            Chat::Sent { text, .. } if !text.contains("[embed") => Some(text),
-            _ => None,
-        })
-        .map(|text| text.replace("**Foo** (in game): ", ""))
+        .filter_map(|c| c.said().map(|text| text.replace("**Foo** (in game): ", "")))
         .collect::<Vec<_>>()
         .join("");
     let letters: String = posted.chars().filter(char::is_ascii_lowercase).collect();

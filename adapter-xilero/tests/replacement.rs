@@ -12,10 +12,7 @@ const FOO: &str = "[name: Foo][account_id: 2000001][char_id: 150001]";
 /// The player lines the desk posted in Foo's channel, in order.
 fn posted(chat: &[Chat]) -> Vec<String> {
     chat.iter()
-        .filter_map(|c| match c {
-            Chat::Sent { text, .. } => text.strip_prefix("**Foo** (in game): ").map(str::to_owned),
-            _ => None,
-        })
+        .filter_map(|c| c.said().and_then(|text| text.strip_prefix("**Foo** (in game): ")).map(str::to_owned))
         .collect()
 }
 

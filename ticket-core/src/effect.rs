@@ -130,6 +130,11 @@ pub enum Notice {
         source: TicketSource,
         /// Staff roles pinged.
         ping: Vec<RoleId>,
+        /// What the player wrote to open it, relayed in the same post as the welcome when the two fit in one
+        /// message (one REST call fewer per ticket). Welcomes stored before this field have none: their opening
+        /// line is a post of its own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        opening: Option<String>,
     },
     /// A message from a player, relayed.
     PlayerMessage {

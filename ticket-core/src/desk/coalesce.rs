@@ -1,9 +1,9 @@
 //! Coalescing a burst: a player's lines that wait behind their ticket's previous post go out as one post.
 //!
-//! When the outbox is about to post a player's line in their ticket and more lines of the same player wait right
-//! behind it in the ticket's chain, it folds them into the first one (one [`Commit`]: the first effect amended to
-//! carry them all, the others marked done) as long as the result is still one Discord message (2,000
-//! characters), then posts that. The transcript keeps every line as it came.
+//! When the outbox is about to post a player's line in their ticket (or the welcome that carries the line that
+//! opened it) and more lines of the same player wait right behind it in the ticket's chain, it folds them into the
+//! first one (one [`Commit`]: the first effect amended to carry them all, the others marked done) as long as the
+//! result is still one Discord message (2,000 characters), then posts that. The transcript keeps every line as it came.
 //!
 //! Only effects this process enqueued and never tried are folded: a post's nonce is its effect's id, so an effect
 //! that may have reached Discord already (tried before a crash, or whose answer was lost) must be posted as it was,
@@ -21,32 +21,32 @@ impl Desk {
         effect.attempts == 0 && self.first_own_effect.get().is_some_and(|first| effect.id >= *first)
     }
 
-    /// Folds the player lines waiting right behind `run[0]` into it, if it is a player's line; whether it did (the
-    /// caller then reloads the chain).
+    /// Folds the player lines waiting right behind `run[0]` into it, if it is a player's line (or the welcome of
+    /// an in-game ticket, which carries the opening line); whether it did (the caller then reloads the chain).
     pub(super) async fn coalesce(&self, run: &[PendingEffect]) -> bool {
         let Some(head) = run.first() else { return false };
-        let Effect::Post { to: Destination::Ticket(ticket), notice: Notice::PlayerMessage { player, text } } =
-            &head.effect
-        else {
-            return false;
-        };
+        let Effect::Post { to: Destination::Ticket(ticket), notice } = &head.effect else { return false };
+        let Some((player, text)) = player_text(notice) else { return false };
         if !self.untried_here(head) {
             return false;
         }
-        let mut merged = text.clone();
+        let mut merged = text.to_owned();
         let mut absorbed = Vec::new();
         for next in &run[1..] {
-            let Effect::Post { to: Destination::Ticket(to), notice: Notice::PlayerMessage { player: from, text } } =
-                &next.effect
-            else {
-                break;
+            let (to, from, text) = match &next.effect {
+                Effect::Post { to: Destination::Ticket(to), notice: Notice::PlayerMessage { player, text } } => {
+                    (to, player, text)
+                }
+                // What goes to the game (the "ticket created" answer, a staff reply) is not in the channel: the
+                // channel's own order is the same when a later line is posted before it.
+                Effect::GameTicketCreated { .. } | Effect::Whisper { .. } => continue,
+                _ => break,
             };
             if to != ticket || from != player || next.not_before.is_some() || !self.untried_here(next) {
                 break;
             }
             let candidate = format!("{merged}\n{text}");
-            let notice = Notice::PlayerMessage { player: player.clone(), text: candidate.clone() };
-            if !render::notice(&notice, &self.key).is_ok_and(|parts| parts.len() == 1) {
+            if !render::notice(&with_text(notice, candidate.clone()), &self.key).is_ok_and(|parts| parts.len() == 1) {
                 break;
             }
             merged = candidate;
@@ -56,7 +56,7 @@ impl Desk {
             return false;
         }
         let lines = absorbed.len() + 1;
-        let notice = Notice::PlayerMessage { player: player.clone(), text: merged };
+        let notice = with_text(notice, merged);
         let commit = Commit {
             amend: vec![(head.id, Effect::Post { to: Destination::Ticket(*ticket), notice })],
             done: absorbed,
@@ -75,4 +75,25 @@ impl Desk {
             }
         }
     }
+}
+
+/// The player and the text of a post that relays a player's line: their line, or the welcome carrying the line
+/// that opened the ticket.
+fn player_text(notice: &Notice) -> Option<(&crate::relay::GameName, &str)> {
+    match notice {
+        Notice::PlayerMessage { player, text } => Some((player, text)),
+        Notice::InGameWelcome { player, opening: Some(text), .. } => Some((player, text)),
+        _ => None,
+    }
+}
+
+/// `notice` relaying `text` instead (a notice [`player_text`] reads).
+fn with_text(notice: &Notice, text: String) -> Notice {
+    let mut notice = notice.clone();
+    match &mut notice {
+        Notice::PlayerMessage { text: line, .. } => *line = text,
+        Notice::InGameWelcome { opening, .. } => *opening = Some(text),
+        _ => {}
+    }
+    notice
 }

@@ -117,11 +117,8 @@ impl Desk {
                     server: server.clone(),
                     source,
                     ping: settings.ping_role(TicketType::InGame).into_iter().collect(),
+                    opening: Some(text.to_owned()),
                 },
-            },
-            Effect::Post {
-                to: Destination::Ticket(id),
-                notice: Notice::PlayerMessage { player: name.clone(), text: text.to_owned() },
             },
             Effect::GameTicketCreated { server: server.clone(), player: name.clone(), source },
         ];

@@ -22,6 +22,12 @@ fn player_label(name: &crate::relay::GameName) -> String {
     neutralise_mentions(&escape_markdown(name.as_str()))
 }
 
+/// A player's relayed text as Discord posts: `**Name** (in game): …`, neutralised and split to Discord's limit.
+fn player_lines(player: &crate::relay::GameName, text: &str, people: &People<'_>) -> Vec<String> {
+    let prefix = format!("**{}** (in game): ", player_label(player));
+    relay::for_discord(&prefix, &people.typed(text))
+}
+
 fn role_mentions(roles: &[RoleId]) -> String {
     roles.iter().map(|r| format!("<@&{r}>")).collect::<Vec<_>>().join(" ")
 }
@@ -116,7 +122,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
                 ..Message::default()
             })
         }
-        Notice::InGameWelcome { player, server, source, ping } => {
+        Notice::InGameWelcome { player, server, source, ping, opening } => {
             let via = match source {
                 TicketSource::Request => "@request",
                 TicketSource::Whisper => "PM @Support",
@@ -129,17 +135,28 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
             .field("Player", player_label(player), true)
             .field("Server", server.as_str(), true)
             .field("Opened with", via, true);
-            one(Message {
-                content: role_mentions(ping),
+            // The opening line rides in the welcome's content (under the pings) when the two fit in one message;
+            // otherwise, and for the rest of a long line, it follows in posts of its own.
+            let mut content = role_mentions(ping);
+            let mut lines = opening.as_deref().map(|text| player_lines(player, text, &people)).unwrap_or_default();
+            if let Some(first) = lines.first() {
+                let joined = if content.is_empty() { first.clone() } else { format!("{content}\n{first}") };
+                if joined.chars().count() <= relay::DISCORD_MESSAGE_MAX {
+                    content = joined;
+                    lines.remove(0);
+                }
+            }
+            let welcome = Message {
+                content,
                 embeds: vec![welcome],
                 rows: Vec::new(),
                 pings: Pings { users: Vec::new(), roles: ping.clone() },
                 ..Message::default()
-            })
+            };
+            Ok(std::iter::once(welcome).chain(lines.into_iter().map(Message::text)).collect())
         }
         Notice::PlayerMessage { player, text } => {
-            let prefix = format!("**{}** (in game): ", player_label(player));
-            Ok(relay::for_discord(&prefix, &people.typed(text)).into_iter().map(Message::text).collect())
+            Ok(player_lines(player, text, &people).into_iter().map(Message::text).collect())
         }
         Notice::ReplyHeld { player } => one(Message::text(format!(
             "📨 **{}** is offline. Your reply is held and will be whispered at their next login.",

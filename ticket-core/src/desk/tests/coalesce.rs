@@ -24,8 +24,52 @@ async fn opened(world: &World) -> (crate::TicketId, ChannelId) {
     assert!(world.take_calls().is_empty(), "a handed-off record only commits");
     assert_eq!(world.run_handed_off().await, 1);
     let channel = world.channel_of(ticket);
-    assert_eq!(posts(&world.take_calls(), channel).last().map(String::as_str), Some("**Foo** (in game): help"));
+    let posted = posts(&world.take_calls(), channel);
+    assert_eq!(posted.len(), 1, "the opening line rides in the welcome: {posted:?}");
+    assert!(posted[0].ends_with("\n**Foo** (in game): help"), "{posted:?}");
     (ticket, channel)
+}
+
+/// The welcome and the opening line were two posts (two REST calls of every ticket's life); lines the player sent
+/// before the channel even existed were posts of their own too.
+#[pollster::test]
+async fn lines_sent_before_the_channel_exists_ride_in_the_welcome() {
+    let world = World::configured().handing_off();
+    let InGameOutcome::Opened(ticket) = say(&world, "help").await else { panic!("opened") };
+    for n in 1..=3 {
+        say(&world, &format!("line {n}")).await;
+    }
+    assert_eq!(world.run_handed_off().await, 1, "one chain");
+    let calls = world.take_calls();
+    let channel = world.channel_of(ticket);
+    let sent: Vec<&Message> = calls
+        .iter()
+        .filter_map(|c| match c {
+            Call::Send { channel: to, message } if *to == channel.get() => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent.len(), 1, "one post: {sent:?}");
+    assert_eq!(sent[0].content, "<@&50>\n**Foo** (in game): help\nline 1\nline 2\nline 3");
+    assert_eq!(sent[0].embeds.len(), 1, "with the welcome card");
+    assert_eq!(world.store.transcript(ticket).await.unwrap().len(), 4, "the transcript keeps every line");
+    assert!(world.store.pending_effects(None).await.unwrap().is_empty());
+}
+
+/// An opening line too long to share the welcome's message follows it, split like any line.
+#[pollster::test]
+async fn a_long_opening_line_follows_the_welcome() {
+    let world = World::configured().handing_off();
+    let long = "y".repeat(3_000);
+    let InGameOutcome::Opened(ticket) = say(&world, &long).await else { panic!("opened") };
+    world.run_handed_off().await;
+    let channel = world.channel_of(ticket);
+    let posted = posts(&world.take_calls(), channel);
+    assert_eq!(posted.len(), 3, "the welcome, then the line in two parts: {posted:?}");
+    assert_eq!(posted[0], "<@&50>");
+    assert!(posted.iter().all(|p| p.chars().count() <= 2000));
+    let relayed: String = posted[1..].iter().map(|p| p.strip_prefix("**Foo** (in game): ").unwrap()).collect();
+    assert_eq!(relayed, long, "nothing lost");
 }
 
 #[pollster::test]
