@@ -16,7 +16,7 @@ mod zones;
 #[cfg(feature = "sim")]
 pub mod sim;
 
-pub use bot::{BotStopper, DEFAULT_REQUEST_TIMEOUT, DiscordBot, DiscordConfig, INTENTS};
+pub use bot::{ApiAddress, BotStopper, DEFAULT_REQUEST_TIMEOUT, DiscordBot, DiscordConfig, INTENTS};
 pub use error::DiscordError;
 pub use platform::SerenityPlatform;
 pub use zones::IanaZones;
