@@ -8,6 +8,7 @@ mod convert;
 mod error;
 mod handler;
 mod interactions;
+mod lanes;
 mod ordered;
 mod outbox_driver;
 pub mod platform;
