@@ -167,3 +167,34 @@ async fn reading_and_posting_one_channel_at_once_is_hardly_refused() {
     assert!(refused <= 3, "the fake refused {refused} calls: {:#?}", fake.requests_since(before));
     assert_clean(&fake);
 }
+
+/// The TLS listener serves the gateway upgrade too (the same server code as the plain one).
+#[tokio::test]
+async fn the_gateway_upgrade_is_served_over_tls_too() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+    use tokio_rustls::rustls::{ClientConfig, RootCertStore, crypto};
+
+    let fake = FakeDiscord::start().await.unwrap();
+    let mut roots = RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_slice(fake.root_certificate_pem().as_bytes()).unwrap()).unwrap();
+    let config = ClientConfig::builder_with_provider(Arc::new(crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(fake.tls_addr()).await.unwrap();
+    let name = ServerName::try_from("discord.com").unwrap();
+    let mut tls = connector.connect(name, tcp).await.expect("the certificate is discord.com's, from the fake's root");
+    let handshake = "GET /gateway?v=10&encoding=json HTTP/1.1\r\nHost: discord.com\r\nConnection: Upgrade\r\n\
+                     Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    tls.write_all(handshake.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 1024];
+    let read = tls.read(&mut answer).await.unwrap();
+    let head = String::from_utf8_lossy(&answer[..read]);
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    assert!(head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "the accept key of the sample nonce: {head}");
+    assert_clean(&fake);
+}
