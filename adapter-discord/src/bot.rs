@@ -1,5 +1,6 @@
 //! [`DiscordBot`]: connects to Discord (or a fake one) and runs the event handler over a `Desk`.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -19,8 +20,13 @@ use crate::platform::SerenityPlatform;
 pub struct DiscordConfig {
     /// The bot token.
     pub token: String,
-    /// A different API base (the fake Discord's `http://127.0.0.1:PORT`); `None` for real Discord.
+    /// A different API base reached as an HTTP proxy (e.g. the fake Discord's `http://127.0.0.1:PORT`, or a
+    /// rate-limiting proxy such as twilight-http-proxy), with serenity's rate limiter off; `None` for discord.com.
     pub api_base: Option<String>,
+    /// Where `discord.com` is, and the root certificate to trust for it: a test double of Discord served over TLS
+    /// as `https://discord.com` (the fake Discord's `tls_addr` and root certificate). The bot
+    /// talks to it exactly as to Discord, serenity's rate limiter on. Ignored when `api_base` is set.
+    pub api_address: Option<ApiAddress>,
     /// How often unfinished effects are retried.
     pub resume_every: Duration,
     /// How long one REST call may take before it is given up (and retried later by the outbox, like an outage).
@@ -28,11 +34,27 @@ pub struct DiscordConfig {
     pub request_timeout: Duration,
 }
 
+/// `discord.com` at another address, with the root certificate its TLS certificate chains to.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiAddress {
+    /// Where `discord.com` resolves to (the port is the one used, not 443).
+    pub addr: SocketAddr,
+    /// The PEM root certificate to trust (besides the usual web roots).
+    pub root_certificate_pem: String,
+}
+
+impl std::fmt::Debug for ApiAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiAddress").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
 impl std::fmt::Debug for DiscordConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DiscordConfig")
             .field("token", &"<secret>")
             .field("api_base", &self.api_base)
+            .field("api_address", &self.api_address)
             .field("resume_every", &self.resume_every)
             .field("request_timeout", &self.request_timeout)
             .finish()
@@ -45,14 +67,26 @@ impl DiscordConfig {
         Self {
             token: token.into(),
             api_base: None,
+            api_address: None,
             resume_every: Duration::from_secs(30),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 
-    /// Another API base, e.g. the fake Discord.
+    /// Another API base reached as an HTTP proxy (the fake Discord's plain `base_url`, twilight-http-proxy…):
+    /// serenity sends every call there with its own rate limiter off (as `.proxy` requires), so `429`s come back as
+    /// errors and are retried by the outbox.
     pub fn with_api_base(mut self, base: impl Into<String>) -> Self {
         self.api_base = Some(base.into());
+        self
+    }
+
+    /// `discord.com` at `addr`, trusting `root_certificate_pem` (PEM) for its certificate: a test double of Discord
+    /// served over TLS as `https://discord.com` (the fake's `tls_addr` and `root_certificate_pem`). The bot reaches
+    /// it exactly as it reaches Discord, with serenity's rate limiter on (it waits on `X-RateLimit-*` and retries a
+    /// `429` after its `Retry-After`).
+    pub fn with_api_address(mut self, addr: SocketAddr, root_certificate_pem: impl Into<String>) -> Self {
+        self.api_address = Some(ApiAddress { addr, root_certificate_pem: root_certificate_pem.into() });
         self
     }
 
@@ -62,15 +96,21 @@ impl DiscordConfig {
         self
     }
 
-    /// serenity's HTTP client for this configuration: the token, the API base (with serenity's rate limiter off, as
-    /// `.proxy` requires) and the request timeout.
+    /// serenity's HTTP client for this configuration: the token, the request timeout, and either discord.com (at
+    /// [`DiscordConfig::api_address`] if set) with serenity's rate limiter on, or the API base as a proxy with it
+    /// off (as `.proxy` requires).
     #[allow(clippy::result_large_err)] // The crate's one error type, as `DiscordBot::connect` returns; made once.
     pub fn http(&self) -> Result<Http, DiscordError> {
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
-            .timeout(self.request_timeout)
-            .build()
-            .map_err(|_| DiscordError::Config("the HTTP client cannot be built (TLS backend)"))?;
+        let mut client = reqwest::Client::builder().use_rustls_tls().timeout(self.request_timeout);
+        if let (None, Some(api)) = (&self.api_base, &self.api_address) {
+            let roots = reqwest::Certificate::from_pem_bundle(api.root_certificate_pem.as_bytes())
+                .ok()
+                .filter(|roots| !roots.is_empty())
+                .ok_or(DiscordError::Config("the API's root certificate is not a PEM certificate"))?;
+            client = roots.into_iter().fold(client.resolve(API_HOST, api.addr), |c, root| c.add_root_certificate(root));
+        }
+        let client =
+            client.build().map_err(|_| DiscordError::Config("the HTTP client cannot be built (TLS backend)"))?;
         let mut http = HttpBuilder::new(&self.token).client(client);
         if let Some(base) = &self.api_base {
             // serenity ignores `.proxy` unless its rate limiter is disabled.
@@ -79,6 +119,9 @@ impl DiscordConfig {
         Ok(http.build())
     }
 }
+
+/// The host serenity's REST calls go to (`https://discord.com/api/v10/…`).
+const API_HOST: &str = "discord.com";
 
 /// The default [`DiscordConfig::request_timeout`]: far beyond any answer Discord gives when it is well.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);

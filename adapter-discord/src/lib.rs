@@ -8,6 +8,7 @@ mod convert;
 mod error;
 mod handler;
 mod interactions;
+mod lanes;
 mod ordered;
 mod outbox_driver;
 pub mod platform;
@@ -16,7 +17,7 @@ mod zones;
 #[cfg(feature = "sim")]
 pub mod sim;
 
-pub use bot::{BotStopper, DEFAULT_REQUEST_TIMEOUT, DiscordBot, DiscordConfig, INTENTS};
+pub use bot::{ApiAddress, BotStopper, DEFAULT_REQUEST_TIMEOUT, DiscordBot, DiscordConfig, INTENTS};
 pub use error::DiscordError;
 pub use platform::SerenityPlatform;
 pub use zones::IanaZones;

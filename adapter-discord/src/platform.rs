@@ -14,6 +14,7 @@ use ticket_core::topic::TopicMarkers;
 use ticket_core::{ChannelId, GuildId, Message, MessageId, RoleId, UserId};
 
 use crate::convert::{self, from, to};
+use crate::lanes::{Bucket, Lanes};
 
 /// Discord's limit on channels in one category.
 pub const CATEGORY_CHANNELS_MAX: usize = 50;
@@ -74,6 +75,9 @@ pub struct SerenityPlatform {
     bot: UserId,
     /// One channel creation at a time per guild (see [`SerenityPlatform::create_channel`]).
     creating: Arc<std::sync::Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<()>>>>>,
+    /// One call at a time per serenity rate-limit bucket the bot may hit from several tickets at once (see
+    /// [`crate::lanes`]).
+    lanes: Lanes,
 }
 
 impl std::fmt::Debug for SerenityPlatform {
@@ -85,7 +89,7 @@ impl std::fmt::Debug for SerenityPlatform {
 impl SerenityPlatform {
     /// A platform over `http`, acting as the bot user `bot`.
     pub fn new(http: Arc<Http>, bot: UserId) -> Self {
-        Self { http, cache: None, bot, creating: Arc::default() }
+        Self { http, cache: None, bot, creating: Arc::default(), lanes: Lanes::default() }
     }
 
     /// Reads a guild's channels from the gateway cache instead of asking Discord each time a ticket opens.
@@ -312,6 +316,7 @@ impl ChatPlatform for SerenityPlatform {
     }
 
     async fn send(&self, channel: ChannelId, message: Message) -> Result<MessageId, PlatformError> {
+        let _turn = self.lanes.turn(Bucket::ChannelMessages(channel.get())).await;
         let sent = to::channel(channel)
             .send_message(&self.http, convert::create_message(&message))
             .await
@@ -320,6 +325,7 @@ impl ChatPlatform for SerenityPlatform {
     }
 
     async fn edit(&self, channel: ChannelId, message: MessageId, new: Message) -> Result<(), PlatformError> {
+        let _turn = self.lanes.turn(Bucket::ChannelMessage(channel.get())).await;
         to::channel(channel)
             .edit_message(&self.http, to::message(message), convert::edit_message(&new))
             .await
@@ -328,12 +334,15 @@ impl ChatPlatform for SerenityPlatform {
     }
 
     async fn delete_message(&self, channel: ChannelId, message: MessageId) -> Result<(), PlatformError> {
+        let _turn = self.lanes.turn(Bucket::ChannelMessage(channel.get())).await;
         to::channel(channel).delete_message(&self.http, to::message(message)).await.map_err(fail)
     }
 
     async fn recent_bot_messages(&self, channel: ChannelId, limit: u8) -> Result<Vec<BotMessage>, PlatformError> {
-        let messages =
-            to::channel(channel).messages(&self.http, GetMessages::new().limit(limit)).await.map_err(fail)?;
+        let messages = {
+            let _turn = self.lanes.turn(Bucket::ChannelMessages(channel.get())).await;
+            to::channel(channel).messages(&self.http, GetMessages::new().limit(limit)).await.map_err(fail)?
+        };
         let bot = to::user(self.bot);
         Ok(messages
             .into_iter()
@@ -358,11 +367,16 @@ impl ChatPlatform for SerenityPlatform {
     }
 
     async fn send_dm(&self, user: UserId, message: Message) -> Result<(), PlatformError> {
-        let dm = to::user(user).create_dm_channel(&self.http).await.map_err(fail)?;
+        let dm = {
+            let _turn = self.lanes.turn(Bucket::DmChannels).await;
+            to::user(user).create_dm_channel(&self.http).await.map_err(fail)?
+        };
+        let _turn = self.lanes.turn(Bucket::ChannelMessages(dm.id.get())).await;
         dm.id.send_message(&self.http, convert::create_message(&message)).await.map(|_| ()).map_err(fail_post)
     }
 
     async fn add_role(&self, guild: GuildId, user: UserId, role: RoleId) -> Result<(), PlatformError> {
+        let _turn = self.lanes.turn(Bucket::GuildMemberRole(guild.get())).await;
         self.http
             .add_member_role(to::guild(guild), to::user(user), to::role(role), Some("ticket approved"))
             .await
@@ -370,6 +384,7 @@ impl ChatPlatform for SerenityPlatform {
     }
 
     async fn set_nickname(&self, guild: GuildId, user: UserId, nickname: String) -> Result<(), PlatformError> {
+        let _turn = self.lanes.turn(Bucket::GuildMember(guild.get())).await;
         to::guild(guild)
             .edit_member(&self.http, to::user(user), EditMember::new().nickname(nickname))
             .await

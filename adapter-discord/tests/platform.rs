@@ -177,3 +177,30 @@ async fn channels_created_side_by_side_fill_each_category_once() {
     assert_eq!(channels.iter().filter(|c| c.name.starts_with("ticket-")).count(), 120);
     assert_clean(&fake);
 }
+
+/// Calls that share one of serenity's rate-limit buckets (posts to one channel: the staff log, from many tickets at
+/// once) go one after the other: serenity's limiter, which lets every call waiting on a bucket go at once when its
+/// window resets, then waits before each call instead of running into Discord's limit with all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_to_one_channel_at_once_are_hardly_refused() {
+    let fake = FakeDiscord::start().await.unwrap();
+    let guild = fake.create_guild("G");
+    let log = fake.create_text_channel(guild, "log", None);
+    let config = DiscordConfig::new(fake.token()).with_api_address(fake.tls_addr(), fake.root_certificate_pem());
+    let platform = SerenityPlatform::new(Arc::new(config.http().unwrap()), UserId::new(fake.bot_user_id()));
+    fake.enforce_rate_limits(5, Duration::from_secs(1));
+    let before = fake.request_count();
+    let posts: Vec<_> = (0..20)
+        .map(|i| {
+            let platform = platform.clone();
+            tokio::spawn(async move { platform.send(ChannelId::new(log), Message::text(format!("entry {i}"))).await })
+        })
+        .collect();
+    for post in posts {
+        assert!(post.await.unwrap().is_ok(), "every post went through");
+    }
+    assert_eq!(fake.messages(log).len(), 20);
+    let refused = fake.rate_limited_since(before);
+    assert!(refused <= 1, "the fake refused {refused} calls");
+    assert_clean(&fake);
+}

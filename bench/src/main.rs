@@ -14,6 +14,9 @@
 //! 10,000 open; and a burst of players opening tickets at once on one guild with Discord's rate limits on (5 calls
 //! per second per route), past the guild's 500-channel cap, against the floor those limits set.
 //!
+//! The bot reaches the fake as `https://discord.com` over TLS (`[discord] api_address` and `api_ca_file`), so
+//! serenity's own rate limiter runs as against Discord.
+//!
 //! The fake Discord runs in this process and checks every request against Discord's OpenAPI spec; on a 2-core
 //! machine it shares the CPU with the bot, so throughput is a lower bound of what the bot can do. The bot's own CPU
 //! is read from `/proc` (Linux only).
@@ -113,7 +116,8 @@ async fn main() -> Result<(), Error> {
     let setup = BotSetup {
         binary,
         dir,
-        api_base: world.discord.base_url(),
+        api_address: world.discord.tls_addr(),
+        api_ca_pem: world.discord.root_certificate_pem(),
         token: world.discord.token().to_owned(),
         link,
         servers: world.servers(),

@@ -35,7 +35,10 @@ pub fn release_binary(given: Option<PathBuf>) -> Result<PathBuf, Error> {
 pub struct BotSetup {
     pub binary: PathBuf,
     pub dir: PathBuf,
-    pub api_base: String,
+    /// Where the fake Discord serves `discord.com` over TLS, and its root certificate (PEM), written next to the
+    /// bot's configuration: the bot reaches the fake as it reaches Discord, serenity's rate limiter on.
+    pub api_address: std::net::SocketAddr,
+    pub api_ca_pem: String,
     pub token: String,
     pub link: std::net::SocketAddr,
     /// `(game server id, guild)`.
@@ -47,11 +50,13 @@ pub struct BotSetup {
 impl BotSetup {
     fn config(&self) -> String {
         let mut toml = format!(
-            "[database]\npath = \"{db}\"\npid_secret_file = \"{pid}\"\n\n[discord]\napi_base = \"{api}\"\n\n\
+            "[database]\npath = \"{db}\"\npid_secret_file = \"{pid}\"\n\n\
+             [discord]\napi_address = \"{api}\"\napi_ca_file = \"{ca}\"\n\n\
              [logging]\nfilter = \"{log}\"\n\n[rsi]\nenabled = false\n\n[game_link]\nlisten = \"{link}\"\n",
             db = self.database().display(),
             pid = self.dir.join("pid.secret").display(),
-            api = self.api_base,
+            api = self.api_address,
+            ca = self.ca_file().display(),
             link = self.link,
             log = self.log_filter,
         );
@@ -59,6 +64,11 @@ impl BotSetup {
             let _ = write!(toml, "\n[[game_link.servers]]\nid = \"{id}\"\nguild = \"{guild}\"\n");
         }
         toml
+    }
+
+    /// The fake Discord's root certificate, for the bot to trust.
+    fn ca_file(&self) -> PathBuf {
+        self.dir.join("fake-discord-ca.pem")
     }
 
     /// The bot's SQLite file.
@@ -69,6 +79,7 @@ impl BotSetup {
     /// Starts the bot.
     pub fn spawn(&self) -> Result<Bot, Error> {
         let config = self.dir.join("ticket-bot.toml");
+        std::fs::write(self.ca_file(), &self.api_ca_pem)?;
         std::fs::write(&config, self.config())?;
         let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("bot.log"))?;
         let child = Command::new(&self.binary)

@@ -1,5 +1,6 @@
 //! The end-to-end harness: a fake Discord with a configured guild, the real `ticket-bot` wiring over a real SQLite
-//! file, and the simulated map server linked to it.
+//! file, and the simulated map server linked to it. The bot reaches the fake as `https://discord.com` over TLS
+//! (`offline::app_config`), so serenity's own rate limiter runs as it does against Discord.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A test harness: a failed unwrap is a failed test.
 
 use std::time::Duration;

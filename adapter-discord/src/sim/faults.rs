@@ -102,18 +102,31 @@ pub(crate) struct Buckets {
     pub used: HashMap<String, (Instant, u32)>,
 }
 
+/// Where a bucket stands after a call, for the `X-RateLimit-*` headers of the answer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Quota {
+    /// The calls allowed per window.
+    pub limit: u32,
+    /// The calls left in this window (`0` on a refused call).
+    pub remaining: u32,
+    /// The time until the window resets.
+    pub reset_after: Duration,
+}
+
 impl Buckets {
-    /// Counts a call in `bucket`; `Some(wait)` if it is over the limit (the call is refused, not counted).
-    pub fn take(&mut self, bucket: String, now: Instant) -> Option<Duration> {
+    /// Counts a call in `bucket`: `Ok` with what is left if it may go, `Err` (with `remaining` 0 and the time to the
+    /// reset, the call's `retry_after`) if it is over the limit (the call is refused, not counted).
+    pub fn take(&mut self, bucket: String, now: Instant) -> Result<Quota, Quota> {
         let (opened, calls) = self.used.entry(bucket).or_insert((now, 0));
         if now.duration_since(*opened) >= self.window {
             (*opened, *calls) = (now, 0);
         }
+        let reset_after = self.window.saturating_sub(now.duration_since(*opened));
         if *calls >= self.limit {
-            return Some(self.window.saturating_sub(now.duration_since(*opened)));
+            return Err(Quota { limit: self.limit, remaining: 0, reset_after });
         }
         *calls += 1;
-        None
+        Ok(Quota { limit: self.limit, remaining: self.limit - *calls, reset_after })
     }
 }
 
@@ -149,5 +162,19 @@ mod tests {
         assert_eq!(next(), Some(Fault::Timeout));
         assert_eq!(next(), None);
         assert!(faults.routes.is_empty());
+    }
+
+    #[test]
+    fn a_bucket_counts_down_refuses_over_its_limit_and_opens_again_after_its_window() {
+        let window = Duration::from_secs(1);
+        let mut buckets = Buckets { limit: 2, window, used: HashMap::new() };
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let quota = |remaining, ms| Quota { limit: 2, remaining, reset_after: Duration::from_millis(ms) };
+        assert_eq!(buckets.take("a".into(), at(0)), Ok(quota(1, 1000)));
+        assert_eq!(buckets.take("a".into(), at(300)), Ok(quota(0, 700)));
+        assert_eq!(buckets.take("a".into(), at(400)), Err(quota(0, 600)), "over the limit: the time to the reset");
+        assert_eq!(buckets.take("b".into(), at(400)), Ok(quota(1, 1000)), "another bucket has its own window");
+        assert_eq!(buckets.take("a".into(), at(1000)), Ok(quota(1, 1000)), "a new window");
     }
 }

@@ -81,6 +81,11 @@ impl FakeDiscord {
         lock(&self.shared.requests).len()
     }
 
+    /// How many of the requests served after the first `skip` were refused for a rate limit (`429`).
+    pub fn rate_limited_since(&self, skip: usize) -> usize {
+        lock(&self.shared.requests).get(skip..).map_or(0, |served| served.iter().filter(|r| r.status == 429).count())
+    }
+
     /// Schema and serenity mismatches, protocol errors, and test actions a real user could not
     /// have done. Tests assert it is empty.
     pub fn violations(&self) -> Vec<String> {

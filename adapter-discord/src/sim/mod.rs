@@ -1,5 +1,5 @@
 //! A fake Discord for tests (feature `sim`): REST under `/api/v10/…` and a gateway, on
-//! `127.0.0.1:0`.
+//! `127.0.0.1:0`, over plain HTTP and over TLS as `discord.com`.
 //!
 //! The fake keeps guilds, channels (categories, topics, permission overwrites), roles, members,
 //! messages, DMs, commands and interactions in memory, records every request, and behaves like
@@ -13,7 +13,32 @@
 //! serenity 0.12.5's models, and every gateway payload against serenity's event parsing (never
 //! `Event::Unknown`). Tests assert [`FakeDiscord::violations`] is empty.
 //!
-//! Connect serenity with the fake's [`FakeDiscord::base_url`] as proxy:
+//! The fake listens twice on loopback, serving the same API and gateway on both:
+//!
+//! - over TLS as `discord.com` ([`FakeDiscord::tls_addr`]), with a certificate made at start and signed by an
+//!   authority of its own ([`FakeDiscord::root_certificate_pem`]). A client that resolves `discord.com` there and
+//!   trusts that root reaches the fake exactly as it reaches Discord (`https://discord.com/api/v10/…`), so
+//!   serenity's own rate limiter runs against it, as against Discord. This is how the bot connects
+//!   ([`crate::DiscordConfig::with_api_address`]):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use adapter_discord::DiscordConfig;
+//! use adapter_discord::sim::FakeDiscord;
+//!
+//! let fake = FakeDiscord::start().await?;
+//! let guild = fake.create_guild("Test Guild");
+//! let http = DiscordConfig::new(fake.token())
+//!     .with_api_address(fake.tls_addr(), fake.root_certificate_pem())
+//!     .http()?; // reqwest with `.resolve("discord.com", tls_addr)` and the root added; the limiter on
+//! // … `serenity::Client::builder` / `ClientBuilder::new_with_http(http, intents)` …
+//! # let _ = (guild, http);
+//! assert!(fake.violations().is_empty());
+//! # Ok(()) }
+//! ```
+//!
+//! - over plain HTTP ([`FakeDiscord::base_url`]), for serenity's `HttpBuilder::proxy`, which needs serenity's rate
+//!   limiter off (a `429` then comes back to the caller as an error):
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -21,16 +46,15 @@
 //! use serenity::http::HttpBuilder;
 //!
 //! let fake = FakeDiscord::start().await?;
-//! let guild = fake.create_guild("Test Guild");
 //! let http = HttpBuilder::new(fake.token())
 //!     .proxy(fake.base_url())
 //!     .ratelimiter_disabled(true)
 //!     .build();
-//! // … `serenity::Client::builder` / `ClientBuilder::new_with_http(http, intents)` …
-//! # let _ = (guild, http);
-//! assert!(fake.violations().is_empty());
+//! # let _ = http;
 //! # Ok(()) }
 //! ```
+//!
+//! The gateway URL `GET /gateway/bot` hands out is the plain listener's `ws://127.0.0.1:PORT/gateway` either way.
 //!
 //! Set `DISCORD_SIM_TRAFFIC=/some/file.jsonl` to get every served request appended to that file
 //! as one JSON line (`method`, `path`, `body`, `status`, `response`). Fakes in several processes
@@ -52,6 +76,14 @@
 //! [`FakeDiscord::enforce_rate_limits`] (per route and window), and [`FakeDiscord::fail_route`]:
 //! the next requests to one route fail with an error status ([`Fault::Status`]) or time out
 //! ([`Fault::Timeout`]: carried out, never answered, until the client gives up).
+//!
+//! While the per-route limits are on, every answer of a limited route carries Discord's `X-RateLimit-Limit`,
+//! `X-RateLimit-Remaining`, `X-RateLimit-Reset`, `X-RateLimit-Reset-After` and `X-RateLimit-Bucket` headers (what
+//! serenity's limiter waits on before sending), and a refused call gets `429` with `retry_after` (seconds) in the
+//! body, `Retry-After` in whole seconds rounded up, and `X-RateLimit-Scope: user`. A bucket is a method, a route
+//! and its major parameter, as on Discord; serenity keeps one bucket per route for every method, which costs at
+//! most an occasional `429` when one channel is read and posted to at once. [`FakeDiscord::rate_limited_since`]
+//! counts the refused calls.
 //!
 //! # Interactions
 //!
@@ -90,9 +122,11 @@ mod rest;
 mod router;
 mod server;
 mod shared;
+mod tls;
 mod traffic;
 mod world;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -131,11 +165,17 @@ impl SimOptions {
 pub struct FakeDiscord {
     shared: Arc<Shared>,
     server: Arc<Mutex<Option<JoinHandle<()>>>>,
+    /// The TLS listener's address, and the certificate of the authority that signed its `discord.com` certificate.
+    tls_addr: SocketAddr,
+    root_pem: Arc<str>,
 }
 
 impl std::fmt::Debug for FakeDiscord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeDiscord").field("base_url", &self.base_url()).finish_non_exhaustive()
+        f.debug_struct("FakeDiscord")
+            .field("base_url", &self.base_url())
+            .field("tls_addr", &self.tls_addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -149,6 +189,9 @@ impl FakeDiscord {
     pub async fn start_with(options: SimOptions) -> std::io::Result<FakeDiscord> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
+        let tls_listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let tls_addr = tls_listener.local_addr()?;
+        let identity = tls::identity()?;
         let traffic = match &options.traffic_file {
             Some(path) => Some(traffic::TrafficFile::open(path)?),
             None => None,
@@ -156,13 +199,35 @@ impl FakeDiscord {
         let world = World::new("RagnaSync Tickets");
         let token = format!("sim.{:x}.{:x}", world.app_id, world::now_ms() ^ u64::from(addr.port()));
         let shared = Arc::new(Shared::new(world, token, addr, traffic));
-        let server = tokio::spawn(server::run(listener, Arc::clone(&shared)));
-        Ok(FakeDiscord { shared, server: Arc::new(Mutex::new(Some(server))) })
+        let plain = server::run(listener, Arc::clone(&shared), None);
+        let tls = server::run(tls_listener, Arc::clone(&shared), Some(identity.acceptor));
+        let server = tokio::spawn(async move {
+            tokio::join!(plain, tls);
+        });
+        Ok(FakeDiscord {
+            shared,
+            server: Arc::new(Mutex::new(Some(server))),
+            tls_addr,
+            root_pem: identity.root_pem.into(),
+        })
     }
 
     /// `http://127.0.0.1:PORT`, what serenity's `HttpBuilder::proxy` gets.
     pub fn base_url(&self) -> String {
         self.shared.base_url()
+    }
+
+    /// The loopback address where the fake serves the same REST API and gateway over TLS, as `discord.com`: resolve
+    /// `discord.com` to it and trust [`FakeDiscord::root_certificate_pem`], and `https://discord.com/api/v10/…`
+    /// reaches the fake.
+    pub fn tls_addr(&self) -> SocketAddr {
+        self.tls_addr
+    }
+
+    /// The PEM certificate of the authority (made at start, a new one per fake) that signed the `discord.com`
+    /// certificate of [`FakeDiscord::tls_addr`]: what a client is to trust as a root.
+    pub fn root_certificate_pem(&self) -> String {
+        self.root_pem.to_string()
     }
 
     /// The gateway URL (`ws://127.0.0.1:PORT/gateway`), as `GET /gateway` returns it.

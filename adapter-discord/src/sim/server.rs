@@ -1,5 +1,5 @@
-//! The HTTP server on `127.0.0.1`: REST requests go through [`super::rest`], a WebSocket upgrade
-//! on `/gateway` becomes a [`super::gateway`] session.
+//! The HTTP server on `127.0.0.1`, plain and TLS ([`super::tls`]): REST requests go through [`super::rest`], a
+//! WebSocket upgrade on `/gateway` becomes a [`super::gateway`] session.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -11,7 +11,9 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
@@ -20,8 +22,8 @@ use super::gateway;
 use super::rest::{self, RestRequest};
 use super::shared::Shared;
 
-/// Accepts connections until the fake shuts down.
-pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>) {
+/// Accepts connections until the fake shuts down: plain HTTP, or TLS through `tls` (the same service either way).
+pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>, tls: Option<TlsAcceptor>) {
     let mut shutdown = shared.shutdown.subscribe();
     loop {
         let accepted = tokio::select! {
@@ -32,26 +34,48 @@ pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>) {
             continue;
         };
         let shared = Arc::clone(&shared);
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let mut shutdown = shared.shutdown.subscribe();
-            let service = {
-                let shared = Arc::clone(&shared);
-                service_fn(move |req| {
-                    let shared = Arc::clone(&shared);
-                    async move { Ok::<_, Infallible>(respond(shared, req).await) }
-                })
-            };
-            let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service).with_upgrades();
-            tokio::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                _ = shutdown.changed() => {
-                    connection.as_mut().graceful_shutdown();
-                    // The connection ends either way; its result does not matter any more.
-                    let _ = connection.await;
+            match tls {
+                None => serve(shared, stream).await,
+                Some(acceptor) => {
+                    let mut shutdown = shared.shutdown.subscribe();
+                    let handshake = tokio::select! {
+                        _ = shutdown.changed() => return,
+                        handshake = acceptor.accept(stream) => handshake,
+                    };
+                    match handshake {
+                        Ok(stream) => serve(shared, stream).await,
+                        Err(e) => tracing::debug!(target: "discord_sim", "TLS handshake failed: {e}"),
+                    }
                 }
             }
         });
+    }
+}
+
+/// Serves one connection until it ends or the fake shuts down.
+async fn serve<S>(shared: Arc<Shared>, stream: S)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut shutdown = shared.shutdown.subscribe();
+    let service = {
+        let shared = Arc::clone(&shared);
+        service_fn(move |req| {
+            let shared = Arc::clone(&shared);
+            async move { Ok::<_, Infallible>(respond(shared, req).await) }
+        })
+    };
+    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service).with_upgrades();
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = shutdown.changed() => {
+            connection.as_mut().graceful_shutdown();
+            // The connection ends either way; its result does not matter any more.
+            let _ = connection.await;
+        }
     }
 }
 

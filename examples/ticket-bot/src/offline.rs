@@ -26,8 +26,9 @@ pub fn services() -> Services {
     Services::default().with_zones(Arc::new(IanaZones))
 }
 
-/// The bot's configuration against `discord`: the database file, the pid secret, and a game link on a free port
-/// of 127.0.0.1 that lets [`SERVER`] in with `link_secret`, for the Discord server `guild`.
+/// The bot's configuration against `discord`: the fake reached over TLS as `discord.com` (as Discord is, serenity's
+/// rate limiter on), the database file, the pid secret, and a game link on a free port of 127.0.0.1 that lets
+/// [`SERVER`] in with `link_secret`, for the Discord server `guild`.
 pub fn app_config(
     discord: &FakeDiscord,
     database: PathBuf,
@@ -41,7 +42,8 @@ pub fn app_config(
     Ok(AppConfig {
         database,
         pid_secret,
-        discord: DiscordConfig::new(discord.token()).with_api_base(discord.base_url()),
+        discord: DiscordConfig::new(discord.token())
+            .with_api_address(discord.tls_addr(), discord.root_certificate_pem()),
         game_link: Some(link),
         record_edit_quiet: ticket_core::desk::RECORD_EDIT_QUIET,
     })

@@ -144,7 +144,15 @@ pub fn summary(file: &Path, config: &Config, env: &Env) -> String {
         format!("file {} (created on first start if missing)", config.pid_secret_file.display())
     };
     out += &format!("  database: {}\n  pid secret: {pid}\n", config.database.display());
-    let api = config.discord_api_base.as_deref().unwrap_or("discord.com");
+    let api = match (&config.discord_api_base, &config.discord_api_address) {
+        (Some(base), _) => base.clone(),
+        (None, Some(api)) => format!(
+            "discord.com at {} over TLS, trusting {} (a test double; serenity's rate limiter on)",
+            api.addr,
+            api.ca_file.display()
+        ),
+        (None, None) => "discord.com".to_owned(),
+    };
     let token = if env.discord_token().is_some() { "set" } else { "NOT SET: `run` needs it" };
     out += &format!("  Discord: {api}, {DISCORD_TOKEN} {token}\n");
     match &config.game_link {

@@ -262,3 +262,45 @@ fn exposure_and_plain_http_are_warned_about() {
     );
     assert!(!report.contains("warning"), "{report}");
 }
+
+/// `[discord] api_address` and `api_ca_file` (a test double of Discord over TLS): both or neither, an address and
+/// port, a readable PEM certificate, and not together with `api_base`; `check-config` shows them.
+#[test]
+fn a_test_double_over_tls_needs_its_address_and_its_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    write(dir.path(), "not-a-cert.pem", "hello\n");
+    let check = |name: &str, text: &str| {
+        write(dir.path(), name, text);
+        let out = ticket_bot(&["check-config", name], dir.path(), &[]);
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (status, report) = check("ok.toml", "[discord]\napi_address = \"127.0.0.1:8443\"\napi_ca_file = \"ca.pem\"\n");
+    assert_eq!(status, Some(0), "{report}");
+    let shown = "  Discord: discord.com at 127.0.0.1:8443 over TLS, trusting ca.pem (a test double";
+    assert!(report.contains(shown), "{report}");
+
+    let (status, report) = check("address.toml", "[discord]\napi_address = \"127.0.0.1:8443\"\n");
+    assert_eq!(status, Some(1), "{report}");
+    assert!(report.contains("  line 2: discord.api_address: needs discord.api_ca_file too"), "{report}");
+    let (status, report) = check("ca.toml", "[discord]\n\napi_ca_file = \"ca.pem\"\n");
+    assert_eq!(status, Some(1), "{report}");
+    assert!(report.contains("  line 3: discord.api_ca_file: needs discord.api_address too"), "{report}");
+
+    let (_, report) =
+        check("bad.toml", "[discord]\napi_address = \"localhost\"\napi_ca_file = \"missing.pem\"\n\n[other]\n");
+    assert!(report.contains("  line 2: discord.api_address: \"localhost\" is not an address and port"), "{report}");
+    assert!(report.contains("  line 3: discord.api_ca_file: cannot read "), "{report}");
+    let (_, report) =
+        check("nocert.toml", "[discord]\napi_address = \"127.0.0.1:1\"\napi_ca_file = \"not-a-cert.pem\"\n");
+    assert!(
+        report.contains("  line 3: discord.api_ca_file: ") && report.contains("holds no PEM certificate"),
+        "{report}"
+    );
+    let (status, report) = check(
+        "both.toml",
+        "[discord]\napi_base = \"http://127.0.0.1:9\"\napi_address = \"127.0.0.1:1\"\napi_ca_file = \"ca.pem\"\n",
+    );
+    assert_eq!(status, Some(1), "{report}");
+    assert!(report.contains("  line 3: discord.api_address: is another way"), "{report}");
+}

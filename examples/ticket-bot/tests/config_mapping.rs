@@ -114,3 +114,19 @@ fn two_servers_sharing_a_secret_variable_name_are_a_problem() {
     assert_eq!(report.problems[0].line, Some(5));
     assert!(report.problems[0].message.contains("TICKET_BOT_LINK_SECRET_RO_EU"), "{report}");
 }
+
+#[test]
+fn a_test_double_over_tls_reaches_the_app_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    std::fs::write(dir.path().join("ca.pem"), pem).unwrap();
+    let text = "[discord]\napi_address = \"127.0.0.1:8443\"\napi_ca_file = \"ca.pem\"\n";
+    let config = Config::parse(text, "test.toml", dir.path(), &Env::default()).unwrap_or_else(|r| panic!("{r}"));
+    let api = config.discord_api_address.clone().expect("the address is kept");
+    assert_eq!(api.ca_file, dir.path().join("ca.pem"), "relative to the file's folder");
+    let app = config.app_config("token", vec![1; 32]);
+    assert_eq!(app.discord.api_base, None);
+    let address = app.discord.api_address.expect("discord.com at the address");
+    assert_eq!(address.addr, "127.0.0.1:8443".parse::<SocketAddr>().unwrap());
+    assert_eq!(address.root_certificate_pem, pem);
+}

@@ -13,11 +13,13 @@ pub(crate) use channels::{delete as delete_channel, emit_update as emit_channel_
 pub(crate) use guilds::{emit_member_update, next_position};
 pub(crate) use messages::{new_message, post as post_message};
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use super::conformance::{self, Model};
 use super::errors::{ApiError, Unknown};
-use super::faults::Fault;
+use super::faults::{Fault, Quota};
 use super::openapi;
 use super::router::{Endpoint, Params, RouteMatch, match_route};
 use super::shared::{RecordedRequest, Shared, lock};
@@ -318,7 +320,7 @@ struct Matched<'a> {
     template: &'static str,
 }
 
-/// Faults, auth, limits, schema, handler.
+/// Faults and rate limits, then [`answer_route`]; a call a bucket counted carries its `X-RateLimit-*` headers.
 fn run_route(
     shared: &Shared,
     request: &RestRequest<'_>,
@@ -327,26 +329,49 @@ fn run_route(
     query: &str,
     body: Option<Value>,
 ) -> RestResponse {
-    let Matched { endpoint, method, template } = *matched;
+    let Matched { method, template, .. } = *matched;
+    let bucket = bucket_id(method, template);
+    // Where the route's bucket stands after this call, for the answer's `X-RateLimit-*` headers.
+    let mut quota = None;
     {
         let mut faults = lock(&shared.faults);
         if faults.unavailable {
             return error_response(ApiError::unavailable());
         }
+        let limit = faults.buckets.as_ref().map_or(DEFAULT_LIMIT, |b| b.limit);
         if faults.rate_limited > 0 {
             faults.rate_limited -= 1;
-            return rate_limited(faults.retry_after);
+            let wait = Duration::try_from_secs_f64(faults.retry_after).unwrap_or_default();
+            return rate_limited(&Quota { limit, remaining: 0, reset_after: wait }, &bucket);
         }
         // Interaction answers (the callback and the interaction's webhook) are left out.
         let answer = template.starts_with("/interactions/") || template.starts_with("/webhooks/");
         if let Some(buckets) = faults.buckets.as_mut().filter(|_| !answer) {
             let major = params.iter().find(|(name, _)| matches!(*name, "channel_id" | "guild_id" | "webhook_id"));
-            let bucket = format!("{method} {template} {}", major.map_or("", |(_, v)| v.as_str()));
-            if let Some(wait) = buckets.take(bucket, std::time::Instant::now()) {
-                return rate_limited(wait.as_secs_f64());
+            let key = format!("{method} {template} {}", major.map_or("", |(_, v)| v.as_str()));
+            match buckets.take(key, std::time::Instant::now()) {
+                Ok(left) => quota = Some(left),
+                Err(refused) => return rate_limited(&refused, &bucket),
             }
         }
     }
+    let mut answer = answer_route(shared, request, matched, params, query, body);
+    if let Some(quota) = quota {
+        answer.headers.extend(rate_limit_headers(&quota, &bucket));
+    }
+    answer
+}
+
+/// Auth, limits, schema, handler.
+fn answer_route(
+    shared: &Shared,
+    request: &RestRequest<'_>,
+    matched: &Matched<'_>,
+    params: Params,
+    query: &str,
+    body: Option<Value>,
+) -> RestResponse {
+    let Matched { endpoint, method, template } = *matched;
     let expected = format!("Bot {}", shared.token);
     if !openapi::auth_optional(method, template) && request.authorization != Some(expected.as_str()) {
         return error_response(ApiError::unauthorized());
@@ -370,25 +395,59 @@ fn run_route(
     }
 }
 
-fn rate_limited(retry_after: f64) -> RestResponse {
-    let reset = super::world::now_ms() as f64 / 1000.0 + retry_after;
+/// The limit a `429` of [`super::FakeDiscord::rate_limit_next`] reports when the per-route buckets are off: Discord's
+/// 5 messages per channel.
+const DEFAULT_LIMIT: u32 = 5;
+
+/// The route's bucket as `X-RateLimit-Bucket` names it: an opaque id per method and route, the same for every major
+/// parameter (as Discord's hashes are), here an FNV-1a hash.
+fn bucket_id(method: &str, template: &str) -> String {
+    let hash = format!("{method} {template}")
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
+/// Milliseconds, rounded up (a client waiting that long finds the window reset, never just before it).
+fn millis_up(d: Duration) -> u128 {
+    d.as_micros().div_ceil(1000)
+}
+
+/// Seconds with three decimals, as Discord writes them.
+fn seconds(ms: u128) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// Discord's `X-RateLimit-*` headers for a bucket standing at `quota`: the limit, the calls left, the reset (Unix
+/// seconds) and the time to it, and the bucket's id.
+fn rate_limit_headers(quota: &Quota, bucket: &str) -> Vec<(&'static str, String)> {
+    let reset_after = millis_up(quota.reset_after);
+    let reset = u128::from(super::world::now_ms()) + reset_after;
+    vec![
+        ("X-RateLimit-Limit", quota.limit.to_string()),
+        ("X-RateLimit-Remaining", quota.remaining.to_string()),
+        ("X-RateLimit-Reset", seconds(reset)),
+        ("X-RateLimit-Reset-After", seconds(reset_after)),
+        ("X-RateLimit-Bucket", bucket.to_owned()),
+    ]
+}
+
+/// A `429` for a call refused until `refused.reset_after`: `retry_after` in the body (seconds), `Retry-After` in whole
+/// seconds rounded up and the `X-RateLimit-*` headers, as Discord sends them.
+fn rate_limited(refused: &Quota, bucket: &str) -> RestResponse {
+    let wait = millis_up(refused.reset_after);
+    let mut headers = vec![("Retry-After", wait.div_ceil(1000).to_string())];
+    headers.extend(rate_limit_headers(refused, bucket));
+    headers.push(("X-RateLimit-Scope", "user".to_string()));
     RestResponse::new(
         429,
         Some(json!({
             "message": "You are being rate limited.",
-            "retry_after": retry_after,
+            "retry_after": wait as f64 / 1000.0,
             "global": false,
             "code": 0,
         })),
-        vec![
-            ("Retry-After", format!("{}", retry_after.ceil().max(0.0) as u64)),
-            ("X-RateLimit-Limit", "5".to_string()),
-            ("X-RateLimit-Remaining", "0".to_string()),
-            ("X-RateLimit-Reset", format!("{reset:.3}")),
-            ("X-RateLimit-Reset-After", format!("{retry_after:.3}")),
-            ("X-RateLimit-Bucket", "sim-bucket".to_string()),
-            ("X-RateLimit-Scope", "user".to_string()),
-        ],
+        headers,
     )
 }
 

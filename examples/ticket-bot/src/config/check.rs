@@ -16,7 +16,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::problem::Problems;
-use super::{Config, GameLinkSettings, LogFormat, ServerEntry};
+use super::{ApiAddressSettings, Config, GameLinkSettings, LogFormat, ServerEntry};
 use crate::env::{Env, link_secret_var};
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -25,7 +25,7 @@ type Value<'i> = Spanned<DeValue<'i>>;
 const TOP: &[&str] = &["database", "discord", "logging", "game_link", "rsi"];
 const RSI: &[&str] = &["enabled", "base_url", "timeout_secs"];
 const DATABASE: &[&str] = &["path", "pid_secret_file"];
-const DISCORD: &[&str] = &["api_base", "resume_every_secs"];
+const DISCORD: &[&str] = &["api_base", "api_address", "api_ca_file", "resume_every_secs"];
 const LOGGING: &[&str] = &["format", "filter"];
 const GAME_LINK: &[&str] = &["listen", "auth_timeout_secs", "idle_timeout_secs", "write_timeout_secs", "servers"];
 const SERVER: &[&str] = &["id", "guild", "encoding", "allow_from"];
@@ -198,18 +198,7 @@ impl<'s, 'e> Walker<'s, 'e> {
             self.database(db, base, &mut config);
         }
         if let Some(discord) = self.table(root, "discord", "").and_then(|v| v.get_ref().as_table()) {
-            self.unknown_keys(discord, "discord", DISCORD);
-            if let Some((span, url)) = self.string(discord, "api_base", "discord") {
-                if url.starts_with("http://") || url.starts_with("https://") {
-                    config.discord_api_base = Some(url.trim_end_matches('/').to_owned());
-                } else {
-                    let message = format!("must start with http:// or https://, found {url:?}");
-                    self.problems.at(&span, "discord.api_base", message);
-                }
-            }
-            if let Some(every) = self.seconds(discord, "resume_every_secs", "discord", 1..3601) {
-                config.resume_every = every;
-            }
+            self.discord(discord, base, &mut config);
         }
         if let Some(logging) = self.table(root, "logging", "").and_then(|v| v.get_ref().as_table()) {
             self.logging(logging, &mut config);
@@ -221,6 +210,67 @@ impl<'s, 'e> Walker<'s, 'e> {
             self.rsi(rsi, &mut config);
         }
         config
+    }
+
+    fn discord(&mut self, discord: &DeTable<'_>, base: &Path, config: &mut Config) {
+        self.unknown_keys(discord, "discord", DISCORD);
+        let api_base = self.string(discord, "api_base", "discord");
+        if let Some((span, url)) = &api_base {
+            if url.starts_with("http://") || url.starts_with("https://") {
+                config.discord_api_base = Some(url.trim_end_matches('/').to_owned());
+            } else {
+                let message = format!("must start with http:// or https://, found {url:?}");
+                self.problems.at(span, "discord.api_base", message);
+            }
+        }
+        let address = self.string(discord, "api_address", "discord");
+        let addr = address.as_ref().and_then(|(span, text)| match text.parse::<SocketAddr>() {
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                let message =
+                    format!("{text:?} is not an address and port such as \"127.0.0.1:8443\" or \"[::1]:8443\"");
+                self.problems.at(span, "discord.api_address", message);
+                None
+            }
+        });
+        let ca_file = self.string(discord, "api_ca_file", "discord");
+        let ca = ca_file.as_ref().and_then(|(span, file)| {
+            let path = base.join(file);
+            match std::fs::read_to_string(&path) {
+                Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => Some((path, pem)),
+                Ok(_) => {
+                    let message = format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display());
+                    self.problems.at(span, "discord.api_ca_file", message);
+                    None
+                }
+                Err(e) => {
+                    self.problems.at(span, "discord.api_ca_file", format!("cannot read {}: {e}", path.display()));
+                    None
+                }
+            }
+        });
+        match (&address, &ca_file) {
+            (Some((span, _)), None) => {
+                let message =
+                    "needs discord.api_ca_file too: the root certificate the server at that address chains to";
+                self.problems.at(span, "discord.api_address", message);
+            }
+            (None, Some((span, _))) => {
+                let message = "needs discord.api_address too: where the server with that certificate listens";
+                self.problems.at(span, "discord.api_ca_file", message);
+            }
+            _ => {}
+        }
+        if let (Some((span, _)), Some(_)) = (&address, &api_base) {
+            let message = "is another way to reach a stand-in for Discord than discord.api_base: set one of them";
+            self.problems.at(span, "discord.api_address", message);
+        }
+        if let (Some(addr), Some((ca_file, ca_pem))) = (addr, ca) {
+            config.discord_api_address = Some(ApiAddressSettings { addr, ca_file, ca_pem });
+        }
+        if let Some(every) = self.seconds(discord, "resume_every_secs", "discord", 1..3601) {
+            config.resume_every = every;
+        }
     }
 
     fn rsi(&mut self, rsi: &DeTable<'_>, config: &mut Config) {

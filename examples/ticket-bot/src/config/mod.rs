@@ -130,6 +130,18 @@ impl RsiSettings {
     }
 }
 
+/// `[discord] api_address` and `api_ca_file`: where a test double of Discord serves `discord.com` over TLS, and the
+/// root certificate its certificate chains to (read when the file is checked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiAddressSettings {
+    /// Where `discord.com` is.
+    pub addr: SocketAddr,
+    /// The root certificate's file.
+    pub ca_file: PathBuf,
+    /// Its PEM text.
+    pub ca_pem: String,
+}
+
 /// A checked configuration: the file's values with every default filled in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -139,6 +151,9 @@ pub struct Config {
     pub pid_secret_file: PathBuf,
     /// Another Discord API base (a Discord-compatible test server); `None` for discord.com.
     pub discord_api_base: Option<String>,
+    /// discord.com at another address, served over TLS by a test double of Discord (the benchmark's fake), with
+    /// the root certificate to trust for it; `None` for the real discord.com.
+    pub discord_api_address: Option<ApiAddressSettings>,
     /// How often effects waiting for a retry are tried again.
     pub resume_every: Duration,
     /// The log format, unless `--log-format` says otherwise.
@@ -184,6 +199,7 @@ impl Config {
             pid_secret_file: default_pid_secret_file(&database),
             database,
             discord_api_base: None,
+            discord_api_address: None,
             resume_every: DEFAULT_RESUME_EVERY,
             log_format: None,
             log_filter: None,
@@ -247,6 +263,9 @@ impl Config {
         let mut discord = DiscordConfig::new(token);
         if let Some(base) = &self.discord_api_base {
             discord = discord.with_api_base(base.clone());
+        }
+        if let Some(api) = &self.discord_api_address {
+            discord = discord.with_api_address(api.addr, api.ca_pem.clone());
         }
         discord.resume_every = self.resume_every;
         AppConfig {
