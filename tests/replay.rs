@@ -8,7 +8,7 @@
 
 use adapter_discord::sim::{FakeDiscord, Fault};
 use adapter_xilero::sim::{Seen, SimEvent};
-use e2e::{PATIENCE, Stack, channel_in, custom_ids, digit_parts, eventually, game_event, readable};
+use e2e::{PATIENCE, Stack, channel_in, custom_ids, digit_parts, eventually, game_event, readable, relayed_text};
 use ticket_core::TicketStore;
 use ticket_core::ticket::CloseReason;
 
@@ -71,7 +71,7 @@ async fn a_long_player_message_cut_off_while_posting_arrives_whole_and_once() {
     let ids = sim.login("Eve").await.unwrap();
     assert!(sim.request("Eve", "hello").await.unwrap());
     let channel = stack.wait_channel("ticket-eve").await;
-    stack.wait_message(channel, |m| m.content == "**Eve** (in game): hello").await;
+    stack.wait_message(channel, |m| relayed_text(&m.content, "Eve") == Some("hello")).await;
     assert!(game_event(&mut events, |e| matches!(e, SimEvent::Sees { line: Seen::TicketCreated, .. })).await);
     // Everything the opening asked for is done, so the post below is run by the call that makes it (not by the
     // game link's worker, which the stopping bot would wait for until the request timed out).

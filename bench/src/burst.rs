@@ -161,7 +161,11 @@ fn floor(requests: &[adapter_discord::sim::RecordedRequest], limit: u32, window:
 /// The lines of `names` kept in the bot's outbox, waiting to be posted (read from its database while it runs).
 fn kept_lines(database: &Path, names: &[String]) -> Result<usize, Error> {
     let conn = rusqlite::Connection::open_with_flags(database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut stmt = conn.prepare("SELECT effect FROM outbox WHERE dead = 0 AND effect LIKE '%player_message%'")?;
+    // A player's lines wait as posts of their own, or in the welcome (the line that opened the ticket, and any sent
+    // before its channel exists).
+    let mut stmt = conn.prepare(
+        "SELECT effect FROM outbox WHERE dead = 0 AND (effect LIKE '%player_message%' OR effect LIKE '%in_game_welcome%')",
+    )?;
     let effects: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
     let mut kept = 0;

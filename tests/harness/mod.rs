@@ -355,13 +355,22 @@ pub fn may_ping(message: &MessageState) -> (Vec<String>, Vec<String>, Vec<String
     (list("parse"), list("users"), list("roles"))
 }
 
+/// What a post in a ticket channel relays of `player`'s text: what follows `**player** (in game): ` at the start of
+/// the post or of one of its lines (the welcome carries the opening line under its pings).
+pub fn relayed_text<'a>(content: &'a str, player: &str) -> Option<&'a str> {
+    let prefix = format!("**{player}** (in game): ");
+    content.strip_prefix(&prefix).or_else(|| {
+        let at = content.find(&format!("\n{prefix}"))?;
+        Some(&content[at + 1 + prefix.len()..])
+    })
+}
+
 /// The lines `player` sent that were relayed into `channel`, in the channel's order, split back into the lines
 /// typed (lines that waited behind a post go out together, one post with a line each).
 pub fn player_lines(d: &FakeDiscord, channel: u64, player: &str) -> Vec<String> {
-    let prefix = format!("**{player}** (in game): ");
     d.messages(channel)
         .iter()
-        .filter_map(|m| m.content.strip_prefix(&prefix).map(str::to_owned))
+        .filter_map(|m| relayed_text(&m.content, player).map(str::to_owned))
         .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
         .collect()
 }
@@ -369,9 +378,8 @@ pub fn player_lines(d: &FakeDiscord, channel: u64, player: &str) -> Vec<String> 
 /// A player's relayed messages that are only digits, in order: the parts of a long text of digits `player` sent.
 pub fn digit_parts(d: &FakeDiscord, channel: u64, player: &str) -> Vec<String> {
     let digits = |c: &&str| c.bytes().all(|b| b.is_ascii_digit());
-    let lead = format!("**{player}** (in game): ");
     d.messages(channel)
         .iter()
-        .filter_map(|m| m.content.strip_prefix(lead.as_str()).filter(digits).map(str::to_owned))
+        .filter_map(|m| relayed_text(&m.content, player).filter(digits).map(str::to_owned))
         .collect()
 }

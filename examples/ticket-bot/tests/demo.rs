@@ -39,7 +39,8 @@ fn with_no_token_and_no_configuration_the_demo_plays_every_scene() {
 
     let in_game = [
         format!("[Foo in game] sees: {}", game_request_echo("my item vanished")),
-        "[#ticket-foo] RagnaSync: Foo (in game): my item vanished".to_owned(),
+        // The opening line rides in the welcome, under its ping.
+        "[#ticket-foo] RagnaSync: @GM\n    Foo (in game): my item vanished".to_owned(),
         format!("[Foo in game] sees: {GAME_TICKET_CREATED}"),
         "[GM Alice in #ticket-foo] types: On it! Check your storage.".to_owned(),
         format!("[Foo in game] sees: (From {GAME_SUPPORT_NAME}) : GM Alice: On it! Check your storage."),
