@@ -101,7 +101,10 @@ impl DiscordConfig {
     /// off (as `.proxy` requires).
     #[allow(clippy::result_large_err)] // The crate's one error type, as `DiscordBot::connect` returns; made once.
     pub fn http(&self) -> Result<Http, DiscordError> {
-        let mut client = reqwest::Client::builder().use_rustls_tls().timeout(self.request_timeout);
+        let mut client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(self.request_timeout)
+            .pool_max_idle_per_host(IDLE_CONNECTIONS);
         if let (None, Some(api)) = (&self.api_base, &self.api_address) {
             let roots = reqwest::Certificate::from_pem_bundle(api.root_certificate_pem.as_bytes())
                 .ok()
@@ -122,6 +125,10 @@ impl DiscordConfig {
 
 /// The host serenity's REST calls go to (`https://discord.com/api/v10/…`).
 const API_HOST: &str = "discord.com";
+
+/// Connections to Discord kept open while idle. Each holds TLS state and buffers; a burst opens one per call under
+/// way (HTTP/1.1), and without a bound they would all stay open, idle, until their timeout.
+const IDLE_CONNECTIONS: usize = 8;
 
 /// The default [`DiscordConfig::request_timeout`]: far beyond any answer Discord gives when it is well.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
