@@ -228,6 +228,11 @@ impl SerenityPlatform {
             if let Some(found) = existing.iter().find(|c| c.ticket == Some(channel.ticket)) {
                 return Ok(from::channel(found.id));
             }
+            // Discord would refuse it (`30013`): say so without the call, which a burst at the cap would otherwise make
+            // once per ticket already on its way here.
+            if existing.len() >= GUILD_CHANNEL_CAP {
+                return Err(PlatformError::Rejected { status: 400, code: Some(PlatformError::GUILD_CHANNELS_FULL) });
+            }
             let category = match channel.category {
                 Some(c) => self.category_with_room(channel.guild, c, &existing).await?,
                 None => None,
@@ -245,6 +250,8 @@ impl SerenityPlatform {
                     return Ok(from::channel(created.id));
                 }
                 Err(e) => match platform_error(&e) {
+                    // A full guild stays full however fresh the view: only a full category is worth a second look.
+                    full if full.is_guild_full() => return Err(full),
                     PlatformError::Rejected { status: 400, .. } if category.is_some() && !fresh => continue,
                     _ => return Err(fail(e)),
                 },
@@ -253,6 +260,9 @@ impl SerenityPlatform {
         Err(PlatformError::Rejected { status: 400, code: None })
     }
 }
+
+/// Discord's cap on a guild's channels, categories included (threads do not count).
+const GUILD_CHANNEL_CAP: usize = 500;
 
 /// How long a channel creation waits for the gateway cache to show the channel it made.
 const CACHE_CATCH_UP: std::time::Duration = std::time::Duration::from_secs(2);
