@@ -17,6 +17,8 @@ use tokio::sync::OwnedMutexGuard;
 /// A serenity bucket: the route (serenity's `Route` variant) and its major parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Bucket {
+    /// `/guilds/{id}/channels` (creating a guild's channels: the whole creation, listing included, is one turn).
+    GuildChannels(u64),
     /// `/channels/{id}/messages` (posting and listing).
     ChannelMessages(u64),
     /// `/channels/{id}/messages/{message}` (editing, deleting).

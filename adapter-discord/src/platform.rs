@@ -1,6 +1,5 @@
 //! [`SerenityPlatform`]: the core's `ChatPlatform` port over serenity's HTTP client.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -73,10 +72,8 @@ pub struct SerenityPlatform {
     http: Arc<Http>,
     cache: Option<Arc<Cache>>,
     bot: UserId,
-    /// One channel creation at a time per guild (see [`SerenityPlatform::create_channel`]).
-    creating: Arc<std::sync::Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<()>>>>>,
     /// One call at a time per serenity rate-limit bucket the bot may hit from several tickets at once (see
-    /// [`crate::lanes`]).
+    /// [`crate::lanes`]), and one channel creation at a time per guild (see [`SerenityPlatform::create_channel`]).
     lanes: Lanes,
 }
 
@@ -89,7 +86,7 @@ impl std::fmt::Debug for SerenityPlatform {
 impl SerenityPlatform {
     /// A platform over `http`, acting as the bot user `bot`.
     pub fn new(http: Arc<Http>, bot: UserId) -> Self {
-        Self { http, cache: None, bot, creating: Arc::default(), lanes: Lanes::default() }
+        Self { http, cache: None, bot, lanes: Lanes::default() }
     }
 
     /// Reads a guild's channels from the gateway cache instead of asking Discord each time a ticket opens.
@@ -195,13 +192,6 @@ fn brief<'a>(channels: impl Iterator<Item = &'a GuildChannel>) -> Vec<BriefChann
 }
 
 impl SerenityPlatform {
-    /// The lock that makes a guild's channel creations one at a time.
-    fn creation_lock(&self, guild: GuildId) -> Arc<tokio::sync::Mutex<()>> {
-        // Only a map lookup under the lock: a poisoned lock still guards a consistent map.
-        let mut locks = self.creating.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        locks.entry(guild).or_default().clone()
-    }
-
     /// Waits (briefly) until the gateway cache shows a channel just created, so that the next creation in its guild
     /// counts it: Discord sends `CHANNEL_CREATE` at once, but on the gateway, not with the REST answer.
     async fn until_cached(&self, guild: GuildId, channel: serenity::all::ChannelId) {
@@ -217,7 +207,7 @@ impl SerenityPlatform {
         }
     }
 
-    /// [`ChatPlatform::create_channel`], under its guild's lock.
+    /// [`ChatPlatform::create_channel`], in its guild's turn.
     async fn create_channel_now(&self, guild_id: GuildId, channel: NewChannel) -> Result<ChannelId, PlatformError> {
         let guild = to::guild(guild_id);
         // The cache may lag behind channels created a moment ago; if Discord then says the category is full, look
@@ -274,8 +264,7 @@ impl ChatPlatform for SerenityPlatform {
     /// side by side would otherwise count a category's channels from the same stale view, overfill it, and open an
     /// overflow category each.
     async fn create_channel(&self, channel: NewChannel) -> Result<ChannelId, PlatformError> {
-        let lock = self.creation_lock(channel.guild);
-        let _one_at_a_time = lock.lock().await;
+        let _one_at_a_time = self.lanes.turn(Bucket::GuildChannels(channel.guild.get())).await;
         self.create_channel_now(channel.guild, channel).await
     }
 

@@ -24,6 +24,15 @@ async fn setup_tls() -> (FakeDiscord, Arc<Http>) {
     (fake, Arc::new(http))
 }
 
+/// A guild's one channel, with the fake's rate limits on (5 calls a second per bucket); the fake's request count
+/// from then on.
+fn limited_channel(fake: &FakeDiscord) -> (u64, usize) {
+    let guild = fake.create_guild("G");
+    let channel = fake.create_text_channel(guild, "c", None);
+    fake.enforce_rate_limits(5, Duration::from_secs(1));
+    (channel, fake.request_count())
+}
+
 /// Posts `n` messages to `channel` one after the other, as the bot's outbox does; how many failed.
 async fn post(http: &Http, channel: u64, n: usize) -> usize {
     let mut failed = 0;
@@ -100,10 +109,7 @@ async fn every_counted_answer_carries_the_buckets_headers() {
 #[tokio::test]
 async fn a_burst_to_one_channel_waits_for_the_bucket_and_is_hardly_refused() {
     let (fake, http) = setup_tls().await;
-    let guild = fake.create_guild("G");
-    let channel = fake.create_text_channel(guild, "c", None);
-    fake.enforce_rate_limits(5, Duration::from_secs(1));
-    let before = fake.request_count();
+    let (channel, before) = limited_channel(&fake);
     assert_eq!(post(&http, channel, 20).await, 0, "every post went through");
     assert_eq!(fake.messages(channel).len(), 20);
     let refused = fake.rate_limited_since(before);
@@ -115,10 +121,7 @@ async fn a_burst_to_one_channel_waits_for_the_bucket_and_is_hardly_refused() {
 #[tokio::test]
 async fn through_the_proxy_without_the_limiter_the_same_burst_is_refused() {
     let (fake, http) = setup().await;
-    let guild = fake.create_guild("G");
-    let channel = fake.create_text_channel(guild, "c", None);
-    fake.enforce_rate_limits(5, Duration::from_secs(1));
-    let before = fake.request_count();
+    let (channel, before) = limited_channel(&fake);
     let failed = post(&http, channel, 20).await;
     assert!(failed > 0, "serenity hands the 429s back as errors");
     assert_eq!(fake.rate_limited_since(before), failed);
@@ -145,10 +148,7 @@ async fn a_429_is_retried_after_its_retry_after() {
 #[tokio::test]
 async fn reading_and_posting_one_channel_at_once_is_hardly_refused() {
     let (fake, http) = setup_tls().await;
-    let guild = fake.create_guild("G");
-    let channel = fake.create_text_channel(guild, "c", None);
-    fake.enforce_rate_limits(5, Duration::from_secs(1));
-    let before = fake.request_count();
+    let (channel, before) = limited_channel(&fake);
     let reading = {
         let http = Arc::clone(&http);
         tokio::spawn(async move {

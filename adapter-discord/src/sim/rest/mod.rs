@@ -303,10 +303,18 @@ fn run(shared: &Shared, request: &RestRequest<'_>, path: &str, query: &str) -> (
     let fault = lock(&shared.faults).take_route_fault(&method, route.template, route_path);
     let outcome = match fault {
         Some(Fault::Status(status)) => error_response(ApiError::injected(status)),
-        Some(Fault::Timeout) => {
-            RestResponse { withheld: true, ..run_route(shared, request, &matched, params, query, body) }
+        // A timeout is carried out, its answer withheld.
+        fault => {
+            let outcome = match admit(shared, &matched, &params) {
+                Err(refused) => refused,
+                Ok(quota) => {
+                    let mut answer = run_route(shared, request, &matched, params, query, body);
+                    answer.headers.extend(quota);
+                    answer
+                }
+            };
+            RestResponse { withheld: fault.is_some(), ..outcome }
         }
-        None => run_route(shared, request, &matched, params, query, body),
     };
     let outcome = check_answer(shared, &matched, outcome);
     (logged_body, outcome)
@@ -320,50 +328,34 @@ struct Matched<'a> {
     template: &'static str,
 }
 
-/// Faults and rate limits, then [`answer_route`]; a call a bucket counted carries its `X-RateLimit-*` headers.
-fn run_route(
-    shared: &Shared,
-    request: &RestRequest<'_>,
-    matched: &Matched<'_>,
-    params: Params,
-    query: &str,
-    body: Option<Value>,
-) -> RestResponse {
+/// Whether a call may go (the fake is up, no `429` asked for, its bucket not used up): the `X-RateLimit-*` headers
+/// its answer carries when a bucket counted it, or the refusal.
+fn admit(shared: &Shared, matched: &Matched<'_>, params: &Params) -> Result<Vec<(&'static str, String)>, RestResponse> {
     let Matched { method, template, .. } = *matched;
     let bucket = bucket_id(method, template);
-    // Where the route's bucket stands after this call, for the answer's `X-RateLimit-*` headers.
-    let mut quota = None;
-    {
-        let mut faults = lock(&shared.faults);
-        if faults.unavailable {
-            return error_response(ApiError::unavailable());
-        }
-        let limit = faults.buckets.as_ref().map_or(DEFAULT_LIMIT, |b| b.limit);
-        if faults.rate_limited > 0 {
-            faults.rate_limited -= 1;
-            let wait = Duration::try_from_secs_f64(faults.retry_after).unwrap_or_default();
-            return rate_limited(&Quota { limit, remaining: 0, reset_after: wait }, &bucket);
-        }
-        // Interaction answers (the callback and the interaction's webhook) are left out.
-        let answer = template.starts_with("/interactions/") || template.starts_with("/webhooks/");
-        if let Some(buckets) = faults.buckets.as_mut().filter(|_| !answer) {
-            let major = params.iter().find(|(name, _)| matches!(*name, "channel_id" | "guild_id" | "webhook_id"));
-            let key = format!("{method} {template} {}", major.map_or("", |(_, v)| v.as_str()));
-            match buckets.take(key, std::time::Instant::now()) {
-                Ok(left) => quota = Some(left),
-                Err(refused) => return rate_limited(&refused, &bucket),
-            }
-        }
+    let mut faults = lock(&shared.faults);
+    if faults.unavailable {
+        return Err(error_response(ApiError::unavailable()));
     }
-    let mut answer = answer_route(shared, request, matched, params, query, body);
-    if let Some(quota) = quota {
-        answer.headers.extend(rate_limit_headers(&quota, &bucket));
+    let limit = faults.buckets.as_ref().map_or(DEFAULT_LIMIT, |b| b.limit);
+    if faults.rate_limited > 0 {
+        faults.rate_limited -= 1;
+        let wait = Duration::try_from_secs_f64(faults.retry_after).unwrap_or_default();
+        return Err(rate_limited(&Quota { limit, remaining: 0, reset_after: wait }, &bucket));
     }
-    answer
+    // Interaction answers (the callback and the interaction's webhook) are left out.
+    let answer = template.starts_with("/interactions/") || template.starts_with("/webhooks/");
+    let Some(buckets) = faults.buckets.as_mut().filter(|_| !answer) else { return Ok(Vec::new()) };
+    let major = params.iter().find(|(name, _)| matches!(*name, "channel_id" | "guild_id" | "webhook_id"));
+    let key = format!("{method} {template} {}", major.map_or("", |(_, v)| v.as_str()));
+    match buckets.take(key, std::time::Instant::now()) {
+        Ok(left) => Ok(rate_limit_headers(&left, &bucket)),
+        Err(refused) => Err(rate_limited(&refused, &bucket)),
+    }
 }
 
 /// Auth, limits, schema, handler.
-fn answer_route(
+fn run_route(
     shared: &Shared,
     request: &RestRequest<'_>,
     matched: &Matched<'_>,
