@@ -21,14 +21,37 @@ pub fn release_binary(given: Option<PathBuf>) -> Result<PathBuf, Error> {
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("building the release ticket-bot…");
-    let status =
-        Command::new(cargo).args(["build", "--release", "-q", "-p", "ticket-bot", "--bin", "ticket-bot"]).status()?;
+    let mut build = Command::new(cargo);
+    build.args(["build", "--release", "-q", "-p", "ticket-bot", "--bin", "ticket-bot"]);
+    // `cargo run` gave this process the benchmark's own package variables. A build script that reruns when one of
+    // them changes (ring's does, for `CARGO_MANIFEST_DIR`) would see them here and not in the next `cargo run`:
+    // each run would rebuild ring and everything above it twice (four minutes on two cores).
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(is_package_variable) {
+            build.env_remove(name);
+        }
+    }
+    let status = build.status()?;
     if !status.success() {
         return Err("cargo build --release -p ticket-bot failed".into());
     }
     let exe = std::env::current_exe()?;
     let dir = exe.parent().ok_or("the benchmark's own folder")?;
     Ok(dir.join("ticket-bot"))
+}
+
+/// The variables cargo sets for the package it runs (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`…), not those that
+/// configure cargo itself (`CARGO_HOME`, `CARGO_TARGET_DIR`, `CARGO_BUILD_*`, `CARGO_PROFILE_*`…).
+fn is_package_variable(name: &str) -> bool {
+    const RUN: [&str; 6] = [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_RUSTC_CURRENT_DIR",
+    ];
+    RUN.contains(&name) || name.starts_with("CARGO_PKG_")
 }
 
 /// Where the bot's files are and what it serves.
@@ -147,5 +170,23 @@ impl Drop for Bot {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_package_variable;
+
+    #[test]
+    fn the_run_package_variables_are_dropped_and_cargo_settings_kept() {
+        for dropped in
+            ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME", "CARGO_PKG_VERSION", "CARGO_CRATE_NAME", "CARGO_BIN_NAME"]
+        {
+            assert!(is_package_variable(dropped), "{dropped}");
+        }
+        for kept in ["CARGO", "CARGO_HOME", "CARGO_TARGET_DIR", "CARGO_BUILD_JOBS", "CARGO_PROFILE_RELEASE_LTO", "PATH"]
+        {
+            assert!(!is_package_variable(kept), "{kept}");
+        }
     }
 }
