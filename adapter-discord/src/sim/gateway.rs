@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use super::payload;
 use super::shared::{Shared, lock};
+use super::world::World;
 
 /// The heartbeat interval HELLO announces, in milliseconds (Discord's usual value).
 const HEARTBEAT_INTERVAL_MS: u64 = 41_250;
@@ -27,6 +28,13 @@ static SESSIONS: AtomicU64 = AtomicU64::new(1);
 fn checked(shared: &Shared, frame: Value) -> Value {
     shared.check_gateway(&frame);
     frame
+}
+
+/// Whether a frame is one of a session's opening payloads (READY and a GUILD_CREATE per guild), which the writer
+/// checks once it has sent them ([`Shared::check_gateway_later`]), off the connection's path: with thousands of
+/// channels, reading them as serenity does took the fake longer than it took the bot, and the bot waited for it.
+fn opens_session(frame: &Value) -> bool {
+    matches!(frame.get("t").and_then(Value::as_str), Some("READY" | "GUILD_CREATE"))
 }
 
 /// What to do after a client payload.
@@ -94,7 +102,11 @@ where
                 seq += 1;
                 frame["s"] = json!(seq);
             }
-            if sink.send(Message::Text(frame.to_string())).await.is_err() {
+            let sent = sink.send(Message::Text(frame.to_string())).await;
+            if opens_session(&frame) {
+                shared.check_gateway_later(frame);
+            }
+            if sent.is_err() {
                 close = None;
                 break;
             }
@@ -111,7 +123,12 @@ where
     }
 }
 
-fn handle_payload(shared: &Shared, text: &str, session: &mut Option<u64>, tx: &mpsc::UnboundedSender<Value>) -> Next {
+fn handle_payload(
+    shared: &Arc<Shared>,
+    text: &str,
+    session: &mut Option<u64>,
+    tx: &mpsc::UnboundedSender<Value>,
+) -> Next {
     let Ok(payload) = serde_json::from_str::<Value>(text) else {
         shared.violation(format!("the bot sent a gateway payload that is not JSON: {text}"));
         return Next::Close(4002, "Error while decoding payload.");
@@ -133,7 +150,7 @@ fn handle_payload(shared: &Shared, text: &str, session: &mut Option<u64>, tx: &m
     }
 }
 
-fn identify(shared: &Shared, d: &Value, session: &mut Option<u64>, tx: &mpsc::UnboundedSender<Value>) -> Next {
+fn identify(shared: &Arc<Shared>, d: &Value, session: &mut Option<u64>, tx: &mpsc::UnboundedSender<Value>) -> Next {
     if session.is_some() {
         shared.violation("the bot sent IDENTIFY twice on one connection");
         return Next::Close(4005, "Already authenticated.");
@@ -154,40 +171,52 @@ fn identify(shared: &Shared, d: &Value, session: &mut Option<u64>, tx: &mpsc::Un
         }
     }
     let id = SESSIONS.fetch_add(1, Ordering::Relaxed);
-    let session_id = format!("sim-session-{id}");
-    let world = lock(&shared.world);
-    let ready = json!({
-        "op": 0, "s": 1, "t": "READY",
-        "d": payload::ready(&world, &session_id, &shared.gateway_url()),
-    });
-    let guilds: Vec<Value> = world
-        .guilds
-        .values()
-        .map(|guild| {
-            checked(shared, json!({ "op": 0, "s": 1, "t": "GUILD_CREATE", "d": payload::guild_create(&world, guild) }))
-        })
-        .collect();
-    let ready = checked(shared, ready);
-    let delay = *lock(&shared.guild_create_delay);
-    if delay.is_zero() {
-        shared.hub.register(id, wanted, tx.clone(), std::iter::once(ready).chain(guilds).collect());
-    } else {
-        // Like a large guild on real Discord: its GUILD_CREATE comes a while after READY, describing the guild as
-        // it was when the session started.
-        shared.hub.register(id, wanted, tx.clone(), vec![ready]);
-        let late = tx.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            for frame in guilds {
-                // A closed receiver means the connection is gone: nothing left to tell.
-                let _ = late.send(frame);
-            }
-        });
-    }
-    drop(world);
     *session = Some(id);
-    shared.bump();
+    let (shared, tx) = (shared.clone(), tx.clone());
+    // Off the connection's task, so that its writer sends READY and each GUILD_CREATE while the next is built: the
+    // bot reads one guild while the fake describes the next.
+    tokio::task::spawn_blocking(move || {
+        let delay = *lock(&shared.guild_create_delay);
+        let world = lock(&shared.world);
+        let ready = json!({
+            "op": 0, "s": 1, "t": "READY",
+            "d": payload::ready(&world, &format!("sim-session-{id}"), &shared.gateway_url()),
+        });
+        shared.hub.register(id, wanted, tx.clone(), vec![ready]);
+        if delay.is_zero() {
+            // As on Discord, each guild is described as it is when its GUILD_CREATE is sent, and the world is
+            // unlocked in between (a REST call for a guild already described need not wait for all the others).
+            // The session is registered already: a change made before a guild's description shows in it, and its
+            // event comes too, before it; a change made after comes after.
+            let guilds: Vec<u64> = world.guilds.keys().copied().collect();
+            drop(world);
+            for id in guilds {
+                let world = lock(&shared.world);
+                if let Some(guild) = world.guilds.get(&id) {
+                    // A closed receiver means the connection is gone: nothing left to tell.
+                    let _ = tx.send(guild_create(&world, guild));
+                }
+            }
+        } else {
+            // Like a large guild on real Discord: its GUILD_CREATE comes a while after READY, describing the guild
+            // as it was when the session started.
+            let guilds: Vec<Value> = world.guilds.values().map(|g| guild_create(&world, g)).collect();
+            drop(world);
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                for frame in guilds {
+                    let _ = tx.send(frame);
+                }
+            });
+        }
+        shared.bump();
+    });
     Next::Continue
+}
+
+/// A guild's GUILD_CREATE, checked once sent (see `opens_session`).
+fn guild_create(world: &World, guild: &super::world::Guild) -> Value {
+    json!({ "op": 0, "s": 1, "t": "GUILD_CREATE", "d": payload::guild_create(world, guild) })
 }
 
 /// GUILD_MEMBERS_CHUNK answers to REQUEST_GUILD_MEMBERS (all members in one chunk).

@@ -474,8 +474,6 @@ pub(crate) fn guild_create(world: &World, g: &Guild) -> Value {
             "unavailable": false,
             "member_count": g.members.len(),
             "voice_states": [],
-            "members": members,
-            "channels": channels,
             "threads": [],
             "presences": [],
             "stage_instances": [],
@@ -484,6 +482,9 @@ pub(crate) fn guild_create(world: &World, g: &Guild) -> Value {
     });
     if let (Value::Object(map), Value::Object(extra)) = (&mut v, extra) {
         map.extend(extra);
+        // Moved in, not through `json!` (which would copy every channel's description once more).
+        map.insert("members".into(), Value::Array(members));
+        map.insert("channels".into(), Value::Array(channels));
     }
     v
 }

@@ -2,7 +2,7 @@
 //! violations, the faults and the traffic file.
 
 use std::net::SocketAddr;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -47,6 +47,9 @@ pub struct PostedMessage {
     pub at: std::time::Instant,
 }
 
+/// How long [`Shared::violations`] waits for payload checks under way.
+const CHECKS_PATIENCE: Duration = Duration::from_secs(30);
+
 /// Locks a mutex, carrying on after a panic elsewhere (the data stays usable for a fake).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -59,6 +62,9 @@ pub(crate) struct Shared {
     changes: watch::Sender<u64>,
     pub requests: Mutex<Vec<RecordedRequest>>,
     violations: Mutex<Vec<String>>,
+    /// Gateway payloads handed to [`Shared::check_gateway_later`] and not checked yet.
+    pending_checks: Mutex<usize>,
+    checks_done: Condvar,
     pub faults: Mutex<Faults>,
     traffic: Option<TrafficFile>,
     pub token: String,
@@ -79,6 +85,8 @@ impl Shared {
             changes: watch::Sender::new(0),
             requests: Mutex::new(Vec::new()),
             violations: Mutex::new(Vec::new()),
+            pending_checks: Mutex::new(0),
+            checks_done: Condvar::new(),
             faults: Mutex::new(Faults::default()),
             traffic,
             token,
@@ -168,7 +176,25 @@ impl Shared {
         }
     }
 
+    /// Checks a gateway payload already sent, on a blocking thread; [`Shared::violations`] waits for it.
+    pub fn check_gateway_later(self: &Arc<Self>, frame: Value) {
+        *lock(&self.pending_checks) += 1;
+        let shared = self.clone();
+        tokio::task::spawn_blocking(move || {
+            shared.check_gateway(&frame);
+            *lock(&shared.pending_checks) -= 1;
+            shared.checks_done.notify_all();
+        });
+    }
+
+    /// The violations so far, once the checks under way (at most [`CHECKS_PATIENCE`]) are done.
     pub fn violations(&self) -> Vec<String> {
+        let pending = lock(&self.pending_checks);
+        // A poisoned lock still holds a count; a timeout returns what is known.
+        let _ = self
+            .checks_done
+            .wait_timeout_while(pending, CHECKS_PATIENCE, |n| *n > 0)
+            .unwrap_or_else(PoisonError::into_inner);
         lock(&self.violations).clone()
     }
 
@@ -181,5 +207,29 @@ impl Shared {
         }
         lock(&self.requests).push(request);
         self.bump();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::{Shared, World};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn violations_wait_for_the_checks_still_under_way() {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 1));
+        let shared = Arc::new(Shared::new(World::new("Bot"), "token".into(), addr, None));
+        // A session's opening payloads are checked once sent; a bad one must still be reported to whoever asks
+        // right after (a test ending as soon as the bot connected).
+        for _ in 0..8 {
+            shared
+                .check_gateway_later(json!({ "op": 0, "s": 1, "t": "GUILD_CREATE", "d": { "id": "not a snowflake" } }));
+        }
+        let violations = shared.violations();
+        assert_eq!(violations.len(), 8, "{violations:?}");
+        assert!(violations[0].contains("GUILD_CREATE"), "{}", violations[0]);
     }
 }
