@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use super::payload;
 use super::shared::{Shared, lock};
-use super::world::World;
+use super::world::{Guild, World};
 
 /// The heartbeat interval HELLO announces, in milliseconds (Discord's usual value).
 const HEARTBEAT_INTERVAL_MS: u64 = 41_250;
@@ -118,6 +118,9 @@ where
             break;
         }
     }
+    // Closed before unregistering, so that an IDENTIFY still being answered does not register it afterwards
+    // (see `Hub::register`).
+    rx.close();
     if let Some(id) = session {
         shared.hub.unregister(id);
     }
@@ -215,7 +218,7 @@ fn identify(shared: &Arc<Shared>, d: &Value, session: &mut Option<u64>, tx: &mps
 }
 
 /// A guild's GUILD_CREATE, checked once sent (see `opens_session`).
-fn guild_create(world: &World, guild: &super::world::Guild) -> Value {
+fn guild_create(world: &World, guild: &Guild) -> Value {
     json!({ "op": 0, "s": 1, "t": "GUILD_CREATE", "d": payload::guild_create(world, guild) })
 }
 

@@ -73,13 +73,19 @@ fn blank_content(world: &World, data: &mut Value) {
 
 impl Hub {
     /// Adds an identified session; `first` are its opening payloads (READY, GUILD_CREATEs), sent
-    /// before any later dispatch.
+    /// before any later dispatch. A connection that closed its receiver meanwhile (it ended while its IDENTIFY was
+    /// still being answered, and has unregistered already) is not added: it would count as connected for ever.
     pub fn register(&self, id: u64, intents: u64, tx: mpsc::UnboundedSender<Value>, first: Vec<Value>) {
+        // Under the lock: a connection closes its receiver before it unregisters, which waits for this lock.
+        let mut sessions = lock(&self.sessions);
+        if tx.is_closed() {
+            return;
+        }
         for frame in first {
-            // A closed receiver means the connection is gone; the session is dropped below anyway.
+            // The receiver is open (checked above); a send fails only once it closes, and then it unregisters.
             let _ = tx.send(frame);
         }
-        lock(&self.sessions).push(Session { id, intents, tx });
+        sessions.push(Session { id, intents, tx });
     }
 
     pub fn unregister(&self, id: u64) {

@@ -153,9 +153,10 @@ pub(crate) fn channel(world: &World, c: &ChannelState) -> Value {
         "name": c.name,
         "position": c.position,
         "parent_id": c.parent.map_or(Value::Null, sf),
-        "permission_overwrites": overwrites,
         "nsfw": false,
     });
+    // Moved in, not through `json!` (which would copy them once more, for every channel of every GUILD_CREATE).
+    v["permission_overwrites"] = Value::Array(overwrites);
     if c.kind == ChannelKind::Text {
         v["topic"] = c.topic.as_ref().map_or(Value::Null, |t| json!(t));
         v["rate_limit_per_user"] = json!(0);
