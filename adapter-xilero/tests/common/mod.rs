@@ -217,7 +217,7 @@ impl Bridge {
         let ports = Ports::new(store.clone(), chat.clone()).with_game(Arc::new(link.clone()));
         let desk = Arc::new(Desk::new(ports, PidKey::new(&[9; 32]).unwrap()));
         let events = link.subscribe();
-        let server = LinkServer::bind(link.clone(), desk.clone()).await.unwrap();
+        let server = bind(listen, &link, &desk).await;
         let addr = server.local_addr().unwrap();
         Self { desk, store, chat, link, addr, events, running: Some(server.spawn()) }
     }
@@ -232,7 +232,7 @@ impl Bridge {
     /// Starts the link server again on the same address.
     pub async fn restart(&mut self) {
         self.stop().await;
-        let server = LinkServer::bind_to(self.addr, self.link.clone(), self.desk.clone()).await.unwrap();
+        let server = bind(self.addr, &self.link, &self.desk).await;
         self.running = Some(server.spawn());
     }
 
@@ -421,6 +421,22 @@ impl Raw {
                 return lines;
             }
             lines.push(line);
+        }
+    }
+}
+
+/// Binds a link server to `addr`. A restarted bridge binds the port it had, which came from the ephemeral range
+/// (`:0`): while it was closed, a game server reconnecting to it may have been given that very port as its own
+/// source port for a moment (its connection is refused at once), so the bind is tried again for a while.
+async fn bind(addr: SocketAddr, link: &LinkHandle, desk: &Arc<Desk>) -> LinkServer {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        match LinkServer::bind_to(addr, link.clone(), desk.clone()).await {
+            Ok(server) => return server,
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("cannot bind the link server to {addr}: {e}"),
         }
     }
 }
