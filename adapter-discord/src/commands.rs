@@ -5,11 +5,12 @@ use serenity::all::{
     ChannelType, CommandOptionType, CreateCommand, CreateCommandOption, Permissions as SPermissions, ResolvedOption,
     ResolvedValue,
 };
-use ticket_core::desk::{AdminCommand, OrgRolesUpdate, TargetsUpdate};
+use ticket_core::desk::{AdminCommand, OrgRolesUpdate, TargetsUpdate, TranscriptTarget};
 use ticket_core::permissions::Capability;
 use ticket_core::qna::AnswerKind;
 use ticket_core::settings::ApplicantAccess;
-use ticket_core::{ChannelId, RoleId, UserId};
+use ticket_core::settings::TranscriptSettings;
+use ticket_core::{ChannelId, RoleId, TicketId, UserId};
 
 use crate::convert::from;
 
@@ -22,6 +23,8 @@ pub enum Command {
     ReopenQna,
     /// `/recruit-config remove-member`.
     RemoveMember(UserId),
+    /// `/ticket transcript` or `/tickets transcript`: a ticket's transcript as a file.
+    Transcript(TranscriptTarget),
 }
 
 /// Why a command could not be read.
@@ -53,6 +56,14 @@ fn kind_option(required: bool) -> CreateCommandOption {
         .add_string_choice("Time range", "time_range")
         .add_string_choice("Yes/No", "yes_no")
         .add_string_choice("Paragraph", "paragraph")
+}
+
+/// The options of `transcript`: a ticket by number or by channel (default: the channel the command is run in).
+fn transcript_options() -> Vec<CreateCommandOption> {
+    vec![
+        opt(CommandOptionType::Integer, "ticket", "The ticket's number", false).min_int_value(1),
+        channel("channel", "The ticket's channel (default: here)", ChannelType::Text, false),
+    ]
 }
 
 /// The definitions to register in a guild.
@@ -135,7 +146,25 @@ pub fn definitions() -> Vec<CreateCommand> {
                 channel("category", "Where ticket-<player> channels are created", ChannelType::Category, false),
                 opt(Role, "staff_role", "Staff who answer players in game", false),
             ],
-        ));
+        ))
+        .add_option(sub(
+            "set-transcripts",
+            "Set how long transcripts of closed tickets are kept",
+            vec![
+                opt(Integer, "retention_days", "Delete transcripts this many days after closing", false)
+                    .min_int_value(1)
+                    .max_int_value(u64::from(TranscriptSettings::MAX_RETENTION_DAYS)),
+                opt(Boolean, "keep_forever", "Keep transcripts for good", false),
+            ],
+        ))
+        .add_option(sub("show-workflow", "Show how tickets close: DMs and transcripts", vec![]))
+        .add_option(sub("transcript", "Get a ticket's transcript as a file", transcript_options()));
+    // Everyone's: members get their own tickets' transcripts; the desk checks who asks.
+    let ticket = CreateCommand::new("ticket").description("Your tickets").dm_permission(false).add_option(sub(
+        "transcript",
+        "Get a ticket's transcript as a file",
+        transcript_options(),
+    ));
     let recruit = CreateCommand::new("recruit-config")
         .description("Recruitment records and the Quick Q&A")
         .dm_permission(false)
@@ -220,7 +249,7 @@ pub fn definitions() -> Vec<CreateCommand> {
             ],
         ))
         .add_option(sub("show", "Show the role mapping", vec![]));
-    vec![tickets, recruit, roles]
+    vec![tickets, ticket, recruit, roles]
 }
 
 /// The options of a subcommand, by name.
@@ -255,8 +284,11 @@ impl<'a> Options<'a> {
         }
     }
     fn position(&self, name: &'static str) -> Option<usize> {
+        self.integer(name).and_then(|i| usize::try_from(i).ok())
+    }
+    fn integer(&self, name: &'static str) -> Option<i64> {
         match self.get(name) {
-            Some(ResolvedValue::Integer(i)) => usize::try_from(*i).ok(),
+            Some(ResolvedValue::Integer(i)) => Some(*i),
             _ => None,
         }
     }
@@ -313,6 +345,26 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>], here: ChannelId) -> Res
         ("tickets", "remove-option") => A::RemoveOption { name: Options::need(o.text("name"), "name")?.to_owned() },
         ("tickets", "list-options") => A::ListOptions,
         ("tickets" | "recruit-config", "reopen-qna") => return Ok(Command::ReopenQna),
+        ("tickets" | "ticket", "transcript") => {
+            let target = match (o.integer("ticket"), o.channel("channel")) {
+                (Some(n), _) => TranscriptTarget::Ticket(TicketId::new(
+                    u64::try_from(n).ok().filter(|n| *n > 0).ok_or(CommandError::Option("ticket"))?,
+                )),
+                (None, Some(channel)) => TranscriptTarget::Channel(channel),
+                (None, None) => TranscriptTarget::Channel(here),
+            };
+            return Ok(Command::Transcript(target));
+        }
+        ("tickets", "set-transcripts") if o.flag("keep_forever") == Some(true) => {
+            A::SetTranscripts { retention_days: None }
+        }
+        ("tickets", "set-transcripts") => A::SetTranscripts {
+            retention_days: Some(
+                Options::need(o.integer("retention_days"), "retention_days")
+                    .and_then(|d| u32::try_from(d).map_err(|_| CommandError::Option("retention_days")))?,
+            ),
+        },
+        ("tickets", "show-workflow") => A::ShowWorkflow,
         ("tickets", "set-ingame") => A::SetInGame { category: o.channel("category"), staff_role: o.role("staff_role") },
         ("recruit-config", "set-log-channel") => A::SetLogChannel(Options::need(o.channel("channel"), "channel")?),
         ("recruit-config", "set-access-mode") => A::SetAccessMode(match Options::need(o.text("mode"), "mode")? {
@@ -425,6 +477,12 @@ mod tests {
             assert!(subs("recruit-config").contains(&s.to_owned()), "/recruit-config {s}");
         }
         assert_eq!(subs("roles"), vec!["set", "set-org", "show"]);
+        for s in ["set-transcripts", "show-workflow", "transcript"] {
+            assert!(subs("tickets").contains(&s.to_owned()), "/tickets {s}");
+        }
+        assert_eq!(subs("ticket"), vec!["transcript"]);
+        let ticket = json.iter().find(|c| c["name"] == "ticket").unwrap();
+        assert!(ticket["default_member_permissions"].is_null(), "every member can see /ticket");
         let recruit = json.iter().find(|c| c["name"] == "recruit-config").unwrap();
         assert!(recruit["default_member_permissions"].is_null(), "recruiters can see /recruit-config");
         let tickets = json.iter().find(|c| c["name"] == "tickets").unwrap();

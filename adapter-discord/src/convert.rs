@@ -5,8 +5,8 @@
 //! characters and embeds to Discord's limits.
 
 use serenity::all::{
-    ButtonStyle as SButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
-    CreateInputText, CreateInteractionResponseMessage, CreateMessage, CreateModal, CreateSelectMenu,
+    ButtonStyle as SButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton, CreateEmbed,
+    CreateEmbedFooter, CreateInputText, CreateInteractionResponseMessage, CreateMessage, CreateModal, CreateSelectMenu,
     CreateSelectMenuKind, CreateSelectMenuOption, EditInteractionResponse, EditMessage, InputTextStyle, Nonce,
     PermissionOverwrite, PermissionOverwriteType, Permissions as SPermissions,
 };
@@ -173,7 +173,7 @@ macro_rules! fill {
 /// `enforce_nonce`, so Discord answers a repeat with the message already posted instead of posting it again.
 pub(crate) fn create_message(m: &Message) -> CreateMessage {
     let m = m.clone().fit();
-    let mut out = fill!(CreateMessage::new(), m);
+    let mut out = fill!(CreateMessage::new(), m).add_files(files(&m));
     if let Some(nonce) = &m.nonce {
         out = out.nonce(Nonce::String(nonce.as_str().to_owned())).enforce_nonce(true);
     }
@@ -189,14 +189,21 @@ pub(crate) fn edit_message(m: &Message) -> EditMessage {
 /// A reply to an interaction.
 pub(crate) fn interaction_message(m: &Message, ephemeral: bool) -> CreateInteractionResponseMessage {
     let m = m.clone().fit();
-    let out = fill!(CreateInteractionResponseMessage::new().ephemeral(ephemeral), m);
+    let out = fill!(CreateInteractionResponseMessage::new().ephemeral(ephemeral), m).add_files(files(&m));
     if m.content.is_empty() { out } else { out.content(&m.content) }
 }
 
 /// The final text of a deferred interaction.
 pub(crate) fn edit_response(m: &Message) -> EditInteractionResponse {
     let m = m.clone().fit();
-    fill!(EditInteractionResponse::new().content(&m.content), m)
+    files(&m)
+        .into_iter()
+        .fold(fill!(EditInteractionResponse::new().content(&m.content), m), |out, file| out.new_attachment(file))
+}
+
+/// The files sent with a message, as uploads.
+fn files(m: &Message) -> Vec<CreateAttachment> {
+    m.files.iter().map(|f| CreateAttachment::bytes(f.data.clone(), f.name.clone())).collect()
 }
 
 /// A modal.

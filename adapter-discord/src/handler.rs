@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serenity::all::{
-    ChannelId, Context, EventHandler, Guild, GuildChannel, Interaction, Message as DiscordMessage, Ready,
+    Attachment, ChannelId, Context, EventHandler, Guild, GuildChannel, Interaction, Message as DiscordMessage,
+    MessageUpdateEvent, Ready,
 };
-use ticket_core::desk::{Desk, DeskError, MessageOutcome, Problem};
+use ticket_core::desk::{ChannelPost, Desk, DeskError, MessageOutcome, Problem};
+use ticket_core::ports::TranscriptAttachment;
 use ticket_core::strings::REOPEN_QNA_PREFIX_COMMAND;
 use tokio::sync::watch;
 
@@ -47,16 +49,17 @@ impl Handler {
     }
 }
 
-/// What a staff message says, with its attachments named (the game cannot show them).
-fn message_text(message: &DiscordMessage) -> String {
-    let mut text = message.content.clone();
-    for a in &message.attachments {
-        if !text.is_empty() {
-            text.push(' ');
-        }
-        text.push_str(&format!("[attachment: {}]", a.filename));
+/// A message as the desk takes it: its id, its text, and its attachments as links.
+fn channel_post(message: &DiscordMessage) -> ChannelPost {
+    ChannelPost {
+        message: Some(from::message(message.id)),
+        content: message.content.clone(),
+        attachments: attachments(&message.attachments),
     }
-    text
+}
+
+fn attachments(list: &[Attachment]) -> Vec<TranscriptAttachment> {
+    list.iter().map(|a| TranscriptAttachment { name: a.filename.clone(), url: a.url.clone() }).collect()
 }
 
 #[async_trait]
@@ -69,6 +72,7 @@ impl EventHandler for Handler {
         if self.resumer_started.swap(true, Ordering::SeqCst) {
             return;
         }
+        tokio::spawn(crate::housekeeping::sweep(ctx.cache.clone(), desk.clone(), self.stopped.clone()));
         let task = tokio::spawn(crate::outbox_driver::drive_outbox(desk, self.resume_every, self.stopped.clone()));
         self.driver.set(task);
     }
@@ -99,14 +103,45 @@ impl EventHandler for Handler {
             }
             Err(error) => tracing::warn!(%error, "could not check the ping roles"),
         }
+        crate::housekeeping::purge_guild(&desk, guild.id).await;
         // The outbox itself is resumed by the loop started at READY (its first run is immediate).
     }
 
     async fn message(&self, ctx: Context, message: DiscordMessage) {
-        if self.ordered.was_taken(message.id) {
+        if self.ordered.was_taken(message.id, Change::Posted) {
             return;
         }
         let Some(incoming) = Incoming::from_message(&ctx, &message) else { return };
+        let Some(desk) = self.desk() else { return };
+        handle_message(&ctx, &desk, &incoming).await;
+    }
+
+    async fn message_update(
+        &self,
+        ctx: Context,
+        _old: Option<DiscordMessage>,
+        _new: Option<DiscordMessage>,
+        event: MessageUpdateEvent,
+    ) {
+        if self.ordered.was_taken(event.id, Change::edited(&event)) {
+            return;
+        }
+        let Some(incoming) = Incoming::from_update(&event) else { return };
+        let Some(desk) = self.desk() else { return };
+        handle_message(&ctx, &desk, &incoming).await;
+    }
+
+    async fn message_delete(
+        &self,
+        ctx: Context,
+        channel: ChannelId,
+        message: serenity::all::MessageId,
+        guild: Option<serenity::all::GuildId>,
+    ) {
+        if self.ordered.was_taken(message, Change::Deleted) {
+            return;
+        }
+        let Some(incoming) = Incoming::from_delete(channel, message, guild) else { return };
         let Some(desk) = self.desk() else { return };
         handle_message(&ctx, &desk, &incoming).await;
     }
@@ -136,12 +171,53 @@ impl EventHandler for Handler {
     }
 }
 
-/// What the desk needs of a guild message: far smaller than serenity's `Message`, so a burst of thousands waiting in
-/// their channels' lanes (see [`crate::ordered`]) holds little memory.
-pub(crate) struct Incoming {
-    channel: ChannelId,
-    actor: ticket_core::Actor,
-    text: String,
+/// Which gateway event about a message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Change {
+    /// `MESSAGE_CREATE`.
+    Posted,
+    /// `MESSAGE_UPDATE`, with the edit's time, so that two edits of one message are two events.
+    Edited(Option<String>),
+    /// `MESSAGE_DELETE`.
+    Deleted,
+}
+
+/// What the desk needs of a guild message event: far smaller than serenity's `Message`, so a burst of thousands
+/// waiting in their channels' lanes (see [`crate::ordered`]) holds little memory. Edits and deletions go through
+/// the same lanes as posts, so a message's edit never reaches the desk before the message.
+pub(crate) enum Incoming {
+    /// A member wrote.
+    Posted {
+        /// Where.
+        channel: ChannelId,
+        /// Who, with their roles and permissions as the message arrived.
+        actor: ticket_core::Actor,
+        /// What.
+        post: ChannelPost,
+    },
+    /// A member edited their message.
+    Edited {
+        /// Where.
+        channel: ChannelId,
+        /// Which message.
+        message: serenity::all::MessageId,
+        /// Its new text.
+        text: String,
+    },
+    /// A message was deleted.
+    Deleted {
+        /// Where.
+        channel: ChannelId,
+        /// Which message.
+        message: serenity::all::MessageId,
+    },
+}
+
+impl Change {
+    /// The change an update event makes.
+    pub(crate) fn edited(event: &MessageUpdateEvent) -> Self {
+        Self::Edited(event.edited_timestamp.and_then(|t| t.to_rfc3339()))
+    }
 }
 
 impl Incoming {
@@ -153,19 +229,61 @@ impl Incoming {
         }
         let guild = message.guild_id?;
         let actor = actor::from_message(&ctx.cache, from::guild(guild), message);
-        Some(Self { channel: message.channel_id, actor, text: message_text(message) })
+        Some(Self::Posted { channel: message.channel_id, actor, post: channel_post(message) })
+    }
+
+    /// An edit of a member's message in a guild; `None` for the bot's own edits, webhooks', and updates that change
+    /// no text (Discord sends one when a link's embed appears).
+    pub(crate) fn from_update(event: &MessageUpdateEvent) -> Option<Self> {
+        event.guild_id?;
+        if event.author.as_ref().is_some_and(|a| a.bot) || event.webhook_id.flatten().is_some() {
+            return None;
+        }
+        let text = event.content.clone()?;
+        Some(Self::Edited { channel: event.channel_id, message: event.id, text })
+    }
+
+    /// A deletion in a guild.
+    pub(crate) fn from_delete(
+        channel: ChannelId,
+        message: serenity::all::MessageId,
+        guild: Option<serenity::all::GuildId>,
+    ) -> Option<Self> {
+        guild.map(|_| Self::Deleted { channel, message })
+    }
+
+    /// The channel it happened in.
+    pub(crate) fn channel(&self) -> ChannelId {
+        match self {
+            Self::Posted { channel, .. } | Self::Edited { channel, .. } | Self::Deleted { channel, .. } => *channel,
+        }
     }
 }
 
-/// Hands a guild message to the desk (a staff reply in a ticket channel, a player-visible message, the Q&A reopen
-/// prefix command). Called in gateway order per channel (see [`crate::ordered`]).
+/// Hands a guild message event to the desk (a staff reply in a ticket channel, a player-visible message, the Q&A
+/// reopen prefix command, an edit or a deletion for the transcript). Called in gateway order per channel (see
+/// [`crate::ordered`]).
 pub(crate) async fn handle_message(ctx: &Context, desk: &Desk, message: &Incoming) {
-    let Incoming { channel, actor, text } = message;
-    if text.trim() == REOPEN_QNA_PREFIX_COMMAND {
+    let (channel, actor, post) = match message {
+        Incoming::Posted { channel, actor, post } => (channel, actor, post),
+        Incoming::Edited { channel, message, text } => {
+            if let Err(error) = desk.message_edited(from::channel(*channel), from::message(*message), text).await {
+                tracing::warn!(%error, "an edited ticket message could not be kept in its transcript");
+            }
+            return;
+        }
+        Incoming::Deleted { channel, message } => {
+            if let Err(error) = desk.message_deleted(from::channel(*channel), from::message(*message)).await {
+                tracing::warn!(%error, "a deleted ticket message could not be marked in its transcript");
+            }
+            return;
+        }
+    };
+    if post.content.trim() == REOPEN_QNA_PREFIX_COMMAND {
         interactions::reopen_by_prefix(ctx, desk, *channel, actor).await;
         return;
     }
-    match desk.channel_message(from::channel(*channel), actor, text).await {
+    match desk.channel_post(from::channel(*channel), actor, post).await {
         Ok(MessageOutcome::Relayed { held: true, .. }) | Ok(_) => {}
         Err(DeskError::Invalid { problem: Problem::Empty, .. }) => {}
         Err(DeskError::NotPermitted { .. }) => {

@@ -338,6 +338,7 @@ pub(crate) async fn command(ctx: &Context, desk: &Desk, i: &CommandInteraction) 
         Ok(Command::ReopenQna) => {
             desk.reopen_qna(asked.channel, &asked.actor).await.map(|_| Message::text("The Q&A button is posted again."))
         }
+        Ok(Command::Transcript(target)) => desk.transcript_for(&asked.actor, target).await,
         Ok(Command::RemoveMember(member)) => desk
             .remove_member(asked.guild, &asked.actor, member)
             .await

@@ -7,6 +7,7 @@ pub mod commands;
 mod convert;
 mod error;
 mod handler;
+mod housekeeping;
 mod interactions;
 mod lanes;
 mod ordered;

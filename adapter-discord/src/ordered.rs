@@ -14,22 +14,22 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serenity::all::{ChannelId, CollectorCallback, Context, Event, Message, MessageId};
+use serenity::all::{ChannelId, CollectorCallback, Context, Event, MessageId};
 use ticket_core::Desk;
 use ticket_core::lanes::Lanes;
 
-use crate::handler::Incoming;
+use crate::handler::{Change, Incoming};
 
 /// The lanes of the ticket channels, and the messages the collector took.
 #[derive(Default)]
 pub(crate) struct OrderedMessages {
     lanes: Lanes<ChannelId, Incoming>,
-    /// Messages a collector put into a lane, until the event handler's own call for them has seen that.
-    taken: Mutex<HashSet<MessageId>>,
+    /// Message events a collector put into a lane, until the event handler's own call for them has seen that.
+    taken: Mutex<HashSet<(MessageId, Change)>>,
 }
 
 impl OrderedMessages {
-    fn taken(&self) -> MutexGuard<'_, HashSet<MessageId>> {
+    fn taken(&self) -> MutexGuard<'_, HashSet<(MessageId, Change)>> {
         // Plain set operations under the lock: a poisoned lock still guards a consistent set.
         self.taken.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -38,23 +38,35 @@ impl OrderedMessages {
     pub(crate) fn collect(self: &Arc<Self>, ctx: &Context, desk: Arc<Desk>) {
         let (me, ctx2) = (self.clone(), ctx.clone());
         ctx.shard.add_collector(CollectorCallback(Box::new(move |event| {
-            if let Event::MessageCreate(created) = event {
-                me.take(&ctx2, &desk, &created.message);
+            let taken = match event {
+                Event::MessageCreate(created) => {
+                    Incoming::from_message(&ctx2, &created.message).map(|i| (created.message.id, Change::Posted, i))
+                }
+                Event::MessageUpdate(updated) => {
+                    Incoming::from_update(updated).map(|i| (updated.id, Change::edited(updated), i))
+                }
+                Event::MessageDelete(deleted) => {
+                    Incoming::from_delete(deleted.channel_id, deleted.message_id, deleted.guild_id)
+                        .map(|i| (deleted.message_id, Change::Deleted, i))
+                }
+                _ => None,
+            };
+            if let Some((message, change, incoming)) = taken {
+                me.take(&ctx2, &desk, message, change, incoming);
             }
             true
         })));
     }
 
-    /// Puts a message into its channel's lane (once, however many collectors see it), starting the lane's runner
-    /// if it was idle. Runs on the shard runner's task: it never waits.
-    fn take(self: &Arc<Self>, ctx: &Context, desk: &Arc<Desk>, message: &Message) {
-        // The bot's own posts and webhooks' come back as events too (one per post the bot makes): the handler drops
-        // them, so they need no lane (nor a task each).
-        let Some(incoming) = Incoming::from_message(ctx, message) else { return };
-        if !self.taken().insert(message.id) {
+    /// Puts a message event into its channel's lane (once, however many collectors see it), starting the lane's
+    /// runner if it was idle. Runs on the shard runner's task: it never waits. The bot's own posts and webhooks'
+    /// come back as events too (one per post the bot makes): [`Incoming`] leaves them out, so they need no lane
+    /// (nor a task each).
+    fn take(self: &Arc<Self>, ctx: &Context, desk: &Arc<Desk>, message: MessageId, change: Change, incoming: Incoming) {
+        if !self.taken().insert((message, change)) {
             return;
         }
-        let channel = message.channel_id;
+        let channel = incoming.channel();
         if let Some(first) = self.lanes.push(channel, incoming) {
             let (me, ctx, desk) = (self.clone(), ctx.clone(), desk.clone());
             tokio::spawn(async move {
@@ -67,8 +79,8 @@ impl OrderedMessages {
         }
     }
 
-    /// Whether a collector took this message (the event handler then leaves it to the lane); forgets it.
-    pub(crate) fn was_taken(&self, message: MessageId) -> bool {
-        self.taken().remove(&message)
+    /// Whether a collector took this message event (the event handler then leaves it to the lane); forgets it.
+    pub(crate) fn was_taken(&self, message: MessageId, change: Change) -> bool {
+        self.taken().remove(&(message, change))
     }
 }

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use adapter_discord::sim::{FakeDiscord, permissions};
-use common::assert_clean;
+use common::{assert_clean, next_matching};
 use serenity::all::{
     ChannelId, ComponentInteractionDataKind, Context, CreateActionRow, CreateButton, CreateInputText,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
@@ -163,19 +163,6 @@ async fn connect(fake: &FakeDiscord) -> (mpsc::UnboundedReceiver<Seen>, std::syn
         let _ = client.start().await;
     });
     (rx, http)
-}
-
-async fn next_matching<T>(rx: &mut mpsc::UnboundedReceiver<Seen>, mut pick: impl FnMut(Seen) -> Option<T>) -> T {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            let seen = rx.recv().await.expect("handler alive");
-            if let Some(t) = pick(seen) {
-                return t;
-            }
-        }
-    })
-    .await
-    .expect("event in time")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

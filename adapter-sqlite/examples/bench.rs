@@ -176,7 +176,7 @@ fn in_game_ticket(key: &PidKey, n: u64, now: OffsetDateTime) -> Result<Ticket, E
 }
 
 fn line(ticket: TicketId, now: OffsetDateTime, text: &str) -> TranscriptEntry {
-    TranscriptEntry { ticket, at: now, author: TranscriptAuthor::System, text: text.into() }
+    TranscriptEntry::line(ticket, now, TranscriptAuthor::System, text)
 }
 
 /// Raw commits shaped like the use cases: open (ticket + line + 3 effects), append a line, close.

@@ -109,6 +109,9 @@ fn apply(conn: &Connection, commit: &Commit) -> Result<Vec<EffectId>, StoreError
     for entry in &commit.transcript {
         transcripts::append(conn, entry)?;
     }
+    for change in &commit.transcript_changes {
+        transcripts::change(conn, change)?;
+    }
     // Before `done`, `retry` and `dead`, as the in-memory store: "still pending" means before this commit.
     for (id, effect) in &commit.amend {
         if !outbox::amend(conn, *id, effect)? {

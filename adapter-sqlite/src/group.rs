@@ -271,12 +271,12 @@ mod tests {
         // Fails its checks: ticket 1 exists already.
         let stale = Commit { tickets: vec![sample_support(1, 1, 101)], ..Commit::default() };
         let missing = Commit {
-            transcript: vec![ticket_core::ports::TranscriptEntry {
-                ticket: TicketId::new(77),
-                at: ticket_core::conformance::T0,
-                author: ticket_core::ports::TranscriptAuthor::System,
-                text: "x".into(),
-            }],
+            transcript: vec![ticket_core::ports::TranscriptEntry::line(
+                TicketId::new(77),
+                ticket_core::conformance::T0,
+                ticket_core::ports::TranscriptAuthor::System,
+                "x",
+            )],
             ..Commit::default()
         };
         let outcomes = queued_together(&writer, vec![opening(2), amends_a_ghost, stale, missing, opening(4)]);

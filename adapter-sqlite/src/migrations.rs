@@ -7,7 +7,7 @@ use crate::SqliteError;
 
 /// The schema version this build writes. A file with a newer version is refused with
 /// [`SqliteError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// `PRAGMA application_id` of every database this crate made: `RSTK`.
 pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"RSTK");
@@ -24,8 +24,10 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, in order. Append only: never edit one that was released.
-pub(crate) const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "initial schema", sql: include_str!("../migrations/0001_initial.sql") }];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "initial schema", sql: include_str!("../migrations/0001_initial.sql") },
+    Migration { version: 2, name: "readable transcripts", sql: include_str!("../migrations/0002_transcripts.sql") },
+];
 
 /// The schema version of an open database (`PRAGMA user_version`).
 pub(crate) fn schema_version(conn: &Connection) -> Result<u32, SqliteError> {

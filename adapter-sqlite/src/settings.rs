@@ -1,6 +1,7 @@
 //! A guild's settings on their normalized tables: `guild_settings` (the root, with the version),
 //! `ticket_panel_config`, `ticket_notify_roles`, `ticket_recruitment_options`, `recruit_panel_settings`,
-//! `recruit_settings`, `recruit_qna_questions`, `capability_roles`, `org_roles` and `discord_guild_channels`.
+//! `recruit_settings`, `recruit_qna_questions`, `capability_roles`, `org_roles`, `discord_guild_channels` and
+//! `ticket_transcript_settings`.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use ticket_core::permissions::Capability;
@@ -8,7 +9,7 @@ use ticket_core::qna::QnaQuestion;
 use ticket_core::recruitment::RequestedRole;
 use ticket_core::settings::{
     CapabilityRoles, GuildSettings, InGameSettings, OrgRoles, PanelTargets, PingRoles, PostedPanels, RecruitmentOption,
-    RsiOrg, TicketType,
+    RsiOrg, TicketType, TranscriptSettings,
 };
 use ticket_core::{ChannelId, GuildId, RoleId};
 
@@ -143,6 +144,14 @@ pub(crate) fn load(conn: &Connection, guild: GuildId) -> Result<GuildSettings, S
     if let Some(in_game) = in_game {
         settings.in_game = in_game;
     }
+
+    let transcripts = conn
+        .prepare_cached("SELECT retention_days FROM ticket_transcript_settings WHERE guild_id = ?1")?
+        .query_row([g], |r| Ok(TranscriptSettings { retention_days: r.get(0)? }))
+        .optional()?;
+    if let Some(transcripts) = transcripts {
+        settings.transcripts = transcripts;
+    }
     Ok(settings)
 }
 
@@ -164,6 +173,7 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
         capability_roles,
         org_roles,
         in_game,
+        transcripts,
         version,
     } = settings;
     let PanelTargets { support_panel, recruitment_panel, support_category, recruitment_category, log_channel } =
@@ -174,6 +184,7 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
     let CapabilityRoles { support: support_roles, recruitment: recruitment_roles } = capability_roles;
     let OrgRoles { member, affiliate } = org_roles;
     let InGameSettings { enabled, close_on_logout, category, staff_role } = in_game;
+    let TranscriptSettings { retention_days } = transcripts;
     let g = id(guild.get());
     let ch = |c: &Option<ChannelId>| opt_id(c.map(ChannelId::get));
     let rl = |r: &Option<RoleId>| opt_id(r.map(RoleId::get));
@@ -284,5 +295,11 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
              staff_role = excluded.staff_role",
     )?
     .execute(params![g, enabled, close_on_logout, ch(category), rl(staff_role)])?;
+
+    conn.prepare_cached(
+        "INSERT INTO ticket_transcript_settings (guild_id, retention_days) VALUES (?1, ?2)
+         ON CONFLICT (guild_id) DO UPDATE SET retention_days = excluded.retention_days",
+    )?
+    .execute(params![g, retention_days])?;
     Ok(())
 }

@@ -11,6 +11,7 @@ use ticket_core::{
     Application, ApplicationId, ChainKey, ChannelId, EffectId, GuildId, GuildSettings, PendingEffect, Pid, Ticket,
     TicketId,
 };
+use time::OffsetDateTime;
 
 use crate::group::GroupCommit;
 use crate::worker::{Opener, Pool};
@@ -248,6 +249,17 @@ impl TicketStore for SqliteStore {
 
     async fn transcript(&self, ticket: TicketId) -> Result<Vec<TranscriptEntry>, StoreError> {
         Ok(self.read(move |conn| transcripts::of_ticket(conn, ticket)).await?)
+    }
+
+    async fn purge_transcripts(&self, guild: GuildId, closed_before: OffsetDateTime) -> Result<u64, StoreError> {
+        Ok(self
+            .write(move |conn| {
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let purged = transcripts::purge(&tx, guild, closed_before)?;
+                tx.commit()?;
+                Ok(purged)
+            })
+            .await?)
     }
 
     async fn pending_effects(&self, chain: Option<ChainKey>) -> Result<Vec<PendingEffect>, StoreError> {

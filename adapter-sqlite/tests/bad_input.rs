@@ -15,7 +15,7 @@ use ticket_core::ports::{Commit, TranscriptAuthor, TranscriptEntry};
 use ticket_core::{TicketId, TicketStore};
 
 fn line(ticket: u64, text: String) -> TranscriptEntry {
-    TranscriptEntry { ticket: TicketId::new(ticket), at: T0, author: TranscriptAuthor::System, text }
+    TranscriptEntry::line(TicketId::new(ticket), T0, TranscriptAuthor::System, text)
 }
 
 fn support_commit(id: u64) -> Commit {

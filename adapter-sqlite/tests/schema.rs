@@ -19,7 +19,7 @@ use ticket_core::{
     TicketStore,
 };
 
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 21] = [
     "capability_roles",
     "discord_guild_channels",
     "guild_settings",
@@ -36,7 +36,10 @@ const TABLES: [&str; 18] = [
     "ticket_notify_roles",
     "ticket_panel_config",
     "ticket_recruitment_options",
+    "ticket_transcript_settings",
     "tickets",
+    "transcript_attachments",
+    "transcript_edits",
     "transcripts",
 ];
 
@@ -109,7 +112,7 @@ async fn tickets_applications_and_effects_have_queryable_columns() {
     let ticket = sample_recruitment(1, 1, 42, Some(7));
     let mut app = sample_application(7, &ticket, 42);
     app.decline_reason = Some("not now".into());
-    let entry = TranscriptEntry { ticket: ticket.id, at: T0, author: TranscriptAuthor::System, text: "hi".into() };
+    let entry = TranscriptEntry::line(ticket.id, T0, TranscriptAuthor::System, "hi");
     let enqueue = sample_effects().into_iter().map(|e| (ChainKey::Ticket(ticket.id), e)).collect();
     t.commit(Commit {
         tickets: vec![ticket],
@@ -226,4 +229,37 @@ async fn closing_and_reopening_a_key_works_in_either_order() {
         let refused = store.commit(Commit { tickets: vec![third], ..Commit::default() }).await;
         assert!(matches!(refused, Err(StoreError::Conflict)), "the key is held again: {refused:?}");
     }
+}
+
+/// A deployment made before transcripts kept staff, messages, attachments and edits (schema version 1) is
+/// migrated in place, and its lines read as they were: not staff, no message, nothing attached or edited.
+#[tokio::test]
+async fn a_version_1_database_is_migrated_and_its_transcripts_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/0001_initial.sql")).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO tickets (id, guild_id, kind, channel_name, person_pid, question, opened_at, version)
+                 VALUES (5, 1, 'support', 'support-ann', '0123456789abcdef0123456789abcdef', 'help',
+                         '2026-11-20T12:00:00Z', 1);
+             INSERT INTO transcripts (ticket_id, at, author_kind, author_pid, author_name, text)
+                 VALUES (5, '2026-11-20T12:00:00Z', 'member', '0123456789abcdef0123456789abcdef', 'Ann', 'help'),
+                        (5, '2026-11-20T12:01:00Z', 'system', NULL, NULL, 'noted');",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
+    let lines = store.transcript(TicketId::new(5)).await.unwrap();
+    assert_eq!(lines.len(), 2);
+    assert!(matches!(&lines[0].author, TranscriptAuthor::Member { name, staff: false, .. } if name == "Ann"));
+    assert_eq!(lines[0].text, "help");
+    assert!(lines.iter().all(|l| l.message.is_none() && l.attachments.is_empty() && l.edits.is_empty()));
+    assert!(lines.iter().all(|l| l.deleted_at.is_none()));
+    assert_eq!(store.settings(ticket_core::GuildId::new(1)).await.unwrap().transcripts.retention_days, None);
+    store.close().await;
 }

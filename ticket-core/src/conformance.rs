@@ -25,6 +25,9 @@ use crate::ticket::{
 };
 use crate::topic::Topic;
 
+mod transcripts;
+pub use transcripts::*;
+
 /// Runs every conformance check as its own test. Give the async test attribute and an expression making a
 /// fresh, empty store (it may use `.await`).
 #[macro_export]
@@ -45,6 +48,8 @@ macro_rules! store_conformance_tests {
             applications_round_trip_and_list,
             application_needs_its_ticket,
             transcripts_append_in_order_and_outlive_the_channel,
+            transcripts_keep_staff_attachments_edits_and_deletions,
+            transcripts_are_purged_per_guild_after_closing,
             commits_are_all_or_nothing,
             outbox_keeps_order_per_chain,
             outbox_done_retry_and_dead,
@@ -78,7 +83,7 @@ pub fn sample_key() -> PidKey {
 /// A fixed time.
 pub const T0: OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
 
-fn name(text: &str) -> GameName {
+pub(crate) fn name(text: &str) -> GameName {
     GameName::new(text).unwrap_or_else(|_| unreachable!("sample names are valid"))
 }
 
@@ -289,7 +294,7 @@ pub fn sample_effects() -> Vec<Effect> {
     effects
 }
 
-async fn commit(store: &impl TicketStore, commit: Commit) -> Vec<crate::EffectId> {
+pub(crate) async fn commit(store: &impl TicketStore, commit: Commit) -> Vec<crate::EffectId> {
     match store.commit(commit).await {
         Ok(ids) => ids,
         Err(e) => panic!("a valid commit failed: {e}"),
@@ -303,11 +308,11 @@ async fn must_conflict(store: &impl TicketStore, c: Commit, rule: &str) {
     }
 }
 
-fn tickets(list: Vec<Ticket>) -> Commit {
+pub(crate) fn tickets(list: Vec<Ticket>) -> Commit {
     Commit { tickets: list, ..Commit::default() }
 }
 
-async fn load(store: &impl TicketStore, id: u64) -> Ticket {
+pub(crate) async fn load(store: &impl TicketStore, id: u64) -> Ticket {
     match store.ticket(TicketId::new(id)).await {
         Ok(Some(t)) => t,
         other => panic!("ticket {id} should load, got {other:?}"),
@@ -581,39 +586,9 @@ pub async fn application_needs_its_ticket(store: &impl TicketStore) {
     }
 }
 
-/// Transcript lines come back in order, including after the ticket closed.
-pub async fn transcripts_append_in_order_and_outlive_the_channel(store: &impl TicketStore) {
-    let key = sample_key();
-    commit(store, tickets(vec![sample_support(1, 1, 42)])).await;
-    let line = |n: u32, author| TranscriptEntry {
-        ticket: TicketId::new(1),
-        at: T0 + time::Duration::seconds(n.into()),
-        author,
-        text: format!("line {n} — {}", "x".repeat(n as usize)),
-    };
-    let first = vec![
-        line(1, TranscriptAuthor::Member { pid: key.user(UserId::new(42)), name: "Opener".into() }),
-        line(2, TranscriptAuthor::Player { name: name("Foo") }),
-    ];
-    commit(store, Commit { transcript: first.clone(), ..Commit::default() }).await;
-    let mut t = load(store, 1).await;
-    t.close(CloseReason::ChannelDeleted, None, T0).expect("closes");
-    commit(
-        store,
-        Commit { tickets: vec![t], transcript: vec![line(3, TranscriptAuthor::System)], ..Commit::default() },
-    )
-    .await;
-    let all = store.transcript(TicketId::new(1)).await.expect("load");
-    let mut expected = first;
-    expected.push(line(3, TranscriptAuthor::System));
-    assert_eq!(all, expected, "transcript in order, kept after close");
-    assert!(store.transcript(TicketId::new(2)).await.expect("load").is_empty());
-}
-
 /// A commit that fails writes nothing of what it held.
 pub async fn commits_are_all_or_nothing(store: &impl TicketStore) {
-    let orphan =
-        TranscriptEntry { ticket: TicketId::new(99), at: T0, author: TranscriptAuthor::System, text: "x".into() };
+    let orphan = TranscriptEntry::line(TicketId::new(99), T0, TranscriptAuthor::System, "x");
     let bad = Commit {
         settings: Some(GuildSettings::new(GuildId::new(1))),
         tickets: vec![sample_support(1, 1, 42)],

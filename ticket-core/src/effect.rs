@@ -85,6 +85,16 @@ pub enum LogEntry {
         /// The first ticket in line.
         ticket: TicketId,
     },
+    /// A support or recruitment ticket closed without a staff action (its channel was deleted by hand); its
+    /// transcript goes with the entry.
+    TicketClosed {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its channel's name.
+        channel_name: String,
+        /// Why.
+        reason: String,
+    },
     /// An in-game ticket closed.
     InGameClosed {
         /// The ticket.
@@ -287,6 +297,17 @@ pub enum Effect {
         /// Where.
         to: Destination,
         /// What.
+        notice: Notice,
+    },
+    /// Post a message with a ticket's transcript attached (the log entry of a closing ticket, the opener's DM): an
+    /// HTML page, or plain text when the page would be too large for Discord. The transcript is read when the
+    /// effect runs, so it holds every line saved until then.
+    PostTranscript {
+        /// The ticket.
+        ticket: TicketId,
+        /// Where.
+        to: Destination,
+        /// The message it goes with.
         notice: Notice,
     },
     /// Turn the Q&A prompt into its completed tile (or post the tile if the prompt is gone).

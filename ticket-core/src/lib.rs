@@ -19,6 +19,7 @@ pub mod settings;
 pub mod strings;
 pub mod ticket;
 pub mod topic;
+pub mod transcript;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;

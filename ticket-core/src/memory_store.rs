@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use time::OffsetDateTime;
 
 use crate::effect::{ChainKey, PendingEffect};
 use crate::id::{ApplicationId, ChannelId, EffectId, GuildId, TicketId};
@@ -182,6 +183,22 @@ impl TicketStore for InMemoryStore {
         Ok(self.lock().transcripts.get(&ticket).cloned().unwrap_or_default())
     }
 
+    async fn purge_transcripts(&self, guild: GuildId, closed_before: OffsetDateTime) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let State { transcripts, tickets, .. } = &mut *state;
+        let mut purged = 0;
+        transcripts.retain(|id, lines| {
+            let expired = tickets
+                .get(id)
+                .is_some_and(|t| t.guild == guild && t.closed.as_ref().is_some_and(|c| c.at < closed_before));
+            if expired {
+                purged += lines.len() as u64;
+            }
+            !expired
+        });
+        Ok(purged)
+    }
+
     async fn pending_effects(&self, chain: Option<ChainKey>) -> Result<Vec<PendingEffect>, StoreError> {
         Ok(self.lock().outbox.values().filter(|e| chain.is_none_or(|c| e.chain == c)).cloned().collect())
     }
@@ -277,6 +294,12 @@ impl State {
         }
         for entry in commit.transcript {
             self.transcripts.entry(entry.ticket).or_default().push(entry);
+        }
+        for change in commit.transcript_changes {
+            let lines = self.transcripts.get_mut(&change.ticket).into_iter().flatten();
+            if let Some(line) = lines.filter(|l| l.message == Some(change.message)).last() {
+                line.apply(&change.kind, change.at);
+            }
         }
         for (id, effect) in commit.amend {
             if let Some(pending) = self.outbox.get_mut(&id) {

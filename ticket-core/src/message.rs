@@ -205,6 +205,22 @@ impl std::fmt::Display for Nonce {
     }
 }
 
+/// A file sent with a message (a transcript, say).
+#[derive(Clone, PartialEq, Eq)]
+pub struct FileAttachment {
+    /// The file name people see.
+    pub name: String,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for FileAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The bytes would flood a log line; their size says enough.
+        f.debug_struct("FileAttachment").field("name", &self.name).field("bytes", &self.data.len()).finish()
+    }
+}
+
 /// A message to post or edit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
@@ -220,6 +236,10 @@ pub struct Message {
     /// the message travels, not what anyone reads.
     #[serde(skip)]
     pub nonce: Option<Nonce>,
+    /// Files sent with it. Not serialised: a message is stored as what it means, and its files are made when it
+    /// is sent.
+    #[serde(skip)]
+    pub files: Vec<FileAttachment>,
 }
 
 impl Message {
@@ -236,6 +256,12 @@ impl Message {
     /// The message, posted with `nonce` (see [`Nonce`]).
     pub fn with_nonce(mut self, nonce: Nonce) -> Self {
         self.nonce = Some(nonce);
+        self
+    }
+
+    /// The message, with `file` attached.
+    pub fn with_file(mut self, file: FileAttachment) -> Self {
+        self.files.push(file);
         self
     }
 

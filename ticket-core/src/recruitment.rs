@@ -322,16 +322,22 @@ impl Application {
         let next = self.status.next(&input)?;
         let settings = ctx.settings;
         let log = |action, reason: Option<String>| {
-            settings.targets.log_channel.map(|channel| Effect::Post {
-                to: Destination::Channel(channel),
-                notice: Notice::Log(LogEntry::Recruitment {
+            settings.targets.log_channel.map(|channel| {
+                let to = Destination::Channel(channel);
+                let notice = Notice::Log(LogEntry::Recruitment {
                     app: self.id,
                     action,
                     applicant: self.contact,
                     by: ctx.by_contact,
                     by_name: ctx.by_name.to_owned(),
                     reason,
-                }),
+                });
+                // Declining and finalising close the ticket: its transcript goes with the log entry.
+                if matches!(action, RecruitmentStatus::Declined | RecruitmentStatus::Finalised) {
+                    Effect::PostTranscript { ticket: self.ticket, to, notice }
+                } else {
+                    Effect::Post { to, notice }
+                }
             })
         };
         let mut effects = Vec::new();

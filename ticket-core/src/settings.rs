@@ -180,6 +180,19 @@ impl Default for InGameSettings {
     }
 }
 
+/// Transcripts (`/tickets set-transcripts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TranscriptSettings {
+    /// How many days a closed ticket's transcript is kept; `None` keeps it for good (the default).
+    pub retention_days: Option<u32>,
+}
+
+impl TranscriptSettings {
+    /// The longest retention that can be set: ten years.
+    pub const MAX_RETENTION_DAYS: u32 = 3650;
+}
+
 /// Everything configurable for one guild.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -212,6 +225,8 @@ pub struct GuildSettings {
     pub org_roles: OrgRoles,
     /// In-game ticket settings.
     pub in_game: InGameSettings,
+    /// Transcript settings.
+    pub transcripts: TranscriptSettings,
     /// Optimistic-concurrency version, maintained by the store.
     pub version: u64,
 }
@@ -243,6 +258,7 @@ impl GuildSettings {
             capability_roles: CapabilityRoles::default(),
             org_roles: OrgRoles::default(),
             in_game: InGameSettings::default(),
+            transcripts: TranscriptSettings::default(),
             version: 0,
         }
     }

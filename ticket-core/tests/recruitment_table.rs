@@ -80,6 +80,9 @@ fn key() -> PidKey {
     PidKey::new(&[1; 32]).unwrap()
 }
 
+/// The application's ticket.
+const TICKET: TicketId = TicketId::new(2);
+
 fn application(status: RecruitmentStatus) -> Application {
     let key = key();
     let user = UserId::new(500);
@@ -87,7 +90,7 @@ fn application(status: RecruitmentStatus) -> Application {
     Application {
         id: ApplicationId::new(1),
         guild: GuildId::new(1),
-        ticket: TicketId::new(2),
+        ticket: TICKET,
         applicant: key.user(user),
         contact: key.seal(user),
         applicant_name: "A".into(),
@@ -135,6 +138,7 @@ fn shape(effects: &[Effect]) -> Vec<&'static str> {
             Effect::SyncNickname { .. } => "sync nickname",
             Effect::SetMemberAccess { .. } => "set access",
             Effect::Post { notice: Notice::Log(_), .. } => "log",
+            Effect::PostTranscript { notice: Notice::Log(_), ticket, .. } if *ticket == TICKET => "log + transcript",
             Effect::Post { notice: Notice::FinaliseControl { .. }, .. } => "finalise control",
             Effect::Post { notice: Notice::DeclinedDm, .. } => "declined DM",
             Effect::Post { notice: Notice::QnaSummary { .. }, .. } => "Q&A summary",
@@ -173,8 +177,11 @@ fn every_pair_through_handle_moves_state_and_returns_effects_or_leaves_it_untouc
                         RecruitmentInputKind::Approve => {
                             &["grant role", "sync nickname", "set access", "log", "finalise control", "update record"]
                         }
-                        RecruitmentInputKind::Decline => &["log", "declined DM", "delete channel", "update record"],
-                        RecruitmentInputKind::Finalise => &["log", "delete channel", "update record"],
+                        // Declining and finalising close the ticket: its transcript goes with the log entry.
+                        RecruitmentInputKind::Decline => {
+                            &["log + transcript", "declined DM", "delete channel", "update record"]
+                        }
+                        RecruitmentInputKind::Finalise => &["log + transcript", "delete channel", "update record"],
                         RecruitmentInputKind::Remove => &["log", "update record"],
                     };
                     assert_eq!(shape(&effects), expected_shape, "{from:?} + {name}");

@@ -1,5 +1,5 @@
-//! Acting as a member: typing in a channel, clicking a button, choosing in a select, submitting a
-//! modal, running a slash command, deleting a channel by hand.
+//! Acting as a member: typing in a channel (with files attached), editing and deleting messages by hand, clicking a
+//! button, choosing in a select, submitting a modal, running a slash command, deleting a channel by hand.
 //!
 //! The fake refuses what a real user could not do (a button that is not there, a modal that was
 //! not shown, a channel the user cannot see): it records a violation and sends nothing.
@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use super::FakeDiscord;
 use super::interactions::{Interaction, InteractionKind, InteractionRecord, create_payload, modal_submit_components};
 use super::payload::{self, sf};
-use super::permissions::{self, ADMINISTRATOR, SEND_MESSAGES, VIEW_CHANNEL};
-use super::rest::{delete_channel, new_message, post_message};
+use super::permissions::{self, ADMINISTRATOR, ATTACH_FILES, MANAGE_MESSAGES, SEND_MESSAGES, VIEW_CHANNEL};
+use super::rest::{Upload, check_files, delete_channel, delete_message, edit_message, new_message, post_message};
+use super::router::Endpoint;
 use super::shared::lock;
 use super::world::{ChannelKind, StoredMessage, World, json_id};
 
@@ -26,6 +27,33 @@ fn can_see(w: &World, channel: u64, user: u64) -> Result<(), Refusal> {
         (_, Some(g)) if permissions::in_channel(g, c, user) & VIEW_CHANNEL != 0 => Ok(()),
         _ => Err(format!("user {user} cannot see channel {channel}")),
     }
+}
+
+/// Checks that `user` is a person: the bot posts, edits and deletes through the REST API, never by hand.
+fn by_a_person(w: &World, user: u64) -> Result<(), Refusal> {
+    if user == w.bot_id {
+        return Err("the bot acts through the REST API, not by hand".to_string());
+    }
+    Ok(())
+}
+
+/// The media type Discord gives a file a person uploads, from its name (`None` when it cannot tell).
+fn guess_media_type(filename: &str) -> Option<&'static str> {
+    let extension = filename.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "txt" | "log" => "text/plain; charset=utf-8",
+        "html" | "htm" => "text/html; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "json" => "application/json",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "mp4" => "video/mp4",
+        _ => return None,
+    })
 }
 
 /// Finds a component by `custom_id` in a message's components (any depth).
@@ -64,6 +92,47 @@ impl FakeDiscord {
     /// `author` types `content` in `channel` (MESSAGE_CREATE); returns the message id (0 when the
     /// author could not have posted there, see `violations()`).
     pub async fn send_message(&self, channel: u64, author: u64, content: &str) -> u64 {
+        self.post_as_member("send_message", channel, author, content, Vec::new())
+    }
+
+    /// `author` posts `content` with `files` (name, bytes) attached in `channel`: MESSAGE_CREATE with the attachments
+    /// (a file's media type guessed from its name, as Discord does). Returns the message id; 0 when the author could
+    /// not have posted it (as for [`FakeDiscord::send_message`], and without Attach Files there, more than 10 files,
+    /// one over 10 MiB, or nothing to post; see `violations()`).
+    pub async fn send_message_with_attachments(
+        &self,
+        channel: u64,
+        author: u64,
+        content: &str,
+        files: &[(&str, &[u8])],
+    ) -> u64 {
+        let what = "send_message_with_attachments";
+        if let Err(refusal) = self.shared.read(|w| by_a_person(w, author)) {
+            self.shared.violation(format!("{what} refused: {refusal}"));
+            return 0;
+        }
+        if content.is_empty() && files.is_empty() {
+            self.shared.violation(format!("{what} refused: nothing to post"));
+            return 0;
+        }
+        let uploads: Vec<Upload> = (0u64..)
+            .zip(files)
+            .map(|(index, (name, data))| Upload {
+                index: Some(index),
+                filename: (*name).to_string(),
+                content_type: guess_media_type(name).map(str::to_string),
+                data: data.to_vec(),
+            })
+            .collect();
+        if let Err(e) = check_files(Endpoint::CreateMessage, &uploads) {
+            self.shared.violation(format!("{what} refused: Discord would not take these files: {}", e.body));
+            return 0;
+        }
+        self.post_as_member(what, channel, author, content, uploads)
+    }
+
+    /// Posts a message of a member (the checks of Discord's client first); its id, or 0 and a violation.
+    fn post_as_member(&self, what: &str, channel: u64, author: u64, content: &str, files: Vec<Upload>) -> u64 {
         let result = self.shared.mutate(|w| {
             can_see(w, channel, author)?;
             let c = w.channel(channel).map_err(|_| format!("channel {channel} does not exist"))?;
@@ -71,19 +140,74 @@ impl FakeDiscord {
                 return Err(format!("channel {channel} is a category"));
             }
             if let Some(g) = c.guild.and_then(|g| w.guilds.get(&g)) {
-                if permissions::in_channel(g, c, author) & SEND_MESSAGES == 0 {
+                let allowed = permissions::in_channel(g, c, author);
+                if allowed & SEND_MESSAGES == 0 {
                     return Err(format!("user {author} may not send in channel {channel}"));
                 }
+                if !files.is_empty() && allowed & ATTACH_FILES == 0 {
+                    return Err(format!("user {author} may not attach files in channel {channel}"));
+                }
             }
-            let message = new_message(w, channel, author, &json!({ "content": content }));
+            let message = new_message(w, channel, author, &json!({ "content": content }), &files);
             let id = message.state.id;
             post_message(w, message);
             Ok(id)
         });
-        result.unwrap_or_else(|refusal| {
-            self.shared.violation(format!("send_message refused: {refusal}"));
-            0
-        })
+        self.unless_refused(what, result).unwrap_or(0)
+    }
+
+    /// `author` edits their message `message` in `channel` to `content`, as in Discord's client: MESSAGE_UPDATE with
+    /// the whole message (`edited_timestamp` set, `guild_id` and the author's `member` in a guild); its files stay.
+    /// `false` when they could not have: not the message's author, a channel they cannot see, or an edit leaving the
+    /// message with nothing to show (see `violations()`).
+    pub async fn edit_message_by_hand(&self, channel: u64, message: u64, author: u64, content: &str) -> bool {
+        let result = self.shared.mutate(|w| {
+            by_a_person(w, author)?;
+            can_see(w, channel, author)?;
+            let m =
+                w.message(channel, message).map_err(|_| format!("message {message} is not in channel {channel}"))?;
+            if m.state.author != author {
+                return Err(format!("user {author} did not write message {message}"));
+            }
+            let s = &m.state;
+            let has_embeds = s.embeds.as_array().is_some_and(|e| !e.is_empty());
+            if content.is_empty() && s.attachments.is_empty() && !has_embeds {
+                return Err(format!("editing message {message} to nothing (Discord's client offers to delete it)"));
+            }
+            edit_message(w, message, &json!({ "content": content }), &[])
+                .map_err(|e| format!("message {message} cannot be edited: {}", e.body))
+        });
+        self.unless_refused("edit_message_by_hand", result).is_some()
+    }
+
+    /// `user` deletes the message `message` in `channel` by hand (MESSAGE_DELETE with `id`, `channel_id` and, in a
+    /// guild, `guild_id`): their own message, or in a guild channel anyone's when they have Manage Messages there.
+    /// `false` when they could not have (see `violations()`).
+    pub async fn delete_message_by_hand(&self, channel: u64, message: u64, user: u64) -> bool {
+        let result = self.shared.mutate(|w| {
+            by_a_person(w, user)?;
+            can_see(w, channel, user)?;
+            let m =
+                w.message(channel, message).map_err(|_| format!("message {message} is not in channel {channel}"))?;
+            if m.state.author != user {
+                let c = w.channel(channel).map_err(|_| format!("channel {channel} does not exist"))?;
+                let manages = c
+                    .guild
+                    .and_then(|g| w.guilds.get(&g))
+                    .is_some_and(|g| permissions::in_channel(g, c, user) & MANAGE_MESSAGES != 0);
+                if !manages {
+                    return Err(format!("user {user} may not delete message {message} of someone else"));
+                }
+            }
+            delete_message(w, message);
+            Ok(())
+        });
+        self.unless_refused("delete_message_by_hand", result).is_some()
+    }
+
+    /// The result of an act, or `None` and a violation when no real user could have done it.
+    fn unless_refused<T>(&self, what: &str, result: Result<T, Refusal>) -> Option<T> {
+        result.map_err(|refusal| self.shared.violation(format!("{what} refused: {refusal}"))).ok()
     }
 
     /// `user` clicks the button `custom_id` on `message`; returns once the bot answered.

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::interactions::Interaction;
 use super::shared::lock;
-use super::world::{ChannelState, MemberState, MessageState, RoleState};
+use super::world::{AttachmentState, ChannelState, MemberState, MessageState, RoleState, World};
 use super::{FakeDiscord, RecordedRequest, payload};
 
 impl FakeDiscord {
@@ -63,6 +63,34 @@ impl FakeDiscord {
     /// included).
     pub fn interaction(&self, id: u64) -> Option<Interaction> {
         self.shared.read(|w| w.interactions.get(&id).map(|r| r.view()))
+    }
+
+    /// The message an interaction's answer is, as it stands now (after edits of `@original`): the reply of a type-4
+    /// answer, or of a deferred one (type 5) with what the bot edited into it, ephemeral replies included (they are
+    /// in no channel); for an update (types 6 and 7), the message the component sits on. `None` before the bot
+    /// answered, for a modal, or once the message was deleted.
+    pub fn response_message(&self, interaction: u64) -> Option<MessageState> {
+        self.shared.read(|w| {
+            let record = w.interactions.get(&interaction)?;
+            super::rest::original_response(record).and_then(|id| stored_state(w, id))
+        })
+    }
+
+    /// Every file the bot answered an interaction with, bytes included: the attachments of its reply as it stands
+    /// now ([`FakeDiscord::response_message`]), then those of each followup still there, in order. This is how a
+    /// test reads the file of an ephemeral reply, deferred and then edited with the file.
+    pub fn response_attachments(&self, interaction: u64) -> Vec<AttachmentState> {
+        self.shared.read(|w| {
+            let Some(record) = w.interactions.get(&interaction) else { return Vec::new() };
+            let original = super::rest::original_response(record);
+            let followups = record.webhook_messages.iter().copied().filter(|id| Some(*id) != original);
+            original
+                .into_iter()
+                .chain(followups)
+                .filter_map(|id| stored_state(w, id))
+                .flat_map(|m| m.attachments)
+                .collect()
+        })
     }
 
     /// Every REST request served so far, in order.
@@ -122,4 +150,9 @@ impl FakeDiscord {
             }
         }
     }
+}
+
+/// A message of a channel, or an ephemeral one, as it stands.
+fn stored_state(w: &World, id: u64) -> Option<MessageState> {
+    w.messages.get(&id).or_else(|| w.ephemeral.get(&id)).map(|m| m.state.clone())
 }

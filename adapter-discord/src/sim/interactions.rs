@@ -102,7 +102,8 @@ pub struct Interaction {
     pub response: Option<Value>,
     /// Bodies of followup messages (`POST /webhooks/{app}/{token}`), in order.
     pub followups: Vec<Value>,
-    /// Bodies of edits to the original response (`PATCH …/messages/@original`), in order.
+    /// Bodies of edits to the original response (`PATCH …/messages/@original`), in order. Files uploaded with them
+    /// are read with [`super::FakeDiscord::response_attachments`].
     pub original_edits: Vec<Value>,
 }
 

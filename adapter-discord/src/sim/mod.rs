@@ -97,6 +97,20 @@
 //! [`FakeDiscord::submit_modal`]. Each token answers one callback; a second gets
 //! 400 / 40060 as on Discord.
 //!
+//! # Files
+//!
+//! Files the bot uploads (serenity's `multipart/form-data`: a `payload_json` part and `files[N]` parts) are read as
+//! bytes and kept on the message ([`MessageState::attachments`], [`AttachmentState`]), for channel messages, DMs,
+//! interaction replies (type 4 and 7), edits of `@original` and followups. Answers and gateway events show them as
+//! Discord does (`id`, `filename`, `size`, `url` and `proxy_url` on Discord's CDN, `content_type`). An edit keeps the
+//! attachments its `attachments` array lists by id (all of them when it has none) and adds the new uploads. Discord's
+//! limits apply: 10 files, 10 MiB a file (25 MiB in an interaction's answer), Attach Files in guild channels. A test
+//! reads a file from [`FakeDiscord::messages`] or [`FakeDiscord::dms`], and an interaction's (ephemeral, deferred
+//! then edited) reply's from [`FakeDiscord::response_attachments`] or [`FakeDiscord::response_message`]. Members
+//! attach, edit and delete by hand with [`FakeDiscord::send_message_with_attachments`],
+//! [`FakeDiscord::edit_message_by_hand`] and [`FakeDiscord::delete_message_by_hand`]. The request log and the
+//! traffic file keep a multipart request's `payload_json`, not its files.
+//!
 //! # The bot's rights
 //!
 //! The bot's managed "Bot" role allows View Channels, Send Messages, Manage Channels, Manage
@@ -138,7 +152,9 @@ pub use faults::Fault;
 pub use interactions::{Interaction, ModalInput, ModalView};
 pub use router::served_routes;
 pub use shared::{PostedMessage, RecordedRequest};
-pub use world::{ChannelKind, ChannelState, MemberState, MessageState, OverwriteKind, OverwriteState, RoleState};
+pub use world::{
+    AttachmentState, ChannelKind, ChannelState, MemberState, MessageState, OverwriteKind, OverwriteState, RoleState,
+};
 
 use shared::{Shared, lock};
 use world::World;

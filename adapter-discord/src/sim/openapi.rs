@@ -45,6 +45,7 @@ fn spec() -> Result<&'static Spec, String> {
         apply_documented_corrections(&mut doc);
         let mut request_components = doc.get("components").cloned().unwrap_or(Value::Null);
         loosen_integers(&mut request_components);
+        accept_upload_placeholders(&mut request_components);
         Ok(Spec { doc, request_components, validators: Mutex::new(HashMap::new()) })
     })
     .as_ref()
@@ -65,6 +66,16 @@ fn apply_documented_corrections(doc: &mut Value) {
             },
             "required": ["code", "message"],
         });
+    }
+}
+
+/// A message's `attachments` entries name the files uploaded with it by their index, as a number (`{"id": 0,
+/// "filename": …}` for the part `files[0]`, what serenity sends), which Discord accepts; the spec only has the
+/// snowflake (string) of an existing attachment there.
+fn accept_upload_placeholders(components: &mut Value) {
+    if let Some(id) = components.pointer_mut("/schemas/MessageAttachmentRequest/properties/id") {
+        let snowflake = id.take();
+        *id = json!({ "anyOf": [snowflake, { "type": "integer", "minimum": 0 }] });
     }
 }
 
@@ -298,6 +309,15 @@ mod tests {
         assert!(validate_request("POST", op, Some(&long)).is_err(), "a nonce of 26 characters");
         let wrong = json!({"content": "hi", "nonce": "n", "enforce_nonce": "yes"});
         assert!(validate_request("POST", op, Some(&wrong)).is_err(), "enforce_nonce is a boolean");
+    }
+
+    #[test]
+    fn attachments_name_uploads_by_index_or_keep_attachments_by_id() {
+        let op = "/channels/{channel_id}/messages";
+        let body = json!({"attachments": [{"id": 0, "filename": "t.html", "description": null}, {"id": "123"}]});
+        assert_eq!(validate_request("POST", op, Some(&body)), Ok(()));
+        let bad = json!({"attachments": [{"id": -1}]});
+        assert!(validate_request("POST", op, Some(&bad)).is_err());
     }
 
     #[test]

@@ -7,9 +7,10 @@
 use serde_json::{Value, json};
 
 use super::permissions;
+use super::rest::EPHEMERAL;
 use super::world::{
-    ChannelKind, ChannelState, Guild, MemberState, MessageState, RoleState, StoredCommand, StoredMessage, User, World,
-    rfc3339, snowflake_ms,
+    AttachmentState, ChannelKind, ChannelState, Guild, MemberState, MessageState, RoleState, StoredCommand,
+    StoredMessage, User, World, rfc3339, snowflake_ms,
 };
 
 /// A snowflake as Discord writes it (a string).
@@ -275,6 +276,8 @@ pub(crate) fn message(world: &World, m: &StoredMessage, gateway: bool) -> Value 
         Some(g) => mentioned_roles(&s.content).into_iter().filter(|r| g.roles.contains_key(r)).map(sf).collect(),
         None => Vec::new(),
     };
+    let ephemeral = s.flags & EPHEMERAL != 0;
+    let attachments: Vec<Value> = s.attachments.iter().map(|a| attachment(s.channel, a, ephemeral)).collect();
     let kind = match &m.interaction {
         Some(i) if i.get("type").and_then(Value::as_u64) == Some(2) => 20,
         _ => 0,
@@ -290,7 +293,7 @@ pub(crate) fn message(world: &World, m: &StoredMessage, gateway: bool) -> Value 
         "mention_everyone": mention_everyone(world, m, guild),
         "mentions": mentions,
         "mention_roles": mention_roles,
-        "attachments": [],
+        "attachments": attachments,
         // Stored embeds are normalized when posted or edited.
         "embeds": s.embeds,
         "components": normalize_components(&s.components),
@@ -317,6 +320,39 @@ pub(crate) fn message(world: &World, m: &StoredMessage, gateway: bool) -> Value 
         }
     }
     v
+}
+
+/// An attachment object (`MessageAttachmentResponse`), its file on Discord's CDN under the channel and its id;
+/// files of an ephemeral message are marked so.
+pub(crate) fn attachment(channel: u64, a: &AttachmentState, ephemeral: bool) -> Value {
+    let path = format!("attachments/{channel}/{}/{}", a.id, url_segment(&a.filename));
+    let mut v = json!({
+        "id": sf(a.id),
+        "filename": a.filename,
+        "size": a.data.len(),
+        "url": format!("https://cdn.discordapp.com/{path}"),
+        "proxy_url": format!("https://media.discordapp.net/{path}"),
+    });
+    if let Some(content_type) = &a.content_type {
+        v["content_type"] = json!(content_type);
+    }
+    if ephemeral {
+        v["ephemeral"] = json!(true);
+    }
+    v
+}
+
+/// A file name as a URL path segment: everything but RFC 3986's unreserved characters percent-encoded.
+fn url_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// The roles a message notifies, as Discord decides: mentioned in its text (`<@&id>`), let through by its
@@ -533,6 +569,18 @@ mod tests {
         assert_eq!(out[0]["components"][0]["id"], 2);
         assert_eq!(out[0]["components"][1]["id"], 3);
         assert_eq!(out[0]["components"][1]["min_values"], 1);
+    }
+
+    #[test]
+    fn attachments_point_at_the_cdn() {
+        let a = AttachmentState { id: 7, filename: "a b\u{e9}.txt".into(), content_type: None, data: vec![1, 2, 3] };
+        let v = attachment(5, &a, true);
+        assert_eq!(v["id"], "7");
+        assert_eq!(v["size"], 3);
+        assert_eq!(v["url"], "https://cdn.discordapp.com/attachments/5/7/a%20b%C3%A9.txt");
+        assert_eq!(v["proxy_url"], "https://media.discordapp.net/attachments/5/7/a%20b%C3%A9.txt");
+        assert_eq!(v["ephemeral"], true);
+        assert!(v.get("content_type").is_none());
     }
 
     #[test]

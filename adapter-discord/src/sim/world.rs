@@ -112,6 +112,21 @@ pub struct MessageState {
     pub flags: u64,
     /// Whether it was edited after it was posted.
     pub edited: bool,
+    /// The files attached to it, in order.
+    pub attachments: Vec<AttachmentState>,
+}
+
+/// A file attached to a message, as the fake holds it (the bytes as uploaded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachmentState {
+    /// The attachment id (a snowflake).
+    pub id: u64,
+    /// The file name.
+    pub filename: String,
+    /// The media type the file was uploaded with, if any.
+    pub content_type: Option<String>,
+    /// The file's bytes.
+    pub data: Vec<u8>,
 }
 
 /// A guild member as the fake holds it.

@@ -49,3 +49,21 @@ pub fn assert_clean(fake: &FakeDiscord) {
     let violations = fake.violations();
     assert!(violations.is_empty(), "violations: {violations:#?}");
 }
+
+/// The first event `pick` takes from `rx` (others are skipped), within ten seconds.
+#[allow(dead_code)] // Used by the test binaries that watch a serenity client's events.
+pub async fn next_matching<S, T>(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<S>,
+    mut pick: impl FnMut(S) -> Option<T>,
+) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let seen = rx.recv().await.expect("handler alive");
+            if let Some(t) = pick(seen) {
+                return t;
+            }
+        }
+    })
+    .await
+    .expect("event in time")
+}

@@ -81,6 +81,9 @@ impl TicketStore for TempStore {
     async fn transcript(&self, ticket: TicketId) -> Result<Vec<TranscriptEntry>, StoreError> {
         self.store.transcript(ticket).await
     }
+    async fn purge_transcripts(&self, guild: GuildId, closed_before: OffsetDateTime) -> Result<u64, StoreError> {
+        self.store.purge_transcripts(guild, closed_before).await
+    }
     async fn pending_effects(&self, chain: Option<ChainKey>) -> Result<Vec<PendingEffect>, StoreError> {
         self.store.pending_effects(chain).await
     }

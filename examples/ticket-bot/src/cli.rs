@@ -77,6 +77,28 @@ pub enum Command {
         #[arg(value_name = "PATH")]
         file: Option<PathBuf>,
     },
+    /// Write a ticket's transcript (open or closed) from the database named by the configuration: an HTML page
+    /// that opens in any browser without going online, or plain text. Works while the bot runs.
+    Transcript {
+        /// The ticket's number (as shown in its log entry and on the page).
+        #[arg(value_name = "TICKET")]
+        ticket: u64,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// html or text [default: by the extension of --out (.txt is text), text on standard output].
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<TranscriptFormat>,
+    },
+}
+
+/// `transcript --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TranscriptFormat {
+    /// One self-contained HTML page.
+    Html,
+    /// Plain text.
+    Text,
 }
 
 /// `--log-format`.
@@ -118,5 +140,11 @@ mod tests {
         let cli = Cli::try_parse_from(["ticket-bot"]).unwrap();
         assert_eq!(cli.command, None);
         assert!(Cli::try_parse_from(["ticket-bot", "--log-format", "xml"]).is_err());
+        let cli = Cli::try_parse_from(["ticket-bot", "transcript", "12", "--out", "t.html"]).unwrap();
+        assert_eq!(
+            cli.command,
+            Some(Command::Transcript { ticket: 12, out: Some(PathBuf::from("t.html")), format: None })
+        );
+        assert!(Cli::try_parse_from(["ticket-bot", "transcript", "twelve"]).is_err());
     }
 }

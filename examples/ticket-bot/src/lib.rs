@@ -20,5 +20,6 @@ pub mod offline;
 pub mod run;
 pub mod secrets;
 pub mod signal;
+pub mod transcript;
 
 pub use app::{App, AppConfig, AppError, FLUSH_TIMEOUT, Services};

@@ -27,6 +27,16 @@ pub async fn dispatch(cli: Cli, env: Env) -> ExitCode {
         Some(Command::CheckConfig { file }) => check_config(file.or(cli.config).as_deref(), &env),
         Some(Command::Demo { database }) => play_demo(database, format, &env).await,
         Some(Command::Sandbox { database }) => sandbox(cli.config.as_deref(), database, format, &env).await,
+        Some(Command::Transcript { ticket, out, format: wanted }) => {
+            let config = Config::locate(cli.config.as_deref());
+            let request = crate::transcript::ExportRequest {
+                config: config.as_deref(),
+                ticket,
+                out: out.as_deref(),
+                format: wanted,
+            };
+            crate::transcript::export(request, &env).await
+        }
         Some(Command::Run) | None => {
             let file = Config::locate(cli.config.as_deref());
             match (env.discord_token(), file) {

@@ -158,3 +158,39 @@ fn verbose_logs_carry_no_raw_ids() {
         assert!(!logs.contains("2000001"), "{level}: the player's game account id is in the logs");
     }
 }
+
+#[test]
+fn an_operator_exports_a_transcript_from_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = ticket_bot(&["transcript", "1"], dir.path());
+    assert_eq!(empty.status.code(), Some(1));
+    let said = String::from_utf8(empty.stderr).unwrap();
+    assert!(said.contains("there is no database at tickets.db"), "{said}");
+
+    // The demo keeps its database (and the pid secret beside it) where `transcript` looks by default.
+    let demo = ticket_bot(&["demo", "--database", "tickets.db"], dir.path());
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+
+    let written = ticket_bot(&["transcript", "2", "--out", "support.html"], dir.path());
+    let said = String::from_utf8(written.stderr).unwrap();
+    assert!(written.status.success(), "{said}");
+    assert!(said.contains("ticket #2 (") && said.contains("written to support.html"), "{said}");
+    let html = std::fs::read_to_string(dir.path().join("support.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for shown in ["Ticket #2", "My ship fell through the hangar floor", "Resolved: Replaced the ship"] {
+        assert!(html.contains(shown), "{shown} in the page");
+    }
+    assert!(long_numbers(&html).is_empty(), "no raw ids: {:?}", long_numbers(&html));
+
+    let text = ticket_bot(&["transcript", "2"], dir.path());
+    let stdout = String::from_utf8(text.stdout).unwrap();
+    assert!(text.status.success());
+    assert!(
+        stdout.starts_with("Ticket #2 transcript") && stdout.contains("(staff): Resolved: Replaced the ship"),
+        "{stdout}"
+    );
+
+    let missing = ticket_bot(&["transcript", "99"], dir.path());
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8(missing.stderr).unwrap().contains("there is no ticket #99 in tickets.db"));
+}

@@ -138,6 +138,13 @@ pub enum AdminCommand {
     RolesSetOrg(OrgRolesUpdate),
     /// `/roles show`.
     RolesShow,
+    /// `/tickets set-transcripts`: how many days a closed ticket's transcript is kept (`None`: for good).
+    SetTranscripts {
+        /// Days, from 1 to [`TranscriptSettings::MAX_RETENTION_DAYS`](crate::settings::TranscriptSettings).
+        retention_days: Option<u32>,
+    },
+    /// `/tickets show-workflow`: how tickets close (DM on close, transcripts).
+    ShowWorkflow,
     /// `/tickets set-ingame`: where in-game tickets open and who staffs them.
     SetInGame {
         /// Category.
@@ -405,6 +412,19 @@ impl Desk {
                 role_map(&settings)
             }
             C::RolesShow => role_map(&settings),
+            C::SetTranscripts { retention_days } => {
+                Desk::set_retention(&mut settings, *retention_days)?;
+                let mut reply = workflow(&settings);
+                reply.content = match retention_days {
+                    Some(days) => format!(
+                        "Saved. Transcripts of tickets closed more than {days} day{} ago will be deleted.",
+                        if *days == 1 { "" } else { "s" }
+                    ),
+                    None => "Saved. Transcripts are kept for good.".into(),
+                };
+                reply
+            }
+            C::ShowWorkflow => workflow(&settings),
             C::SetInGame { category, staff_role } => {
                 settings.in_game.category = category.or(settings.in_game.category);
                 settings.in_game.staff_role = staff_role.or(settings.in_game.staff_role);
@@ -481,6 +501,19 @@ fn options(s: &GuildSettings) -> Message {
         )),
         ..Embed::default()
     })
+}
+
+fn workflow(s: &GuildSettings) -> Message {
+    let retention = match s.transcripts.retention_days {
+        Some(1) => "1 day after closing".to_owned(),
+        Some(days) => format!("{days} days after closing"),
+        None => "kept for good".to_owned(),
+    };
+    Message::embed(
+        Embed { title: Some("Ticket workflow".into()), ..Embed::default() }
+            .field("DM on close (support)", on_off(s.dm_on_close), true)
+            .field("Transcripts", format!("attached to the log entry at close; {retention}"), true),
+    )
 }
 
 fn role_map(s: &GuildSettings) -> Message {

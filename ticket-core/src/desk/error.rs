@@ -76,6 +76,8 @@ pub enum Action {
     RecruitConfig,
     /// Use `/roles`.
     Roles,
+    /// Read a ticket's transcript (its opener may too).
+    Transcript,
 }
 
 impl fmt::Display for Action {
@@ -90,6 +92,7 @@ impl fmt::Display for Action {
             Self::TicketsAdmin => "change ticket settings",
             Self::RecruitConfig => "change recruitment settings",
             Self::Roles => "change role mappings",
+            Self::Transcript => "read the transcripts of other members' tickets",
         })
     }
 }
@@ -105,6 +108,7 @@ impl Action {
                 Requirement::CapabilityOr(Capability::Recruitment, Permissions::MANAGE_CHANNELS)
             }
             Self::Finalise | Self::TicketsAdmin | Self::Roles => Requirement::Permission(Permissions::MANAGE_GUILD),
+            Self::Transcript => Requirement::CapabilityOr(Capability::Support, Permissions::MANAGE_CHANNELS),
             Self::RemoveMember | Self::RecruitConfig => {
                 Requirement::CapabilityOr(Capability::Recruitment, Permissions::MANAGE_GUILD)
             }

@@ -18,7 +18,7 @@ use crate::permissions::Permissions;
 use crate::ports::{Commit, NewChannel, Overwrite, OverwriteTarget, PlatformError, Retry, StoreError, WhisperOutcome};
 use crate::render;
 use crate::settings::{ApplicantAccess, PostedMessage};
-use crate::ticket::{CloseReason, HeldReply, TicketDetail};
+use crate::ticket::{CloseReason, HeldReply};
 
 use super::{Desk, DeskError, MAX_TRIES};
 
@@ -457,7 +457,10 @@ impl Desk {
                     }
                 }
             },
-            Effect::Post { to, notice } => self.post(pending.id, pending.chain, to, notice).await?,
+            Effect::Post { to, notice } => self.post(pending.id, pending.chain, to, notice, None).await?,
+            Effect::PostTranscript { ticket, to, notice } => {
+                self.post(pending.id, pending.chain, to, notice, Some(*ticket)).await?
+            }
             Effect::CompleteQnaPrompt { app } => {
                 let Some(app) = store.application(*app).await? else { return Ok(Outcome::Done(None)) };
                 let tile = render::qna_completed_tile(app.id);
@@ -595,14 +598,17 @@ impl Desk {
         chain: ChainKey,
         to: &Destination,
         notice: &Notice,
+        transcript_of: Option<TicketId>,
     ) -> Result<Outcome, DeskError> {
         let chat = &self.ports.chat;
+        let mut rendered = render::notice(notice, &self.key)?;
+        if let (Some(ticket), Some(last)) = (transcript_of, rendered.last_mut()) {
+            last.files.push(self.transcript_file(ticket).await?);
+        }
         // Each part carries a nonce from the effect, so a replay of a post that was made but not marked done (a
         // crash, a lost answer) gives back the messages already posted instead of posting them again.
-        let messages = render::notice(notice, &self.key)?
-            .into_iter()
-            .zip(0..)
-            .map(|(message, part)| message.with_nonce(Nonce::for_effect(effect, part)));
+        let messages =
+            rendered.into_iter().zip(0..).map(|(message, part)| message.with_nonce(Nonce::for_effect(effect, part)));
         match to {
             Destination::Dm(user) => {
                 let user = self.key.open(user)?;
@@ -705,87 +711,6 @@ impl Desk {
             }
             Err(e) => platform(e),
         })
-    }
-
-    /// A ticket's channel is gone (deleted by hand) or could not be made: close the ticket and tell whoever needs
-    /// to know. For an in-game ticket, a player message that could not be posted opens a new ticket.
-    pub(super) async fn plan_channel_gone(
-        &self,
-        id: TicketId,
-        reason: CloseReason,
-        resend: Option<&str>,
-        now: OffsetDateTime,
-        commit: &mut Commit,
-    ) -> Result<Vec<ChainKey>, StoreError> {
-        let Some(mut ticket) = self.ports.store.ticket(id).await? else { return Ok(Vec::new()) };
-        if !ticket.is_open() {
-            return Ok(Vec::new());
-        }
-        let chain = ChainKey::Ticket(id);
-        let mut touched = vec![chain];
-        let settings = self.ports.store.settings(ticket.guild).await?;
-        let reason_text = reason.to_string();
-        let reason_failed = reason == CloseReason::ChannelFailed;
-        if reason_failed {
-            self.note_channels_refused(ticket.guild, now);
-        }
-        if reason == CloseReason::ChannelDeleted {
-            touched.extend(self.wake_line(ticket.guild, now, commit));
-        }
-        // Closing an open ticket cannot fail.
-        let _ = ticket.close(reason, None, now);
-        match &ticket.detail {
-            TicketDetail::InGame(game) => {
-                if let Some(text) = resend {
-                    let new_id = self.ports.store.next_ticket_id().await?;
-                    let base = crate::relay::channel_slug(game.name.as_str());
-                    let taken = self.ports.store.open_channel_names(ticket.guild, &base).await?;
-                    let plan = self.plan_in_game_ticket(
-                        &settings,
-                        new_id,
-                        &game.server,
-                        game.player,
-                        &game.name,
-                        crate::ticket::TicketSource::Whisper,
-                        text,
-                        &taken,
-                        now,
-                    );
-                    commit.tickets.push(plan.ticket);
-                    commit.transcript.push(plan.transcript);
-                    commit.enqueue.extend(plan.effects.into_iter().map(|e| (ChainKey::Ticket(new_id), e)));
-                    touched.push(ChainKey::Ticket(new_id));
-                } else {
-                    let effect = Effect::GameTicketClosed { server: game.server.clone(), player: game.name.clone() };
-                    commit.enqueue.push((chain, effect));
-                    if reason_failed {
-                        // The player would otherwise wait for an answer that cannot come.
-                        let tell = Effect::Whisper {
-                            ticket: id,
-                            server: game.server.clone(),
-                            player: game.name.clone(),
-                            from: crate::strings::BRIDGE_SENDER.to_owned(),
-                            text: crate::strings::IN_GAME_TICKET_FAILED.to_owned(),
-                        };
-                        commit.enqueue.push((chain, tell));
-                    }
-                }
-                if let Some(log) = settings.targets.log_channel {
-                    let entry = LogEntry::InGameClosed { ticket: id, player: game.name.clone(), reason: reason_text };
-                    commit
-                        .enqueue
-                        .push((chain, Effect::Post { to: Destination::Channel(log), notice: Notice::Log(entry) }));
-                }
-            }
-            TicketDetail::Recruitment(r) => {
-                if let Some(app) = r.application {
-                    commit.enqueue.push((chain, Effect::UpdateRecord { app }));
-                }
-            }
-            TicketDetail::Support(_) => {}
-        }
-        commit.tickets.push(ticket);
-        Ok(touched)
     }
 }
 

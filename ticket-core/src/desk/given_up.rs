@@ -74,6 +74,7 @@ pub(super) fn describe(effect: &Effect) -> String {
         Effect::SetMemberAccess { ticket, .. } => format!("change access to ticket {ticket}"),
         Effect::AllowRole { ticket, role } => format!("let <@&{role}> into ticket {ticket}"),
         Effect::Post { .. } => "post a message".into(),
+        Effect::PostTranscript { ticket, .. } => format!("post the transcript of ticket {ticket}"),
         Effect::CompleteQnaPrompt { app } => format!("mark the Q&A of application {app} completed"),
         Effect::UpdateRecord { app } => format!("update the record of application {app}"),
         Effect::DeleteMessage { .. } => "delete an old panel".into(),

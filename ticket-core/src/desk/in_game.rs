@@ -12,6 +12,7 @@ use crate::settings::{GuildSettings, TicketType};
 use crate::ticket::{CloseReason, HeldReply, InGameTicket, Ticket, TicketDetail, TicketSource, in_game_key};
 use crate::topic::Topic;
 
+use super::transcripts::{ChannelPost, is_ticket_staff};
 use super::{Action, Desk, DeskError, Problem, relayed_text, retry_on_conflict};
 
 /// A player as the game server reports them.
@@ -122,12 +123,8 @@ impl Desk {
             },
             Effect::GameTicketCreated { server: server.clone(), player: name.clone(), source },
         ];
-        let transcript = TranscriptEntry {
-            ticket: id,
-            at: now,
-            author: TranscriptAuthor::Player { name: name.clone() },
-            text: text.to_owned(),
-        };
+        let transcript =
+            TranscriptEntry::line(id, now, TranscriptAuthor::Player { name: name.clone() }, text.to_owned());
         InGamePlan { ticket, transcript, effects }
     }
 
@@ -192,12 +189,12 @@ impl Desk {
                 game.name = name.clone();
                 commit.tickets.push(ticket);
             }
-            commit.transcript.push(TranscriptEntry {
-                ticket: id,
-                at: now,
-                author: TranscriptAuthor::Player { name: name.clone() },
-                text: text.to_owned(),
-            });
+            commit.transcript.push(TranscriptEntry::line(
+                id,
+                now,
+                TranscriptAuthor::Player { name: name.clone() },
+                text.to_owned(),
+            ));
             let notice = Notice::PlayerMessage { player: name.clone(), text: text.to_owned() };
             commit.enqueue.push((ChainKey::Ticket(id), Effect::Post { to: Destination::Ticket(id), notice }));
             self.save_game_record(commit).await?;
@@ -231,17 +228,28 @@ impl Desk {
         author: &Actor,
         text: &str,
     ) -> Result<MessageOutcome, DeskError> {
+        self.channel_post(channel, author, &ChannelPost::text(text)).await
+    }
+
+    /// [`Desk::channel_message`] with what the platform knows of the message: its id (so that its edits and
+    /// deletion reach the transcript) and its attachments (kept as links; named to a player in game).
+    pub async fn channel_post(
+        &self,
+        channel: ChannelId,
+        author: &Actor,
+        post: &ChannelPost,
+    ) -> Result<MessageOutcome, DeskError> {
         if author.is_bot {
             return Ok(MessageOutcome::NotATicket);
         }
-        retry_on_conflict!(self.try_channel_message(channel, author, text).await)
+        retry_on_conflict!(self.try_channel_message(channel, author, post).await)
     }
 
     async fn try_channel_message(
         &self,
         channel: ChannelId,
         author: &Actor,
-        text: &str,
+        post: &ChannelPost,
     ) -> Result<MessageOutcome, DeskError> {
         let store = &self.ports.store;
         let Some(mut ticket) = store.ticket_by_channel(channel).await?.filter(Ticket::is_open) else {
@@ -250,25 +258,37 @@ impl Desk {
         self.same_guild(author, ticket.guild)?;
         let now = self.ports.clock.now();
         let id = ticket.id;
-        let entry = |text: String| TranscriptEntry {
-            ticket: id,
-            at: now,
-            author: TranscriptAuthor::Member { pid: self.pid_of(author.user), name: author.display_name.clone() },
-            text,
+        let settings = self.settings(ticket.guild).await?;
+        let pid = self.pid_of(author.user);
+        let staff = is_ticket_staff(author, &settings, &ticket, pid);
+        // The transcript keeps the text as written and the files beside it; a message of files alone is no error.
+        let written = if post.content.trim().is_empty() && !post.attachments.is_empty() {
+            String::new()
+        } else {
+            relayed_text(&post.content)?
+        };
+        let name = author.display_name.clone();
+        let entry = TranscriptEntry::line(
+            id,
+            now,
+            if staff { TranscriptAuthor::staff(pid, name) } else { TranscriptAuthor::member(pid, name) },
+            self.sealed(written),
+        )
+        .with_attachments(post.attachments.clone());
+        let entry = match post.message {
+            Some(message) => entry.from_message(message),
+            None => entry,
         };
         let TicketDetail::InGame(game) = &mut ticket.detail else {
-            let text = relayed_text(text)?;
-            self.save_and_run(Commit { transcript: vec![entry(text)], ..Commit::default() }).await?;
+            self.save_and_run(Commit { transcript: vec![entry], ..Commit::default() }).await?;
             return Ok(MessageOutcome::Recorded(id));
         };
-        let settings = self.settings(ticket.guild).await?;
         self.require(author, &settings, Action::ReplyInGame)?;
-        let text = relayed_text(text)?;
+        let text = relayed_text(&post.relay_text())?;
         // Split as typed (a mention is never cut: it holds no space), then sealed for storing like the text.
         let parts: Vec<String> =
             relay::for_game(&author.display_name, &text).into_iter().map(|part| self.sealed(part)).collect();
-        let text = self.sealed(text);
-        let mut commit = Commit { transcript: vec![entry(text)], ..Commit::default() };
+        let mut commit = Commit { transcript: vec![entry], ..Commit::default() };
         let chain = ChainKey::Ticket(id);
         let held = !game.online;
         // Earlier replies still on their way are held as they run; holding this one now would put it before them.
@@ -388,18 +408,17 @@ impl Desk {
                     player: name.clone(),
                     reason: CloseReason::PlayerLoggedOut.to_string(),
                 };
-                commit
-                    .enqueue
-                    .push((chain, Effect::Post { to: Destination::Channel(log), notice: Notice::Log(entry) }));
+                let to = Destination::Channel(log);
+                commit.enqueue.push((chain, Effect::PostTranscript { ticket: id, to, notice: Notice::Log(entry) }));
             }
             commit.enqueue.push((chain, Effect::DeleteTicketChannel { ticket: id }));
             commit.enqueue.push((chain, Effect::GameTicketClosed { server: server.clone(), player: name.clone() }));
-            commit.transcript.push(TranscriptEntry {
-                ticket: id,
-                at: now,
-                author: TranscriptAuthor::System,
-                text: "Closed: the player logged out.".into(),
-            });
+            commit.transcript.push(TranscriptEntry::line(
+                id,
+                now,
+                TranscriptAuthor::System,
+                "Closed: the player logged out.",
+            ));
             tracing::info!(ticket = %id, "in-game ticket closed on logout");
         } else {
             let notice = Notice::PlayerLoggedOut { player: name.clone() };
@@ -505,12 +524,12 @@ impl Desk {
                 };
                 let now = self.ports.clock.now();
                 let mut commit = Commit::default();
-                commit.transcript.push(TranscriptEntry {
-                    ticket: ticket.id,
-                    at: now,
-                    author: TranscriptAuthor::System,
-                    text: "Closed: the channel was deleted.".into(),
-                });
+                commit.transcript.push(TranscriptEntry::line(
+                    ticket.id,
+                    now,
+                    TranscriptAuthor::System,
+                    "Closed: the channel was deleted.",
+                ));
                 self.plan_channel_gone(ticket.id, CloseReason::ChannelDeleted, None, now, &mut commit).await?;
                 self.save_and_run(commit).await?;
                 tracing::info!(ticket = %ticket.id, "ticket closed: its channel was deleted");

@@ -7,6 +7,7 @@
 //! half-closed. If two use cases race on the same record, the loser reloads and decides again.
 
 mod admin;
+mod channel_gone;
 mod channel_queue;
 mod coalesce;
 mod error;
@@ -20,6 +21,7 @@ mod schedule;
 mod support;
 #[cfg(test)]
 mod tests;
+mod transcripts;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -35,6 +37,7 @@ pub use execute::ResumeReport;
 pub use in_game::{GamePlayer, InGameOutcome, MessageOutcome};
 pub use recruitment::{DEFAULT_AREA, QnaProgress, Step1Input, area_names};
 pub use support::Opened;
+pub use transcripts::{ChannelPost, TRANSCRIPT_FILE_MAX, TranscriptTarget, transcript_file};
 
 use crate::effect::ChainKey;
 use crate::id::{ApplicationId, GameServerId, GuildId, UserId};
@@ -404,6 +407,11 @@ impl Desk {
     pub(crate) fn seal_transcript(&self, commit: &mut crate::ports::Commit) {
         for entry in &mut commit.transcript {
             entry.text = crate::relay::seal_user_mentions(&entry.text, &self.key);
+        }
+        for change in &mut commit.transcript_changes {
+            if let crate::ports::TranscriptChangeKind::Edited { text } = &mut change.kind {
+                *text = crate::relay::seal_user_mentions(text, &self.key);
+            }
         }
     }
 

@@ -96,11 +96,8 @@ impl Desk {
             },
             Effect::Post { to: Destination::Ticket(id), notice: parts.welcome },
         ];
-        let transcript = parts.transcript.map(|text| TranscriptEntry {
-            ticket: id,
-            at: now,
-            author: TranscriptAuthor::Member { pid, name: opener.display_name.clone() },
-            text,
+        let transcript = parts.transcript.map(|text| {
+            TranscriptEntry::line(id, now, TranscriptAuthor::member(pid, opener.display_name.clone()), text)
         });
         let commit = Commit {
             tickets: vec![ticket],

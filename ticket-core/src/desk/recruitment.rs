@@ -253,12 +253,12 @@ impl Desk {
             step1.requested, step1.area, step1.time_zone, step1.rsi_handle, step1.notes
         );
         let commit = Commit {
-            transcript: vec![TranscriptEntry {
-                ticket: ticket.id,
-                at: now,
-                author: TranscriptAuthor::Member { pid, name: applicant.display_name.clone() },
-                text: summary,
-            }],
+            transcript: vec![TranscriptEntry::line(
+                ticket.id,
+                now,
+                TranscriptAuthor::member(pid, applicant.display_name.clone()),
+                summary,
+            )],
             tickets: vec![ticket],
             applications: vec![app],
             enqueue: effects.into_iter().map(|e| (chain, e)).collect(),
@@ -332,12 +332,12 @@ impl Desk {
         let effects = app.handle(RecruitmentInput::QnaSubmitted, ctx, now)?;
         let lines: Vec<String> =
             app.qna.iter().map(|a| format!("{}: {}", a.question, a.answer.as_deref().unwrap_or("—"))).collect();
-        let transcript = TranscriptEntry {
-            ticket: app.ticket,
-            at: now,
-            author: TranscriptAuthor::Member { pid, name: applicant.display_name.clone() },
-            text: format!("Q&A\n{}", lines.join("\n")),
-        };
+        let transcript = TranscriptEntry::line(
+            app.ticket,
+            now,
+            TranscriptAuthor::member(pid, applicant.display_name.clone()),
+            format!("Q&A\n{}", lines.join("\n")),
+        );
         let chain = ChainKey::Ticket(app.ticket);
         let effects = self.coalesce_records(chain, effects).await?;
         let commit = Commit {
@@ -451,12 +451,12 @@ impl Desk {
         }
         let chain = ChainKey::Ticket(app.ticket);
         let status = app.status;
-        commit.transcript.push(TranscriptEntry {
-            ticket: app.ticket,
-            at: now,
-            author: TranscriptAuthor::Member { pid: by, name: staff.display_name.clone() },
-            text: format!("Application {id}: {status}"),
-        });
+        commit.transcript.push(TranscriptEntry::line(
+            app.ticket,
+            now,
+            TranscriptAuthor::staff(by, staff.display_name.clone()),
+            format!("Application {id}: {status}"),
+        ));
         commit.enqueue = self.coalesce_records(chain, effects).await?.into_iter().map(|e| (chain, e)).collect();
         commit.applications.push(app);
         self.save_and_run(commit).await?;

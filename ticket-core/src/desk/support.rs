@@ -104,22 +104,23 @@ impl Desk {
                 question,
                 resolution: resolution.to_owned(),
             };
-            effects.push(Effect::Post { to: Destination::Channel(log), notice: Notice::Log(entry) });
+            let to = Destination::Channel(log);
+            effects.push(Effect::PostTranscript { ticket: id, to, notice: Notice::Log(entry) });
         }
         if settings.dm_on_close {
             let notice =
                 Notice::ResolvedDm { channel_name: ticket.channel_name.clone(), resolution: resolution.to_owned() };
-            effects.push(Effect::Post { to: Destination::Dm(opener), notice });
+            effects.push(Effect::PostTranscript { ticket: id, to: Destination::Dm(opener), notice });
         }
         effects.push(Effect::DeleteTicketChannel { ticket: id });
         let commit = Commit {
             tickets: vec![ticket],
-            transcript: vec![TranscriptEntry {
-                ticket: id,
-                at: now,
-                author: TranscriptAuthor::Member { pid: by, name: staff.display_name.clone() },
-                text: format!("Resolved: {resolution}"),
-            }],
+            transcript: vec![TranscriptEntry::line(
+                id,
+                now,
+                TranscriptAuthor::staff(by, staff.display_name.clone()),
+                format!("Resolved: {resolution}"),
+            )],
             enqueue: effects.into_iter().map(|e| (chain, e)).collect(),
             ..Commit::default()
         };

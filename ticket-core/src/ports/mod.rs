@@ -14,7 +14,10 @@ pub use chat::{BotMessage, ChatPlatform, NewChannel, Overwrite, OverwriteTarget,
 pub use clock::{Clock, SystemClock};
 pub use game::{GameLink, GameLinkError, WhisperOutcome};
 pub use profile::{CitizenProfile, OrgProfile, OrgSummary, ProfileDirectory, ProfileError};
-pub use store::{Commit, Retry, StoreError, TicketStore, TranscriptAuthor, TranscriptEntry};
+pub use store::{
+    Commit, Retry, StoreError, TicketStore, TranscriptAttachment, TranscriptAuthor, TranscriptChange,
+    TranscriptChangeKind, TranscriptEdit, TranscriptEntry,
+};
 pub use zones::{OffsetZones, TimeZones, ZoneInfo};
 
 #[cfg(test)]

@@ -3,50 +3,17 @@
 use std::error::Error as StdError;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::effect::{ChainKey, Effect, PendingEffect};
 use crate::id::{ApplicationId, ChannelId, EffectId, GuildId, TicketId};
 use crate::pid::Pid;
 use crate::recruitment::Application;
-use crate::relay::GameName;
 use crate::settings::GuildSettings;
 use crate::ticket::Ticket;
-
-/// Who wrote a transcript line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TranscriptAuthor {
-    /// A player, from the game.
-    Player {
-        /// Their character name.
-        name: GameName,
-    },
-    /// A Discord member (opener, applicant or staff).
-    Member {
-        /// Their pid.
-        pid: Pid,
-        /// Their display name at the time.
-        name: String,
-    },
-    /// The bot.
-    System,
-}
-
-/// One line of a ticket's transcript. Transcripts are kept after the channel is deleted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TranscriptEntry {
-    /// The ticket.
-    pub ticket: TicketId,
-    /// When.
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    /// Who.
-    pub author: TranscriptAuthor,
-    /// What (the full text, before any splitting).
-    pub text: String,
-}
+pub use crate::transcript::{
+    TranscriptAttachment, TranscriptAuthor, TranscriptChange, TranscriptChangeKind, TranscriptEdit, TranscriptEntry,
+};
 
 /// A failed effect to try again later.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +45,10 @@ pub struct Commit {
     pub applications: Vec<Application>,
     /// Transcript lines to append.
     pub transcript: Vec<TranscriptEntry>,
+    /// Edits and deletions of messages that have transcript lines, applied after `transcript` (so a line and a
+    /// change of its message can be saved together). A change whose message has no line of its ticket changes
+    /// nothing.
+    pub transcript_changes: Vec<TranscriptChange>,
     /// Effects to add to the outbox, in order.
     pub enqueue: Vec<(ChainKey, Effect)>,
     /// Pending outbox effects whose [`Effect`] is replaced: each keeps its id, chain, place in its chain, attempts
@@ -196,6 +167,9 @@ pub trait TicketStore: Send + Sync {
     async fn applications_of(&self, guild: GuildId, applicant: Pid) -> Result<Vec<Application>, StoreError>;
     /// A ticket's transcript, in order.
     async fn transcript(&self, ticket: TicketId) -> Result<Vec<TranscriptEntry>, StoreError>;
+    /// Deletes the transcripts of a guild's tickets that closed before `closed_before` (their tickets stay);
+    /// returns how many lines went. Open tickets keep theirs, however old.
+    async fn purge_transcripts(&self, guild: GuildId, closed_before: OffsetDateTime) -> Result<u64, StoreError>;
     /// Outbox effects not yet done (of one chain, or all), in id order.
     async fn pending_effects(&self, chain: Option<ChainKey>) -> Result<Vec<PendingEffect>, StoreError>;
     /// A fresh ticket id (never handed out before, even after a crash).

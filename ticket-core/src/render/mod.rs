@@ -6,6 +6,7 @@
 mod forms;
 mod notice;
 mod record;
+mod transcript;
 
 pub use forms::{
     decline_form, open_support_form, qna_completed_tile, qna_form, qna_next_page, resolve_form, step1_area_step,
@@ -13,6 +14,7 @@ pub use forms::{
 };
 pub use notice::{notice, rsi_profile};
 pub use record::record;
+pub use transcript::{TranscriptView, transcript_file_name, transcript_html, transcript_text};
 
 use crate::id::UserId;
 use crate::pid::{PidKey, PidKeyError, SealedUser};

@@ -350,6 +350,11 @@ fn log(entry: &LogEntry, people: &People<'_>) -> Result<Embed, PidKeyError> {
                 .field("Player", player_label(player), true)
                 .field("Reason", reason, true)
         }
+        LogEntry::TicketClosed { ticket, channel_name, reason } => {
+            embed("Ticket closed", format!("Ticket {ticket} (#{})", escape_markdown(channel_name)), colour::LOG)
+                .field("Reason", reason, true)
+                .field("Transcript", "attached", true)
+        }
     })
 }
 

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::messages::{self, EPHEMERAL, LOADING};
-use super::{Ctx, Reply};
+use super::{Ctx, Reply, Upload};
 use crate::sim::errors::{ApiError, Unknown};
 use crate::sim::interactions::{InteractionKind, InteractionRecord, ModalView, ShownModal, metadata};
 use crate::sim::payload::sf;
@@ -31,10 +31,10 @@ pub(super) fn handle(shared: &Shared, endpoint: Endpoint, ctx: &Ctx) -> Result<R
             return Err(ApiError::unknown(Unknown::Webhook));
         }
         match endpoint {
-            Endpoint::ExecuteWebhook => followup(w, &record, ctx.body()),
+            Endpoint::ExecuteWebhook => followup(w, &record, ctx.body(), ctx.files()),
             Endpoint::GetOriginal | Endpoint::UpdateOriginal | Endpoint::DeleteOriginal => {
                 let message = original(&record).ok_or(ApiError::unknown(Unknown::Message))?;
-                webhook_message(w, &record, endpoint, message, ctx.body(), true)
+                webhook_message(w, &record, endpoint, message, ctx, true)
             }
             _ => {
                 let message = ctx.id("message_id")?;
@@ -42,7 +42,7 @@ pub(super) fn handle(shared: &Shared, endpoint: Endpoint, ctx: &Ctx) -> Result<R
                 if !own {
                     return Err(ApiError::unknown(Unknown::Message));
                 }
-                webhook_message(w, &record, endpoint, message, ctx.body(), false)
+                webhook_message(w, &record, endpoint, message, ctx, false)
             }
         }
     })
@@ -50,7 +50,7 @@ pub(super) fn handle(shared: &Shared, endpoint: Endpoint, ctx: &Ctx) -> Result<R
 
 /// The message `@original` means: the reply (type 4, or the deferred reply of type 5), or the
 /// message a component sits on (types 6 and 7).
-fn original(record: &InteractionRecord) -> Option<u64> {
+pub(crate) fn original(record: &InteractionRecord) -> Option<u64> {
     match record.response_type() {
         Some(4 | 5) => record.original_message,
         Some(6 | 7) => record.message,
@@ -80,19 +80,19 @@ fn callback(w: &mut World, id: u64, token: &str, ctx: &Ctx) -> Result<Reply, Api
     let mut original_message = None;
     match kind {
         4 => {
-            messages::check_not_empty(&data)?;
-            original_message = Some(post_reply(w, &record, &data, reply_flags(&data)));
+            messages::check_not_empty(&data, ctx.files())?;
+            original_message = Some(post_reply(w, &record, &data, ctx.files(), reply_flags(&data)));
         }
         5 => {
             let flags = reply_flags(&data) & EPHEMERAL;
-            original_message = Some(post_reply(w, &record, &Value::Null, flags | LOADING));
+            original_message = Some(post_reply(w, &record, &Value::Null, &[], flags | LOADING));
         }
         6 | 7 => {
             let Some(message) = record.message else {
                 return Err(invalid_type("Only interactions on a message can update it"));
             };
-            if kind == 7 && !data.is_null() {
-                messages::edit(w, message, &data)?;
+            if kind == 7 && !(data.is_null() && ctx.files().is_empty()) {
+                messages::edit(w, message, &data, ctx.files())?;
             }
         }
         9 => {
@@ -142,9 +142,9 @@ fn reply_flags(body: &Value) -> u64 {
 }
 
 /// Posts a message answering `record` through its webhook (a reply, a deferred reply or a
-/// followup) with `flags`; returns its id.
-fn post_reply(w: &mut World, record: &InteractionRecord, body: &Value, flags: u64) -> u64 {
-    let mut message = messages::new_message(w, record.channel, w.bot_id, body);
+/// followup) with `files` and `flags`; returns its id.
+fn post_reply(w: &mut World, record: &InteractionRecord, body: &Value, files: &[Upload], flags: u64) -> u64 {
+    let mut message = messages::new_message(w, record.channel, w.bot_id, body, files);
     message.state.flags = flags;
     message.interaction = Some(metadata(w, record));
     message.webhook_id = Some(w.app_id);
@@ -153,9 +153,9 @@ fn post_reply(w: &mut World, record: &InteractionRecord, body: &Value, flags: u6
     id
 }
 
-fn followup(w: &mut World, record: &InteractionRecord, body: &Value) -> Result<Reply, ApiError> {
-    messages::check_not_empty(body)?;
-    let id = post_reply(w, record, body, reply_flags(body));
+fn followup(w: &mut World, record: &InteractionRecord, body: &Value, files: &[Upload]) -> Result<Reply, ApiError> {
+    messages::check_not_empty(body, files)?;
+    let id = post_reply(w, record, body, files, reply_flags(body));
     if let Some(r) = w.interactions.get_mut(&record.id) {
         r.followups.push(body.clone());
         r.webhook_messages.push(id);
@@ -168,13 +168,14 @@ fn webhook_message(
     record: &InteractionRecord,
     endpoint: Endpoint,
     message: u64,
-    body: &Value,
+    ctx: &Ctx,
     is_original: bool,
 ) -> Result<Reply, ApiError> {
+    let body = ctx.body();
     match endpoint {
         Endpoint::GetOriginal | Endpoint::GetWebhookMessage => Ok(Reply::ok(messages::render(w, message)?)),
         Endpoint::UpdateOriginal | Endpoint::UpdateWebhookMessage => {
-            messages::edit(w, message, body)?;
+            messages::edit(w, message, body, ctx.files())?;
             if is_original {
                 if let Some(r) = w.interactions.get_mut(&record.id) {
                     r.original_edits.push(body.clone());

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::Upload;
 use crate::sim::errors::ApiError;
 use crate::sim::router::Endpoint;
 
@@ -10,6 +11,12 @@ use crate::sim::router::Endpoint;
 pub(crate) const MAX_CONTENT: usize = 2000;
 /// Maximum characters of all embeds of one message together.
 pub(crate) const MAX_EMBED_TOTAL: usize = 6000;
+/// Maximum files of one message.
+pub(crate) const MAX_FILES: usize = 10;
+/// Maximum bytes of one file a bot posts in a channel (Discord's default upload limit, 10 MiB).
+pub(crate) const MAX_FILE_SIZE: usize = 10 * 1024 * 1024;
+/// Maximum bytes of one file of an interaction's answer: the `attachment_size_limit` the fake's interactions carry.
+pub(crate) const MAX_ANSWER_FILE_SIZE: usize = 25 * 1024 * 1024;
 
 /// Checks a request body's message content and embeds against Discord's limits.
 pub(crate) fn check(endpoint: Endpoint, body: &Value) -> Result<(), ApiError> {
@@ -41,6 +48,26 @@ pub(crate) fn check(endpoint: Endpoint, body: &Value) -> Result<(), ApiError> {
                 "Embed size exceeds maximum size of 6000",
             ));
         }
+    }
+    Ok(())
+}
+
+/// Checks the files of a request against Discord's limits: 10 per message (400/30015), each at most the upload limit
+/// (413/40005).
+pub(crate) fn check_files(endpoint: Endpoint, files: &[Upload]) -> Result<(), ApiError> {
+    if files.len() > MAX_FILES {
+        return Err(ApiError::bad_request(30015, "Maximum number of attachments in a message reached (10)"));
+    }
+    let answer = matches!(
+        endpoint,
+        Endpoint::InteractionCallback
+            | Endpoint::ExecuteWebhook
+            | Endpoint::UpdateOriginal
+            | Endpoint::UpdateWebhookMessage
+    );
+    let limit = if answer { MAX_ANSWER_FILE_SIZE } else { MAX_FILE_SIZE };
+    if files.iter().any(|f| f.data.len() > limit) {
+        return Err(ApiError::new(413, 40005, "Request entity too large"));
     }
     Ok(())
 }
@@ -79,6 +106,17 @@ mod tests {
         let callback = json!({"type": 4, "data": {"content": "x".repeat(2001)}});
         let err = check(Endpoint::InteractionCallback, &callback).err().map(|e| e.body);
         assert!(err.is_some_and(|b| b["errors"]["data"]["content"].is_object()));
+    }
+
+    #[test]
+    fn files_are_limited_in_number_and_size() {
+        let file = |size: usize| Upload { index: None, filename: "f".into(), content_type: None, data: vec![0; size] };
+        assert!(check_files(Endpoint::CreateMessage, &vec![file(1); MAX_FILES]).is_ok());
+        let many = check_files(Endpoint::CreateMessage, &vec![file(1); MAX_FILES + 1]).err();
+        assert_eq!(many.map(|e| e.body["code"].clone()), Some(json!(30015)));
+        let big = check_files(Endpoint::CreateMessage, &[file(MAX_FILE_SIZE + 1)]).err();
+        assert_eq!(big.map(|e| e.status), Some(413));
+        assert!(check_files(Endpoint::UpdateOriginal, &[file(MAX_FILE_SIZE + 1)]).is_ok());
     }
 
     #[test]

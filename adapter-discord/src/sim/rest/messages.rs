@@ -4,13 +4,13 @@
 use serde_json::{Value, json};
 
 use super::channels::require;
-use super::{Ctx, Reply, nonces};
+use super::{Ctx, Reply, Upload, nonces};
 use crate::sim::errors::{ApiError, Unknown};
 use crate::sim::payload::{self, sf};
-use crate::sim::permissions::{MANAGE_MESSAGES, READ_MESSAGE_HISTORY, SEND_MESSAGES, VIEW_CHANNEL};
+use crate::sim::permissions::{ATTACH_FILES, MANAGE_MESSAGES, READ_MESSAGE_HISTORY, SEND_MESSAGES, VIEW_CHANNEL};
 use crate::sim::router::Endpoint;
 use crate::sim::shared::Shared;
-use crate::sim::world::{ChannelKind, MessageState, StoredMessage, World, now_ms};
+use crate::sim::world::{AttachmentState, ChannelKind, MessageState, StoredMessage, World, json_id, now_ms};
 
 /// Message flag: only the interaction's user sees it.
 pub(crate) const EPHEMERAL: u64 = 1 << 6;
@@ -36,15 +36,18 @@ pub(super) fn handle(shared: &Shared, endpoint: Endpoint, ctx: &Ctx) -> Result<R
                 ChannelKind::Text => {
                     require(w, c, VIEW_CHANNEL, ApiError::missing_access())?;
                     require(w, c, SEND_MESSAGES, ApiError::missing_permissions())?;
+                    if !ctx.files().is_empty() {
+                        require(w, c, ATTACH_FILES, ApiError::missing_permissions())?;
+                    }
                 }
             }
-            check_not_empty(ctx.body())?;
+            check_not_empty(ctx.body(), ctx.files())?;
             let author = w.bot_id;
             let nonce = nonces::requested(ctx.body());
             if let Some(earlier) = nonce.as_ref().and_then(|n| nonces::earlier(w, author, n)) {
                 return Ok(Reply::ok(render(w, earlier?)?));
             }
-            let mut message = new_message(w, channel, author, ctx.body());
+            let mut message = new_message(w, channel, author, ctx.body(), ctx.files());
             message.nonce = nonce.as_ref().map(|n| n.value.clone());
             let id = message.state.id;
             post(w, message);
@@ -68,7 +71,10 @@ pub(super) fn handle(shared: &Shared, endpoint: Endpoint, ctx: &Ctx) -> Result<R
             if m.state.author != w.bot_id {
                 return Err(ApiError::new(403, 50005, "Cannot edit a message authored by another user"));
             }
-            edit(w, id, ctx.body())?;
+            if !ctx.files().is_empty() {
+                require(w, c, ATTACH_FILES, ApiError::missing_permissions())?;
+            }
+            edit(w, id, ctx.body(), ctx.files())?;
             Ok(Reply::ok(render(w, id)?))
         }),
         _ => shared.mutate(|w| {
@@ -109,8 +115,11 @@ fn list(w: &World, channel: u64, ctx: &Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::ok(Value::Array(picked.into_iter().map(|m| payload::message(w, m, false)).collect())))
 }
 
-/// Discord refuses a message with nothing to show (code 50006).
-pub(crate) fn check_not_empty(body: &Value) -> Result<(), ApiError> {
+/// Discord refuses a message with nothing to show (code 50006); uploaded files are something to show.
+pub(crate) fn check_not_empty(body: &Value, files: &[Upload]) -> Result<(), ApiError> {
+    if !files.is_empty() {
+        return Ok(());
+    }
     let has = |key: &str| match body.get(key) {
         Some(Value::String(s)) => !s.is_empty(),
         Some(Value::Array(a)) => !a.is_empty(),
@@ -124,9 +133,10 @@ pub(crate) fn check_not_empty(body: &Value) -> Result<(), ApiError> {
     }
 }
 
-/// A new message from a request body (not stored yet).
-pub(crate) fn new_message(w: &mut World, channel: u64, author: u64, body: &Value) -> StoredMessage {
+/// A new message from a request body and the files uploaded with it (not stored yet).
+pub(crate) fn new_message(w: &mut World, channel: u64, author: u64, body: &Value, files: &[Upload]) -> StoredMessage {
     let id = w.ids.next();
+    let attachments = uploaded(w, body, files);
     StoredMessage {
         state: MessageState {
             id,
@@ -138,6 +148,7 @@ pub(crate) fn new_message(w: &mut World, channel: u64, author: u64, body: &Value
             allowed_mentions: body.get("allowed_mentions").cloned().unwrap_or(Value::Null),
             flags: body.get("flags").and_then(Value::as_u64).unwrap_or(0),
             edited: false,
+            attachments,
         },
         interaction: None,
         webhook_id: None,
@@ -176,10 +187,41 @@ pub(crate) fn render(w: &World, id: u64) -> Result<Value, ApiError> {
         .ok_or(ApiError::unknown(Unknown::Message))
 }
 
-/// Applies an edit body (`content`, `embeds`, `components`, `flags`, `allowed_mentions`) to a
-/// message and queues MESSAGE_UPDATE for visible messages.
-pub(crate) fn edit(w: &mut World, id: u64, body: &Value) -> Result<(), ApiError> {
+/// The attachments of files uploaded with a message or an edit, with new ids, in the order sent: each named as the
+/// body's `attachments` entry whose `id` is its upload index names it, else as uploaded.
+fn uploaded(w: &mut World, body: &Value, files: &[Upload]) -> Vec<AttachmentState> {
+    let entries = body.get("attachments").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    files
+        .iter()
+        .map(|file| {
+            let entry = file.index.and_then(|i| entries.iter().find(|e| e.get("id").and_then(json_id) == Some(i)));
+            let filename = entry.and_then(|e| e.get("filename")).and_then(Value::as_str).filter(|f| !f.is_empty());
+            AttachmentState {
+                id: w.ids.next(),
+                filename: filename.unwrap_or(&file.filename).to_string(),
+                content_type: file.content_type.clone(),
+                data: file.data.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The ids of the attachments an edit body keeps: those its `attachments` array lists (`None`: it has no such array,
+/// all are kept).
+fn kept_attachments(body: &Value) -> Option<Vec<u64>> {
+    let entries = body.get("attachments")?.as_array()?;
+    Some(entries.iter().filter_map(|e| e.get("id").and_then(json_id)).collect())
+}
+
+/// Applies an edit body (`content`, `embeds`, `components`, `flags`, `allowed_mentions`, `attachments`) and the files
+/// uploaded with it to a message, and queues MESSAGE_UPDATE for visible messages. Attachments are kept as on Discord:
+/// all of them when the body has no `attachments` array, else those it lists by id; new files are added.
+pub(crate) fn edit(w: &mut World, id: u64, body: &Value, files: &[Upload]) -> Result<(), ApiError> {
     let visible = w.messages.contains_key(&id);
+    if !visible && !w.ephemeral.contains_key(&id) {
+        return Err(ApiError::unknown(Unknown::Message));
+    }
+    let added = uploaded(w, body, files);
     let m = match w.messages.get_mut(&id) {
         Some(m) => m,
         None => w.ephemeral.get_mut(&id).ok_or(ApiError::unknown(Unknown::Message))?,
@@ -201,6 +243,10 @@ pub(crate) fn edit(w: &mut World, id: u64, body: &Value) -> Result<(), ApiError>
     if let Some(allowed) = body.get("allowed_mentions") {
         s.allowed_mentions = allowed.clone();
     }
+    if let Some(kept) = kept_attachments(body) {
+        s.attachments.retain(|a| kept.contains(&a.id));
+    }
+    s.attachments.extend(added);
     s.flags &= !LOADING;
     s.edited = true;
     m.edited_at = Some(now_ms());

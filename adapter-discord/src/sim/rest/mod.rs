@@ -7,11 +7,17 @@ mod guilds;
 mod interactions;
 mod limits;
 mod messages;
+mod multipart;
 mod nonces;
 
 pub(crate) use channels::{delete as delete_channel, emit_update as emit_channel_update};
 pub(crate) use guilds::{emit_member_update, next_position};
-pub(crate) use messages::{new_message, post as post_message};
+pub(crate) use interactions::original as original_response;
+pub(crate) use limits::check_files;
+pub(crate) use messages::{
+    EPHEMERAL, delete as delete_message, edit as edit_message, new_message, post as post_message,
+};
+pub(crate) use multipart::Upload;
 
 use std::time::Duration;
 
@@ -80,6 +86,7 @@ pub(crate) struct Ctx {
     params: Params,
     query: Vec<(String, String)>,
     body: Value,
+    files: Vec<Upload>,
 }
 
 impl Ctx {
@@ -101,6 +108,11 @@ impl Ctx {
     /// The JSON body (`null` when there was none).
     pub fn body(&self) -> &Value {
         &self.body
+    }
+
+    /// The files of a multipart body, in the order they were sent.
+    pub fn files(&self) -> &[Upload] {
+        &self.files
     }
 }
 
@@ -216,20 +228,6 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The JSON of a multipart body's `payload_json` part (serenity sends multipart with files).
-fn multipart_payload(content_type: &str, body: &[u8]) -> Option<Value> {
-    let boundary = content_type.split(';').find_map(|p| p.trim().strip_prefix("boundary="))?.trim_matches('"');
-    let text = String::from_utf8_lossy(body);
-    let delimiter = format!("--{boundary}");
-    text.split(delimiter.as_str()).find_map(|part| {
-        let (headers, content) = part.split_once("\r\n\r\n")?;
-        if !headers.contains("name=\"payload_json\"") {
-            return None;
-        }
-        serde_json::from_str(content.trim_end_matches("\r\n")).ok()
-    })
-}
-
 /// Serves one REST request end to end, logging it.
 pub(crate) fn serve(shared: &Shared, request: &RestRequest<'_>) -> RestResponse {
     let (path, query) = request.path_and_query.split_once('?').unwrap_or((request.path_and_query, ""));
@@ -256,13 +254,17 @@ fn run(shared: &Shared, request: &RestRequest<'_>, path: &str, query: &str) -> (
     let method = request.method.to_ascii_uppercase();
     let content_type = request.content_type.unwrap_or_default();
 
-    // The body, when there is one.
+    // The body, when there is one; a multipart body's files beside it.
+    let mut files = Vec::new();
     let body: Option<Value> = if request.body.is_empty() {
         None
     } else if content_type.starts_with("multipart/form-data") {
-        match multipart_payload(content_type, request.body) {
-            Some(v) => Some(v),
-            None => {
+        match multipart::parse(content_type, request.body) {
+            Some(multipart::Form { payload: Some(v), files: uploads }) => {
+                files = uploads;
+                Some(v)
+            }
+            _ => {
                 shared.violation(format!("{method} {path}: multipart body without a JSON payload_json part"));
                 return (Value::Null, error_response(ApiError::invalid_json()));
             }
@@ -308,7 +310,8 @@ fn run(shared: &Shared, request: &RestRequest<'_>, path: &str, query: &str) -> (
             let outcome = match admit(shared, &matched, &params) {
                 Err(refused) => refused,
                 Ok(quota) => {
-                    let mut answer = run_route(shared, request, &matched, params, query, body);
+                    let sent = Sent { params, query, body, files };
+                    let mut answer = run_route(shared, request, &matched, sent);
                     answer.headers.extend(quota);
                     answer
                 }
@@ -354,16 +357,18 @@ fn admit(shared: &Shared, matched: &Matched<'_>, params: &Params) -> Result<Vec<
     }
 }
 
-/// Auth, limits, schema, handler.
-fn run_route(
-    shared: &Shared,
-    request: &RestRequest<'_>,
-    matched: &Matched<'_>,
+/// What a request carried, read: its path parameters, query, JSON body and uploaded files.
+struct Sent<'a> {
     params: Params,
-    query: &str,
+    query: &'a str,
     body: Option<Value>,
-) -> RestResponse {
+    files: Vec<Upload>,
+}
+
+/// Auth, limits, schema, handler.
+fn run_route(shared: &Shared, request: &RestRequest<'_>, matched: &Matched<'_>, sent: Sent<'_>) -> RestResponse {
     let Matched { endpoint, method, template } = *matched;
+    let Sent { params, query, body, files } = sent;
     let expected = format!("Bot {}", shared.token);
     if !openapi::auth_optional(method, template) && request.authorization != Some(expected.as_str()) {
         return error_response(ApiError::unauthorized());
@@ -373,6 +378,9 @@ fn run_route(
             return error_response(e);
         }
     }
+    if let Err(e) = limits::check_files(endpoint, &files) {
+        return error_response(e);
+    }
     if let Err(e) = openapi::validate_request(method, template, body.as_ref()) {
         shared.violation(format!(
             "{method} {template}: request does not match Discord's schema: {e}; body: {}",
@@ -380,7 +388,7 @@ fn run_route(
         ));
         return error_response(ApiError::invalid_body(&e));
     }
-    let ctx = Ctx { params, query: parse_query(query), body: body.unwrap_or(Value::Null) };
+    let ctx = Ctx { params, query: parse_query(query), body: body.unwrap_or(Value::Null), files };
     match handle(shared, endpoint, &ctx) {
         Ok(reply) => RestResponse::new(reply.status, reply.body, Vec::new()),
         Err(e) => error_response(e),
@@ -478,6 +486,8 @@ mod tests {
     fn multipart_payload_json_is_read() {
         let body =
             b"--b\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{\"content\":\"x\"}\r\n--b--\r\n";
-        assert_eq!(multipart_payload("multipart/form-data; boundary=b", body), Some(json!({"content": "x"})));
+        let form = multipart::parse("multipart/form-data; boundary=b", body).unwrap_or_default();
+        assert_eq!(form.payload, Some(json!({"content": "x"})));
+        assert!(form.files.is_empty());
     }
 }

@@ -83,7 +83,11 @@ impl Names {
     /// A message as lines: the author and text, then each embed and the controls, indented.
     pub(crate) fn message(&self, m: &MessageState, bot: u64) -> Vec<String> {
         let author = if m.author == bot { "RagnaSync".to_owned() } else { self.user_name(m.author) };
-        self.body(&format!("{author}: "), &m.content, &m.embeds, &m.components)
+        let mut lines = self.body(&format!("{author}: "), &m.content, &m.embeds, &m.components);
+        for file in &m.attachments {
+            lines.push(format!("    [attached: {} ({} bytes)]", file.filename, file.data.len()));
+        }
+        lines
     }
 
     /// Text, embeds and controls as lines; the first line starts with `lead`, the others are indented.

@@ -11,6 +11,7 @@ mod in_game;
 mod outbox;
 mod recruitment;
 mod support;
+mod transcripts;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

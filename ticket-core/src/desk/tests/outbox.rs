@@ -191,6 +191,9 @@ impl TicketStore for Contended {
     async fn transcript(&self, t: crate::TicketId) -> Result<Vec<crate::ports::TranscriptEntry>, StoreError> {
         self.inner.transcript(t).await
     }
+    async fn purge_transcripts(&self, g: GuildId, before: time::OffsetDateTime) -> Result<u64, StoreError> {
+        self.inner.purge_transcripts(g, before).await
+    }
     async fn pending_effects(&self, c: Option<crate::ChainKey>) -> Result<Vec<crate::PendingEffect>, StoreError> {
         self.inner.pending_effects(c).await
     }

@@ -1,0 +1,35 @@
+//! Housekeeping while the bot runs: every hour, each guild's transcripts past its retention are purged
+//! ([`Desk::purge_expired_transcripts`]). A guild is also swept as soon as it becomes available (see the handler's
+//! `guild_create`), so a bot restarted daily still purges.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serenity::all::Cache;
+use ticket_core::Desk;
+use tokio::sync::watch;
+
+use crate::convert::from;
+
+/// How often the guilds are swept.
+pub(crate) const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Purges one guild's expired transcripts, logging a failure (it is tried again at the next sweep).
+pub(crate) async fn purge_guild(desk: &Desk, guild: serenity::all::GuildId) {
+    if let Err(error) = desk.purge_expired_transcripts(from::guild(guild)).await {
+        tracing::warn!(%error, %guild, "could not purge expired transcripts; trying again at the next sweep");
+    }
+}
+
+/// Sweeps every guild in the cache each [`SWEEP_EVERY`] until `stopped` turns true.
+pub(crate) async fn sweep(cache: Arc<Cache>, desk: Arc<Desk>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(SWEEP_EVERY) => {}
+            _ = stopped.wait_for(|stop| *stop) => return,
+        }
+        for guild in cache.guilds() {
+            purge_guild(&desk, guild).await;
+        }
+    }
+}
