@@ -185,7 +185,7 @@ async fn a_ping_role_that_would_notify_no_one_is_reported_and_pings_notify_once_
     assert!(reply.contains(&format!("Discord will not notify <@&{}>", places.support_role)), "{reply}");
 
     let welcome = |d: &adapter_discord::sim::FakeDiscord, channel: u64| {
-        d.messages(channel).into_iter().find(|m| custom_ids(m) == ["tickets:resolve"])
+        d.messages(channel).into_iter().find(|m| custom_ids(m) == ["tickets:resolve", "tickets:claim"])
     };
     let panel = stack.wait_message(places.support_panel, |m| custom_ids(m) == ["tickets:open-support"]).await;
     let open = async |user: u64, question: &str| {

@@ -32,7 +32,7 @@ async fn a_resolution_posted_just_before_the_bot_died_is_logged_once() {
     let stack = Stack::start().await;
     let (people, places, d) = (stack.people, stack.places, stack.discord.clone());
     let channel = open_support_ticket(&stack, people.ann, "my hangar is gone").await;
-    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).await;
     let click = d.click_button(channel, welcome.id, "tickets:resolve", people.staff).await;
     let form = click.modal().expect("staff get the resolution modal").custom_id;
 

@@ -18,7 +18,7 @@ async fn a_restart_in_the_middle_of_tickets_loses_nothing() {
     let modal = click.modal().unwrap();
     d.submit_modal(places.support_panel, &modal.custom_id, &[("question", "before the restart")], people.ann).await;
     let support = stack.wait_channel("support-ann").await;
-    let welcome = stack.wait_message(support, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    let welcome = stack.wait_message(support, |m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).await;
 
     // An in-game ticket, opened before the restart, with the game server staying up throughout.
     let (sim, mut events) = stack.game().await;

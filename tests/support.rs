@@ -45,7 +45,7 @@ async fn a_support_ticket_from_panel_to_resolved() {
     assert!(created.overwrites.iter().all(|o| o.id != people.bob), "other members are not let in");
 
     // Staff are pinged with the opener, and the Resolve (Staff) button is there.
-    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).await;
     assert!(welcome.content.contains(&format!("<@&{}>", places.support_role)));
     let (parse, users, roles) = may_ping(&welcome);
     assert!(parse.is_empty(), "no @everyone/@here parsing");
@@ -76,7 +76,7 @@ async fn a_member_clicking_resolve_is_refused_and_nothing_happens() {
     let stack = Stack::start().await;
     let d = &stack.discord;
     let channel = open_ticket(&stack, stack.people.ann, "help").await;
-    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).await;
     let click = d.click_button(channel, welcome.id, "tickets:resolve", stack.people.ann).await;
     assert!(click.modal().is_none(), "no form for non-staff");
     assert!(click.is_ephemeral());
@@ -128,7 +128,7 @@ async fn with_dm_on_close_off_the_opener_gets_no_dm() {
     let off = stack.admin_command("tickets", e2e::sub("set-dm-on-close", vec![e2e::opt("enabled", 5, false)])).await;
     assert_eq!(off.reply_text().as_deref(), Some("DM on close is off for support tickets."));
     let channel = open_ticket(&stack, stack.people.ann, "help").await;
-    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).await;
     let modal = d.click_button(channel, welcome.id, "tickets:resolve", stack.people.staff).await.modal().unwrap();
     d.submit_modal(channel, &modal.custom_id, &[("resolution", "Done")], stack.people.staff).await;
     stack.wait_message(stack.places.log, |m| readable(m).contains("Support ticket resolved")).await;
@@ -189,7 +189,7 @@ async fn at_the_channel_cap_a_member_waits_in_line_and_the_reply_follows() {
         })
         .await;
     assert!(edited, "the member's reply now points to the channel");
-    stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).await;
     stack.assert_no_violations();
     stack.stop().await;
 }

@@ -81,7 +81,7 @@ async fn a_resolved_ticket_leaves_a_readable_transcript_in_the_log_and_the_dm() 
     let d = &stack.discord;
     let (people, places) = (stack.people, stack.places);
     let channel = open_ticket(&stack, people.ann, "My ship <b>fell</b> through the floor & vanished").await;
-    stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).await;
 
     let shot =
         d.send_message_with_attachments(channel, people.ann, "here is the log", &[("crash log.txt", b"boom")]).await;
@@ -108,7 +108,7 @@ async fn a_resolved_ticket_leaves_a_readable_transcript_in_the_log_and_the_dm() 
     .expect("the edit and the deletion are kept");
     assert_eq!(kept.iter().filter(|l| !l.attachments.is_empty()).count(), 1);
 
-    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve"]).await;
+    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).await;
     let click = d.click_button(channel, welcome.id, "tickets:resolve", people.staff).await;
     let modal = click.modal().unwrap();
     d.submit_modal(channel, &modal.custom_id, &[("resolution", "Ship restored")], people.staff).await;

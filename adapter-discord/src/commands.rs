@@ -25,6 +25,27 @@ pub enum Command {
     RemoveMember(UserId),
     /// `/ticket transcript` or `/tickets transcript`: a ticket's transcript as a file.
     Transcript(TranscriptTarget),
+    /// `/ticket claim` in the current channel.
+    Claim,
+    /// `/ticket unclaim` in the current channel.
+    Unclaim,
+    /// `/ticket transfer`: hand the ticket of the current channel to a member.
+    Transfer(Member),
+}
+
+/// A member named in a command, as Discord resolved them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Who.
+    pub user: UserId,
+    /// Their display name in the guild.
+    pub name: String,
+    /// Their roles.
+    pub roles: Vec<RoleId>,
+    /// Their permissions in the channel, when Discord sent them.
+    pub permissions: Option<ticket_core::Permissions>,
+    /// Whether they are a bot.
+    pub is_bot: bool,
 }
 
 /// Why a command could not be read.
@@ -157,14 +178,25 @@ pub fn definitions() -> Vec<CreateCommand> {
                 opt(Boolean, "keep_forever", "Keep transcripts for good", false),
             ],
         ))
-        .add_option(sub("show-workflow", "Show how tickets close: DMs and transcripts", vec![]))
+        .add_option(sub("show-workflow", "Show how tickets are handled and close", vec![]))
+        .add_option(sub(
+            "set-claim",
+            "Set whether only the claimer may write in a claimed ticket",
+            vec![opt(Boolean, "exclusive", "Only the claimer and administrators write; staff keep reading", true)],
+        ))
         .add_option(sub("transcript", "Get a ticket's transcript as a file", transcript_options()));
     // Everyone's: members get their own tickets' transcripts; the desk checks who asks.
-    let ticket = CreateCommand::new("ticket").description("Your tickets").dm_permission(false).add_option(sub(
-        "transcript",
-        "Get a ticket's transcript as a file",
-        transcript_options(),
-    ));
+    let ticket = CreateCommand::new("ticket")
+        .description("Tickets: transcripts, and claiming for staff")
+        .dm_permission(false)
+        .add_option(sub("transcript", "Get a ticket's transcript as a file", transcript_options()))
+        .add_option(sub("claim", "Take this ticket: the channel shows you hold it", vec![]))
+        .add_option(sub("unclaim", "Give this ticket up so any staff member can claim it", vec![]))
+        .add_option(sub(
+            "transfer",
+            "Hand this ticket to another staff member",
+            vec![opt(User, "member", "Who holds it from now on", true)],
+        ));
     let recruit = CreateCommand::new("recruit-config")
         .description("Recruitment records and the Quick Q&A")
         .dm_permission(false)
@@ -298,6 +330,18 @@ impl<'a> Options<'a> {
             _ => None,
         }
     }
+    fn member(&self, name: &'static str) -> Option<Member> {
+        match self.get(name) {
+            Some(ResolvedValue::User(u, m)) => Some(Member {
+                user: from::user(u.id),
+                name: m.and_then(|m| m.nick.clone()).unwrap_or_else(|| u.display_name().to_owned()),
+                roles: m.map(|m| m.roles.iter().map(|r| from::role(*r)).collect()).unwrap_or_default(),
+                permissions: m.and_then(|m| m.permissions).map(crate::convert::permissions_from),
+                is_bot: u.bot,
+            }),
+            _ => None,
+        }
+    }
     fn need<T>(value: Option<T>, name: &'static str) -> Result<T, CommandError> {
         value.ok_or(CommandError::Option(name))
     }
@@ -365,6 +409,10 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>], here: ChannelId) -> Res
             ),
         },
         ("tickets", "show-workflow") => A::ShowWorkflow,
+        ("tickets", "set-claim") => A::SetClaim { exclusive: Options::need(o.flag("exclusive"), "exclusive")? },
+        ("ticket", "claim") => return Ok(Command::Claim),
+        ("ticket", "unclaim") => return Ok(Command::Unclaim),
+        ("ticket", "transfer") => return Ok(Command::Transfer(Options::need(o.member("member"), "member")?)),
         ("tickets", "set-ingame") => A::SetInGame { category: o.channel("category"), staff_role: o.role("staff_role") },
         ("recruit-config", "set-log-channel") => A::SetLogChannel(Options::need(o.channel("channel"), "channel")?),
         ("recruit-config", "set-access-mode") => A::SetAccessMode(match Options::need(o.text("mode"), "mode")? {
@@ -477,10 +525,10 @@ mod tests {
             assert!(subs("recruit-config").contains(&s.to_owned()), "/recruit-config {s}");
         }
         assert_eq!(subs("roles"), vec!["set", "set-org", "show"]);
-        for s in ["set-transcripts", "show-workflow", "transcript"] {
+        for s in ["set-transcripts", "show-workflow", "transcript", "set-claim"] {
             assert!(subs("tickets").contains(&s.to_owned()), "/tickets {s}");
         }
-        assert_eq!(subs("ticket"), vec!["transcript"]);
+        assert_eq!(subs("ticket"), vec!["transcript", "claim", "unclaim", "transfer"]);
         let ticket = json.iter().find(|c| c["name"] == "ticket").unwrap();
         assert!(ticket["default_member_permissions"].is_null(), "every member can see /ticket");
         let recruit = json.iter().find(|c| c["name"] == "recruit-config").unwrap();

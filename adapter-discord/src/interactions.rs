@@ -157,6 +157,11 @@ pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteracti
             }
             Err(e) => respond!(asked, i, ephemeral(error_text(&e))),
         },
+        CustomId::Claim => {
+            respond!(asked, i, deferred());
+            let result = desk.claim_ticket(asked.channel, &asked.actor).await;
+            finish!(asked, i, outcome(result.map(|o| Message::text(o.reply()))));
+        }
         CustomId::Resolve => match desk.permits(asked.guild, &asked.actor, Action::Resolve).await {
             Ok(()) => respond!(asked, i, CreateInteractionResponse::Modal(convert::modal(&render::resolve_form()))),
             Err(e) => respond!(asked, i, ephemeral(error_text(&e))),
@@ -339,6 +344,21 @@ pub(crate) async fn command(ctx: &Context, desk: &Desk, i: &CommandInteraction) 
             desk.reopen_qna(asked.channel, &asked.actor).await.map(|_| Message::text("The Q&A button is posted again."))
         }
         Ok(Command::Transcript(target)) => desk.transcript_for(&asked.actor, target).await,
+        Ok(Command::Claim) => desk.claim_ticket(asked.channel, &asked.actor).await.map(|o| Message::text(o.reply())),
+        Ok(Command::Unclaim) => {
+            desk.unclaim_ticket(asked.channel, &asked.actor).await.map(|o| Message::text(o.reply()))
+        }
+        Ok(Command::Transfer(to)) => {
+            let to = Actor {
+                guild: asked.guild,
+                user: to.user,
+                display_name: to.name,
+                roles: to.roles,
+                permissions: to.permissions.unwrap_or_else(ticket_core::Permissions::empty),
+                is_bot: to.is_bot,
+            };
+            desk.transfer_ticket(asked.channel, &asked.actor, &to).await.map(|o| Message::text(o.reply()))
+        }
         Ok(Command::RemoveMember(member)) => desk
             .remove_member(asked.guild, &asked.actor, member)
             .await

@@ -171,6 +171,7 @@ fn in_game_ticket(key: &PidKey, n: u64, now: OffsetDateTime) -> Result<Ticket, E
         }),
         opened_at: now,
         closed: None,
+        claim: None,
         version: 0,
     })
 }

@@ -7,7 +7,7 @@ use crate::SqliteError;
 
 /// The schema version this build writes. A file with a newer version is refused with
 /// [`SqliteError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// `PRAGMA application_id` of every database this crate made: `RSTK`.
 pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"RSTK");
@@ -27,6 +27,7 @@ pub(crate) struct Migration {
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "initial schema", sql: include_str!("../migrations/0001_initial.sql") },
     Migration { version: 2, name: "readable transcripts", sql: include_str!("../migrations/0002_transcripts.sql") },
+    Migration { version: 3, name: "claims", sql: include_str!("../migrations/0003_claims.sql") },
 ];
 
 /// The schema version of an open database (`PRAGMA user_version`).

@@ -1,15 +1,15 @@
 //! A guild's settings on their normalized tables: `guild_settings` (the root, with the version),
 //! `ticket_panel_config`, `ticket_notify_roles`, `ticket_recruitment_options`, `recruit_panel_settings`,
 //! `recruit_settings`, `recruit_qna_questions`, `capability_roles`, `org_roles`, `discord_guild_channels` and
-//! `ticket_transcript_settings`.
+//! `ticket_transcript_settings` and `ticket_claim_settings`.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use ticket_core::permissions::Capability;
 use ticket_core::qna::QnaQuestion;
 use ticket_core::recruitment::RequestedRole;
 use ticket_core::settings::{
-    CapabilityRoles, GuildSettings, InGameSettings, OrgRoles, PanelTargets, PingRoles, PostedPanels, RecruitmentOption,
-    RsiOrg, TicketType, TranscriptSettings,
+    CapabilityRoles, ClaimSettings, GuildSettings, InGameSettings, OrgRoles, PanelTargets, PingRoles, PostedPanels,
+    RecruitmentOption, RsiOrg, TicketType, TranscriptSettings,
 };
 use ticket_core::{ChannelId, GuildId, RoleId};
 
@@ -152,6 +152,14 @@ pub(crate) fn load(conn: &Connection, guild: GuildId) -> Result<GuildSettings, S
     if let Some(transcripts) = transcripts {
         settings.transcripts = transcripts;
     }
+
+    let claims = conn
+        .prepare_cached("SELECT exclusive FROM ticket_claim_settings WHERE guild_id = ?1")?
+        .query_row([g], |r| Ok(ClaimSettings { exclusive: r.get(0)? }))
+        .optional()?;
+    if let Some(claims) = claims {
+        settings.claims = claims;
+    }
     Ok(settings)
 }
 
@@ -174,6 +182,7 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
         org_roles,
         in_game,
         transcripts,
+        claims,
         version,
     } = settings;
     let PanelTargets { support_panel, recruitment_panel, support_category, recruitment_category, log_channel } =
@@ -185,6 +194,7 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
     let OrgRoles { member, affiliate } = org_roles;
     let InGameSettings { enabled, close_on_logout, category, staff_role } = in_game;
     let TranscriptSettings { retention_days } = transcripts;
+    let ClaimSettings { exclusive } = claims;
     let g = id(guild.get());
     let ch = |c: &Option<ChannelId>| opt_id(c.map(ChannelId::get));
     let rl = |r: &Option<RoleId>| opt_id(r.map(RoleId::get));
@@ -301,5 +311,11 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
          ON CONFLICT (guild_id) DO UPDATE SET retention_days = excluded.retention_days",
     )?
     .execute(params![g, retention_days])?;
+
+    conn.prepare_cached(
+        "INSERT INTO ticket_claim_settings (guild_id, exclusive) VALUES (?1, ?2)
+         ON CONFLICT (guild_id) DO UPDATE SET exclusive = excluded.exclusive",
+    )?
+    .execute(params![g, exclusive])?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use ticket_core::relay::GameName;
 use ticket_core::settings::TicketType;
 use ticket_core::ticket::{
-    CloseReason, Closure, HeldReply, InGameTicket, RecruitmentTicket, SupportTicket, Ticket, TicketDetail,
+    Claim, CloseReason, Closure, HeldReply, InGameTicket, RecruitmentTicket, SupportTicket, Ticket, TicketDetail,
 };
 use ticket_core::{ApplicationId, ChannelId, GameServerId, GuildId, Pid, SealedUser, TicketId};
 
@@ -16,7 +16,8 @@ use crate::codec::{
 
 const COLUMNS: &str = "id, guild_id, kind, channel_id, channel_name, person_pid, contact, game_server, player_name, \
                        player_online, held_replies, question, application_id, opened_at, closed_at, close_reason, \
-                       resolution, closed_by, version";
+                       resolution, closed_by, version, claimed_by_pid, claimed_by_contact, claimed_by_name, \
+                       claimed_at";
 
 const BY_ID: &str = "id = ?1";
 const BY_CHANNEL: &str = "channel_id = ?1 ORDER BY id DESC LIMIT 1";
@@ -44,6 +45,10 @@ struct TicketRow {
     resolution: Option<String>,
     closed_by: Option<String>,
     version: i64,
+    claimed_by: Option<String>,
+    claimed_contact: Option<String>,
+    claimed_name: Option<String>,
+    claimed_at: Option<String>,
 }
 
 impl TicketRow {
@@ -68,6 +73,10 @@ impl TicketRow {
             resolution: r.get(16)?,
             closed_by: r.get(17)?,
             version: r.get(18)?,
+            claimed_by: r.get(19)?,
+            claimed_contact: r.get(20)?,
+            claimed_name: r.get(21)?,
+            claimed_at: r.get(22)?,
         })
     }
 
@@ -102,6 +111,16 @@ impl TicketRow {
             }),
             _ => return Err(SqliteError::decode("ticket closure", "closed_at and close_reason disagree")),
         };
+        let claim = match (self.claimed_by, self.claimed_contact, self.claimed_name, self.claimed_at) {
+            (None, None, None, None) => None,
+            (Some(by), Some(contact), Some(name), Some(at)) => Some(Claim {
+                by: parse(&by, "claimed by")?,
+                contact: parse(&contact, "claimer contact")?,
+                name,
+                at: parse_time(&at, "claimed at")?,
+            }),
+            _ => return Err(SqliteError::decode("ticket claim", "the claim columns disagree")),
+        };
         Ok(Ticket {
             id: TicketId::new(raw_id(self.id)),
             guild: GuildId::new(raw_id(self.guild)),
@@ -110,6 +129,7 @@ impl TicketRow {
             detail,
             opened_at: parse_time(&self.opened_at, "opened at")?,
             closed,
+            claim,
             version: stored_count(self.version, "ticket version")?,
         })
     }
@@ -271,7 +291,7 @@ impl<'a> KindColumns<'a> {
 /// Writes a ticket at `version + 1`. The caller has checked the version and the open key.
 pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError> {
     // Destructured in full: a field added to the domain type fails to compile here until it is stored.
-    let Ticket { id: ticket_id, guild, channel, channel_name, detail, opened_at, closed, version } = ticket;
+    let Ticket { id: ticket_id, guild, channel, channel_name, detail, opened_at, closed, claim, version } = ticket;
     let kind = KindColumns::of(detail)?;
     let (closed_at, reason, resolution, closed_by) = match closed {
         Some(Closure { reason, by, at }) => {
@@ -283,8 +303,10 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
     conn.prepare_cached(
         "INSERT INTO tickets (id, guild_id, kind, channel_id, channel_name, person_pid, contact, game_server,
              player_name, player_online, held_replies, question, application_id, open_key, opened_at, closed_at,
-             close_reason, resolution, closed_by, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+             close_reason, resolution, closed_by, version, claimed_by_pid, claimed_by_contact, claimed_by_name,
+             claimed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
+             ?23, ?24)
          ON CONFLICT (id) DO UPDATE SET
              guild_id = excluded.guild_id, kind = excluded.kind, channel_id = excluded.channel_id,
              channel_name = excluded.channel_name, person_pid = excluded.person_pid, contact = excluded.contact,
@@ -292,7 +314,9 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
              player_online = excluded.player_online, held_replies = excluded.held_replies,
              question = excluded.question, application_id = excluded.application_id, open_key = excluded.open_key,
              opened_at = excluded.opened_at, closed_at = excluded.closed_at, close_reason = excluded.close_reason,
-             resolution = excluded.resolution, closed_by = excluded.closed_by, version = excluded.version",
+             resolution = excluded.resolution, closed_by = excluded.closed_by, version = excluded.version,
+             claimed_by_pid = excluded.claimed_by_pid, claimed_by_contact = excluded.claimed_by_contact,
+             claimed_by_name = excluded.claimed_by_name, claimed_at = excluded.claimed_at",
     )?
     .execute(params![
         id(ticket_id.get()),
@@ -315,6 +339,10 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
         resolution,
         closed_by.map(|p| p.to_string()),
         count(version.saturating_add(1), "ticket version")?,
+        claim.as_ref().map(|c| c.by.to_string()),
+        claim.as_ref().map(|c| c.contact.to_string()),
+        claim.as_ref().map(|c| c.name.as_str()),
+        claim.as_ref().map(|c| time(c.at, "claimed at")).transpose()?,
     ])?;
     Ok(())
 }

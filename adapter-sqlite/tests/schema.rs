@@ -19,7 +19,7 @@ use ticket_core::{
     TicketStore,
 };
 
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 22] = [
     "capability_roles",
     "discord_guild_channels",
     "guild_settings",
@@ -33,6 +33,7 @@ const TABLES: [&str; 21] = [
     "recruit_qna_questions",
     "recruit_settings",
     "sqlite_sequence",
+    "ticket_claim_settings",
     "ticket_notify_roles",
     "ticket_panel_config",
     "ticket_recruitment_options",

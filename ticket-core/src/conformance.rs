@@ -103,6 +103,7 @@ pub fn sample_in_game(id: u64, guild: u64, account_pid: Pid, player: &str) -> Ti
         }),
         opened_at: T0,
         closed: None,
+        claim: None,
         version: 0,
     }
 }
@@ -122,6 +123,7 @@ pub fn sample_support(id: u64, guild: u64, user: u64) -> Ticket {
         }),
         opened_at: T0,
         closed: None,
+        claim: None,
         version: 0,
     }
 }
@@ -141,6 +143,7 @@ pub fn sample_recruitment(id: u64, guild: u64, user: u64, app: Option<u64>) -> T
         }),
         opened_at: T0,
         closed: None,
+        claim: None,
         version: 0,
     }
 }
@@ -365,18 +368,31 @@ pub async fn tickets_of_every_kind_round_trip(store: &impl TicketStore) {
     closed
         .close(CloseReason::Resolved { resolution: "fixed ✓".into() }, Some(key.user(UserId::new(9))), T0)
         .expect("open ticket closes");
+    let mut claimed = sample_support(2, 1, 42);
+    claimed.claim = Some(crate::ticket::Claim {
+        by: key.user(UserId::new(9)),
+        contact: key.seal(UserId::new(9)),
+        name: "Sam ✓".into(),
+        at: T0 + time::Duration::minutes(3),
+    });
     let list = vec![
         sample_in_game(1, 1, key.account(crate::AccountId::new(2_000_001)), "Foo Bar"),
-        sample_support(2, 1, 42),
+        claimed,
         closed,
         sample_recruitment(4, 1, 44, None),
     ];
     commit(store, tickets(list.clone())).await;
-    for mut t in list {
+    for mut t in list.clone() {
         let loaded = load(store, t.id.get()).await;
         t.version = 1;
         assert_eq!(loaded, t, "ticket {} round-trips", t.id);
     }
+    // A claim is given up again.
+    let mut released = load(store, 2).await;
+    released.claim = None;
+    commit(store, tickets(vec![released.clone()])).await;
+    released.version = 2;
+    assert_eq!(load(store, 2).await, released, "a released claim round-trips");
     assert_eq!(store.ticket(TicketId::new(99)).await.expect("load"), None, "unknown tickets are None");
 }
 

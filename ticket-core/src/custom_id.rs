@@ -24,6 +24,8 @@ pub enum CustomId {
     Resolve,
     /// Its modal: `tickets:resolve:form`.
     ResolveForm,
+    /// Claim, on a ticket's welcome: `tickets:claim`.
+    Claim,
     /// Recruitment panel: `recruit:open`.
     OpenRecruitment,
     /// Step 1, Member or Affiliate select: `recruit:role:<ticket>`.
@@ -63,6 +65,7 @@ impl fmt::Display for CustomId {
             Self::OpenSupportForm => f.write_str("tickets:open-support:form"),
             Self::Resolve => f.write_str("tickets:resolve"),
             Self::ResolveForm => f.write_str("tickets:resolve:form"),
+            Self::Claim => f.write_str("tickets:claim"),
             Self::OpenRecruitment => f.write_str("recruit:open"),
             Self::Step1Role(t) => write!(f, "recruit:role:{t}"),
             Self::Step1Area(t, r) => write!(f, "recruit:area:{t}:{}", r.as_str()),
@@ -95,6 +98,7 @@ impl FromStr for CustomId {
             ["tickets", "open-support", "form"] => Self::OpenSupportForm,
             ["tickets", "resolve"] => Self::Resolve,
             ["tickets", "resolve", "form"] => Self::ResolveForm,
+            ["tickets", "claim"] => Self::Claim,
             ["recruit", "open"] => Self::OpenRecruitment,
             ["recruit", "role", _] => Self::Step1Role(ticket(2)?),
             ["recruit", "area", _, _] => Self::Step1Area(ticket(2)?, role(3)?),
@@ -137,6 +141,7 @@ mod tests {
         let t = TicketId::new(7);
         let a = ApplicationId::new(3);
         let ids = [
+            CustomId::Claim,
             CustomId::OpenSupport,
             CustomId::OpenSupportForm,
             CustomId::Resolve,

@@ -238,6 +238,25 @@ pub enum Notice {
     },
     /// The generic DM a declined applicant gets (never the reason).
     DeclinedDm,
+    /// A staff member claimed the ticket.
+    Claimed {
+        /// Who, mentioned (not pinged).
+        by: SealedUser,
+        /// Whether only they (and administrators) may write in it now.
+        exclusive: bool,
+    },
+    /// The staff member holding the ticket gave it up.
+    Unclaimed {
+        /// Their display name.
+        by_name: String,
+    },
+    /// The ticket was handed to another staff member.
+    Transferred {
+        /// Who handed it over.
+        from_name: String,
+        /// Who holds it now (pinged).
+        to: SealedUser,
+    },
 }
 
 /// One thing to do.
@@ -282,6 +301,23 @@ pub enum Effect {
         ticket: TicketId,
         /// The role.
         role: RoleId,
+    },
+    /// Change what a role may do in a ticket channel (its staff, while a claim is exclusive).
+    SetRoleAccess {
+        /// The ticket.
+        ticket: TicketId,
+        /// The role.
+        role: RoleId,
+        /// The access.
+        access: ApplicantAccess,
+    },
+    /// Take back what a member was let do in a ticket channel by name (a claimer who handed the ticket over): their
+    /// roles decide again.
+    ResetMemberAccess {
+        /// The ticket.
+        ticket: TicketId,
+        /// The member.
+        user: SealedUser,
     },
     /// Change what a member may do in a ticket channel.
     SetMemberAccess {

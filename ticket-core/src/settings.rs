@@ -193,6 +193,14 @@ impl TranscriptSettings {
     pub const MAX_RETENTION_DAYS: u32 = 3650;
 }
 
+/// Claiming tickets (`/tickets set-claim`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClaimSettings {
+    /// Once a ticket is claimed, only the claimer and administrators may write in it (staff still read it).
+    pub exclusive: bool,
+}
+
 /// Everything configurable for one guild.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -227,6 +235,8 @@ pub struct GuildSettings {
     pub in_game: InGameSettings,
     /// Transcript settings.
     pub transcripts: TranscriptSettings,
+    /// Claim settings.
+    pub claims: ClaimSettings,
     /// Optimistic-concurrency version, maintained by the store.
     pub version: u64,
 }
@@ -259,6 +269,7 @@ impl GuildSettings {
             org_roles: OrgRoles::default(),
             in_game: InGameSettings::default(),
             transcripts: TranscriptSettings::default(),
+            claims: ClaimSettings::default(),
             version: 0,
         }
     }

@@ -28,6 +28,8 @@ pub const CONF_TICKET_CLOSE_ON_LOGOUT: &str = "ragnasync_ticket_support_system_c
 pub const OPEN_SUPPORT_TICKET: &str = "Open Support Ticket";
 /// Support resolve button.
 pub const RESOLVE_STAFF: &str = "Resolve (Staff)";
+/// The Claim button on a ticket's welcome (not in the specs: claiming is this project's addition).
+pub const CLAIM: &str = "Claim";
 /// Recruitment panel button.
 pub const OPEN_RECRUITMENT_TICKET: &str = "Apply to Join";
 /// Recruitment panel link button (when an org URL is set).

@@ -140,6 +140,20 @@ pub struct Closure {
     pub at: OffsetDateTime,
 }
 
+/// The staff member holding a ticket (`/ticket claim`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Who.
+    pub by: Pid,
+    /// Who, sealed: to mention them and to set their access to the channel.
+    pub contact: SealedUser,
+    /// Their display name when they claimed it.
+    pub name: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
 /// Why a lifecycle step was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TicketError {
@@ -191,6 +205,9 @@ pub struct Ticket {
     pub opened_at: OffsetDateTime,
     /// How it ended, once closed.
     pub closed: Option<Closure>,
+    /// The staff member holding it, if one claimed it.
+    #[serde(default)]
+    pub claim: Option<Claim>,
     /// Optimistic-concurrency version, maintained by the store.
     pub version: u64,
 }
@@ -298,6 +315,7 @@ mod tests {
             }),
             opened_at: now,
             closed: None,
+            claim: None,
             version: 0,
         }
     }

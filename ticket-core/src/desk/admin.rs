@@ -143,8 +143,13 @@ pub enum AdminCommand {
         /// Days, from 1 to [`TranscriptSettings::MAX_RETENTION_DAYS`](crate::settings::TranscriptSettings).
         retention_days: Option<u32>,
     },
-    /// `/tickets show-workflow`: how tickets close (DM on close, transcripts).
+    /// `/tickets show-workflow`: how tickets are handled and close (claims, DM on close, transcripts).
     ShowWorkflow,
+    /// `/tickets set-claim`: whether only the claimer (and administrators) may write in a claimed ticket.
+    SetClaim {
+        /// Exclusive replies.
+        exclusive: bool,
+    },
     /// `/tickets set-ingame`: where in-game tickets open and who staffs them.
     SetInGame {
         /// Category.
@@ -425,6 +430,18 @@ impl Desk {
                 reply
             }
             C::ShowWorkflow => workflow(&settings),
+            C::SetClaim { exclusive } => {
+                settings.claims.exclusive = *exclusive;
+                let mut reply = workflow(&settings);
+                reply.content = if *exclusive {
+                    "Saved. Once a ticket is claimed, only the claimer and administrators write in it; staff keep \
+                     reading. Tickets claimed before keep their access until claimed again."
+                        .into()
+                } else {
+                    "Saved. Every staff member may write in claimed tickets.".into()
+                };
+                reply
+            }
             C::SetInGame { category, staff_role } => {
                 settings.in_game.category = category.or(settings.in_game.category);
                 settings.in_game.staff_role = staff_role.or(settings.in_game.staff_role);
@@ -511,6 +528,11 @@ fn workflow(s: &GuildSettings) -> Message {
     };
     Message::embed(
         Embed { title: Some("Ticket workflow".into()), ..Embed::default() }
+            .field(
+                "Claims",
+                if s.claims.exclusive { "only the claimer writes in a claimed ticket" } else { "staff all write" },
+                true,
+            )
             .field("DM on close (support)", on_off(s.dm_on_close), true)
             .field("Transcripts", format!("attached to the log entry at close; {retention}"), true),
     )

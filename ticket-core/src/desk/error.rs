@@ -164,6 +164,29 @@ pub enum DeskError {
         /// Its channel, once made.
         channel: Option<ChannelId>,
     },
+    /// Another staff member holds the ticket.
+    #[error("This ticket is already claimed by {by}.")]
+    AlreadyClaimed {
+        /// Their display name.
+        by: String,
+    },
+    /// Nobody holds the ticket.
+    #[error("This ticket is not claimed.")]
+    NotClaimed,
+    /// Only the staff member holding the ticket (or an administrator) may do this.
+    #[error("Only {by}, who holds this ticket, or someone with the Manage Server permission can do that.")]
+    NotClaimer {
+        /// The claimer's display name.
+        by: String,
+    },
+    /// The member a ticket would be handed to does not handle its kind of ticket.
+    #[error("{name} does not handle {kind} tickets, so the ticket cannot be handed to them.")]
+    NotTicketStaff {
+        /// Their display name.
+        name: String,
+        /// The ticket's kind, as people read it.
+        kind: &'static str,
+    },
     /// Step 1 was already submitted for this ticket.
     #[error("Step 1 is already submitted for this application.")]
     Step1AlreadySubmitted,

@@ -438,25 +438,16 @@ impl Desk {
                     }
                 }
             },
-            Effect::SetMemberAccess { ticket, user, access } => match self.ticket_channel(*ticket).await? {
-                Err(outcome) => outcome,
-                Ok(channel) => {
-                    let target = OverwriteTarget::Member(self.key.open(user)?);
-                    let read = Permissions::VIEW_CHANNEL | Permissions::READ_MESSAGE_HISTORY;
-                    let overwrite = match access {
-                        ApplicantAccess::Keep => Overwrite::allow(target, Permissions::TICKET_PARTICIPANT),
-                        ApplicantAccess::ReadOnly => {
-                            Overwrite { target, allow: read, deny: Permissions::SEND_MESSAGES }
-                        }
-                        ApplicantAccess::Remove => Overwrite::deny(target, Permissions::VIEW_CHANNEL),
-                    };
-                    match chat.set_overwrite(channel, overwrite).await {
-                        Ok(()) => Outcome::Done(None),
-                        Err(PlatformError::NotFound) => Outcome::Done(Some(FollowUp::ChannelGone(*ticket, None))),
-                        Err(e) => platform(e),
-                    }
-                }
-            },
+            Effect::SetMemberAccess { ticket, user, access } => {
+                let target = OverwriteTarget::Member(self.key.open(user)?);
+                self.set_access(*ticket, target, Some(*access)).await?
+            }
+            Effect::SetRoleAccess { ticket, role, access } => {
+                self.set_access(*ticket, OverwriteTarget::Role(*role), Some(*access)).await?
+            }
+            Effect::ResetMemberAccess { ticket, user } => {
+                self.set_access(*ticket, OverwriteTarget::Member(self.key.open(user)?), None).await?
+            }
             Effect::Post { to, notice } => self.post(pending.id, pending.chain, to, notice, None).await?,
             Effect::PostTranscript { ticket, to, notice } => {
                 self.post(pending.id, pending.chain, to, notice, Some(*ticket)).await?
@@ -575,6 +566,32 @@ impl Desk {
                     Outcome::Done(None)
                 }
             },
+        })
+    }
+
+    /// Sets what `target` may do in a ticket's channel; `None` allows and denies nothing of its own (its roles
+    /// decide).
+    async fn set_access(
+        &self,
+        ticket: TicketId,
+        target: OverwriteTarget,
+        access: Option<ApplicantAccess>,
+    ) -> Result<Outcome, DeskError> {
+        let channel = match self.ticket_channel(ticket).await? {
+            Ok(channel) => channel,
+            Err(outcome) => return Ok(outcome),
+        };
+        let read = Permissions::VIEW_CHANNEL | Permissions::READ_MESSAGE_HISTORY;
+        let overwrite = match access {
+            Some(ApplicantAccess::Keep) => Overwrite::allow(target, Permissions::TICKET_PARTICIPANT),
+            Some(ApplicantAccess::ReadOnly) => Overwrite { target, allow: read, deny: Permissions::SEND_MESSAGES },
+            Some(ApplicantAccess::Remove) => Overwrite::deny(target, Permissions::VIEW_CHANNEL),
+            None => Overwrite::allow(target, Permissions::empty()),
+        };
+        Ok(match self.ports.chat.set_overwrite(channel, overwrite).await {
+            Ok(()) => Outcome::Done(None),
+            Err(PlatformError::NotFound) => Outcome::Done(Some(FollowUp::ChannelGone(ticket, None))),
+            Err(e) => platform(e),
         })
     }
 

@@ -72,6 +72,8 @@ pub(super) fn describe(effect: &Effect) -> String {
         Effect::DeleteTicketChannel { ticket } => format!("delete the channel of ticket {ticket}"),
         Effect::SetTopic { ticket, .. } => format!("set the topic of ticket {ticket}"),
         Effect::SetMemberAccess { ticket, .. } => format!("change access to ticket {ticket}"),
+        Effect::ResetMemberAccess { ticket, .. } => format!("reset a member's access to ticket {ticket}"),
+        Effect::SetRoleAccess { ticket, role, .. } => format!("change what <@&{role}> may do in ticket {ticket}"),
         Effect::AllowRole { ticket, role } => format!("let <@&{role}> into ticket {ticket}"),
         Effect::Post { .. } => "post a message".into(),
         Effect::PostTranscript { ticket, .. } => format!("post the transcript of ticket {ticket}"),

@@ -98,6 +98,7 @@ impl Desk {
             }),
             opened_at: now,
             closed: None,
+            claim: None,
             version: 0,
         };
         let effects = vec![
@@ -279,11 +280,13 @@ impl Desk {
             Some(message) => entry.from_message(message),
             None => entry,
         };
+        let claim_check = Desk::check_claim(&settings, &ticket, author, pid);
         let TicketDetail::InGame(game) = &mut ticket.detail else {
             self.save_and_run(Commit { transcript: vec![entry], ..Commit::default() }).await?;
             return Ok(MessageOutcome::Recorded(id));
         };
         self.require(author, &settings, Action::ReplyInGame)?;
+        claim_check?;
         let text = relayed_text(&post.relay_text())?;
         // Split as typed (a mention is never cut: it holds no space), then sealed for storing like the text.
         let parts: Vec<String> =

@@ -9,6 +9,7 @@
 mod admin;
 mod channel_gone;
 mod channel_queue;
+mod claims;
 mod coalesce;
 mod error;
 mod execute;
@@ -32,6 +33,7 @@ use time::OffsetDateTime;
 
 pub use admin::{AdminCommand, OrgRolesUpdate, TargetsUpdate};
 pub use channel_queue::QUEUE_RECHECK;
+pub use claims::ClaimOutcome;
 pub use error::{Action, DeskError, Problem};
 pub use execute::ResumeReport;
 pub use in_game::{GamePlayer, InGameOutcome, MessageOutcome};

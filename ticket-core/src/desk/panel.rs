@@ -80,6 +80,7 @@ impl Desk {
             detail: parts.detail,
             opened_at: now,
             closed: None,
+            claim: None,
             version: 0,
         };
         let chain = ChainKey::Ticket(id);

@@ -100,12 +100,16 @@ pub(crate) fn is_ticket_staff(actor: &Actor, settings: &GuildSettings, ticket: &
     if ticket.opener().is_some_and(|(opener, _)| opener == pid) {
         return false;
     }
-    let action = match ticket.kind() {
+    !actor.is_bot && actor.meets(staff_action(ticket.kind()).requirement(), settings)
+}
+
+/// What staff of a kind of ticket may do, and so who they are.
+pub(crate) fn staff_action(kind: TicketType) -> Action {
+    match kind {
         TicketType::Support => Action::Resolve,
         TicketType::InGame => Action::ReplyInGame,
         TicketType::Recruitment => Action::Review,
-    };
-    !actor.is_bot && actor.meets(action.requirement(), settings)
+    }
 }
 
 impl Desk {

@@ -117,7 +117,10 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
             one(Message {
                 content,
                 embeds: vec![welcome],
-                rows: vec![vec![button(CustomId::Resolve, strings::RESOLVE_STAFF, ButtonStyle::Danger)]],
+                rows: vec![vec![
+                    button(CustomId::Resolve, strings::RESOLVE_STAFF, ButtonStyle::Danger),
+                    button(CustomId::Claim, strings::CLAIM, ButtonStyle::Secondary),
+                ]],
                 pings: Pings { users: vec![opener_id], roles: ping.clone() },
                 ..Message::default()
             })
@@ -149,7 +152,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
             let welcome = Message {
                 content,
                 embeds: vec![welcome],
-                rows: Vec::new(),
+                rows: vec![vec![button(CustomId::Claim, strings::CLAIM, ButtonStyle::Secondary)]],
                 pings: Pings { users: Vec::new(), roles: ping.clone() },
                 ..Message::default()
             };
@@ -283,6 +286,25 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
              You are welcome to apply again in the future.",
             colour::RECRUITMENT,
         ))),
+        Notice::Claimed { by, exclusive } => {
+            let also = if *exclusive { " From now on only they (and administrators) write here." } else { "" };
+            one(Message::text(format!(
+                "🙋 {} has claimed this ticket and will take it from here.{also}",
+                people.mention(by)?
+            )))
+        }
+        Notice::Unclaimed { by_name } => one(Message::text(format!(
+            "{} released this ticket: any staff member can claim it.",
+            escape_markdown(by_name)
+        ))),
+        Notice::Transferred { from_name, to } => {
+            let to_id = people.id(to)?;
+            one(Message {
+                content: format!("{} handed this ticket to {}.", escape_markdown(from_name), people.mention(to)?),
+                pings: Pings { users: vec![to_id], roles: Vec::new() },
+                ..Message::default()
+            })
+        }
     }
 }
 

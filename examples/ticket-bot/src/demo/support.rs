@@ -18,6 +18,8 @@ pub(crate) async fn play(stage: &mut Stage) -> Result<(), DemoError> {
     let welcome =
         stage.expect("#support-ann", channel, "the welcome message", |m| has_control(m, "tickets:resolve")).await?;
 
+    stage.click(channel, welcome.id, "tickets:claim", "Claim", sam).await?;
+    stage.expect("#support-ann", channel, "who holds the ticket", |m| m.content.contains("has claimed")).await?;
     stage.type_in(channel, sam, "Hi Ann! I put a fresh ship in your hangar; can you check?").await?;
     stage.type_in(channel, ann, "It's there, thank you!").await?;
 

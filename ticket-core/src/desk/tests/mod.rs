@@ -4,6 +4,7 @@
 
 mod admin;
 mod channel_queue;
+mod claims;
 mod coalesce;
 mod cross_guild;
 mod given_up;

@@ -48,6 +48,7 @@ fn in_game_ticket() -> Ticket {
         }),
         opened_at: T,
         closed: Some(Closure { reason: CloseReason::PlayerLoggedOut, by: None, at: at(600) }),
+        claim: None,
         version: 3,
     }
 }
@@ -117,6 +118,7 @@ fn support_ticket() -> Ticket {
             by: Some(pid(ANN)),
             at: at(900),
         }),
+        claim: None,
         version: 1,
     }
 }
