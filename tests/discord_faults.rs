@@ -54,13 +54,15 @@ async fn ask_for_support(stack: &Stack) {
 async fn opened(stack: &Stack) -> (u64, u64) {
     let d = &stack.discord;
     let welcomed = |d: &FakeDiscord| {
-        d.channels(stack.places.guild)
-            .iter()
-            .any(|c| c.name == "support-ann" && d.messages(c.id).iter().any(|m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]))
+        d.channels(stack.places.guild).iter().any(|c| {
+            c.name == "support-ann"
+                && d.messages(c.id).iter().any(|m| custom_ids(m) == ["tickets:resolve", "tickets:claim"])
+        })
     };
     assert!(d.wait_for(RETRY_PATIENCE, welcomed).await, "#support-ann opened with its welcome");
     let channel = stack.channel_named("support-ann").unwrap();
-    let welcome = d.messages(channel).into_iter().find(|m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).unwrap();
+    let welcome =
+        d.messages(channel).into_iter().find(|m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).unwrap();
     (channel, welcome.id)
 }
 

@@ -9,7 +9,7 @@ use ticket_core::desk::{AdminCommand, OrgRolesUpdate, TargetsUpdate, TranscriptT
 use ticket_core::permissions::Capability;
 use ticket_core::qna::AnswerKind;
 use ticket_core::settings::ApplicantAccess;
-use ticket_core::settings::TranscriptSettings;
+use ticket_core::settings::{CloseSettings, Inactivity, TicketType, TranscriptSettings};
 use ticket_core::{ChannelId, RoleId, TicketId, UserId};
 
 use crate::convert::from;
@@ -31,6 +31,10 @@ pub enum Command {
     Unclaim,
     /// `/ticket transfer`: hand the ticket of the current channel to a member.
     Transfer(Member),
+    /// `/ticket close-request`: staff ask the opener to confirm closing.
+    RequestClose,
+    /// `/ticket close`: the opener closes their support ticket.
+    CloseOwn,
 }
 
 /// A member named in a command, as Discord resolved them.
@@ -180,6 +184,37 @@ pub fn definitions() -> Vec<CreateCommand> {
         ))
         .add_option(sub("show-workflow", "Show how tickets are handled and close", vec![]))
         .add_option(sub(
+            "set-closing",
+            "Set close requests' timeout and whether openers close their own tickets",
+            vec![
+                opt(
+                    Integer,
+                    "request_timeout_hours",
+                    "Hours before an unanswered close request closes the ticket",
+                    false,
+                )
+                .min_int_value(1)
+                .max_int_value(u64::from(CloseSettings::MAX_HOURS)),
+                opt(Boolean, "opener_can_close", "Openers may close their own support tickets", false),
+            ],
+        ))
+        .add_option(sub(
+            "set-auto-close",
+            "Close tickets of a kind when the opener stays silent",
+            vec![
+                opt(Text, "kind", "Which tickets", true)
+                    .add_string_choice("Support", "support")
+                    .add_string_choice("Recruitment", "recruitment"),
+                opt(Integer, "warn_after_hours", "Warn the opener after this many hours without a word", false)
+                    .min_int_value(1)
+                    .max_int_value(u64::from(CloseSettings::MAX_HOURS)),
+                opt(Integer, "close_after_hours", "Close this many hours after the warning", false)
+                    .min_int_value(1)
+                    .max_int_value(u64::from(CloseSettings::MAX_HOURS)),
+                opt(Boolean, "off", "Turn auto-close off for this kind", false),
+            ],
+        ))
+        .add_option(sub(
             "set-claim",
             "Set whether only the claimer may write in a claimed ticket",
             vec![opt(Boolean, "exclusive", "Only the claimer and administrators write; staff keep reading", true)],
@@ -196,7 +231,9 @@ pub fn definitions() -> Vec<CreateCommand> {
             "transfer",
             "Hand this ticket to another staff member",
             vec![opt(User, "member", "Who holds it from now on", true)],
-        ));
+        ))
+        .add_option(sub("close-request", "Ask the opener to confirm that this ticket can close", vec![]))
+        .add_option(sub("close", "Close your own support ticket (when the server allows it)", vec![]));
     let recruit = CreateCommand::new("recruit-config")
         .description("Recruitment records and the Quick Q&A")
         .dm_permission(false)
@@ -318,6 +355,10 @@ impl<'a> Options<'a> {
     fn position(&self, name: &'static str) -> Option<usize> {
         self.integer(name).and_then(|i| usize::try_from(i).ok())
     }
+    /// An hours option: absent is `None`; present but not a valid number of hours is an error.
+    fn hours(&self, name: &'static str) -> Result<Option<u32>, CommandError> {
+        self.integer(name).map(|h| u32::try_from(h).map_err(|_| CommandError::Option(name))).transpose()
+    }
     fn integer(&self, name: &'static str) -> Option<i64> {
         match self.get(name) {
             Some(ResolvedValue::Integer(i)) => Some(*i),
@@ -411,6 +452,27 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>], here: ChannelId) -> Res
         ("tickets", "show-workflow") => A::ShowWorkflow,
         ("tickets", "set-claim") => A::SetClaim { exclusive: Options::need(o.flag("exclusive"), "exclusive")? },
         ("ticket", "claim") => return Ok(Command::Claim),
+        ("ticket", "close-request") => return Ok(Command::RequestClose),
+        ("ticket", "close") => return Ok(Command::CloseOwn),
+        ("tickets", "set-closing") => A::SetClosing {
+            request_timeout_hours: o.hours("request_timeout_hours")?,
+            opener_can_close: o.flag("opener_can_close"),
+        },
+        ("tickets", "set-auto-close") => A::SetAutoClose {
+            kind: match Options::need(o.text("kind"), "kind")? {
+                "support" => TicketType::Support,
+                "recruitment" => TicketType::Recruitment,
+                _ => return Err(CommandError::Option("kind")),
+            },
+            inactivity: if o.flag("off") == Some(true) {
+                None
+            } else {
+                Some(Inactivity {
+                    warn_after_hours: Options::need(o.hours("warn_after_hours")?, "warn_after_hours")?,
+                    close_after_hours: Options::need(o.hours("close_after_hours")?, "close_after_hours")?,
+                })
+            },
+        },
         ("ticket", "unclaim") => return Ok(Command::Unclaim),
         ("ticket", "transfer") => return Ok(Command::Transfer(Options::need(o.member("member"), "member")?)),
         ("tickets", "set-ingame") => A::SetInGame { category: o.channel("category"), staff_role: o.role("staff_role") },
@@ -525,10 +587,10 @@ mod tests {
             assert!(subs("recruit-config").contains(&s.to_owned()), "/recruit-config {s}");
         }
         assert_eq!(subs("roles"), vec!["set", "set-org", "show"]);
-        for s in ["set-transcripts", "show-workflow", "transcript", "set-claim"] {
+        for s in ["set-transcripts", "show-workflow", "transcript", "set-claim", "set-closing", "set-auto-close"] {
             assert!(subs("tickets").contains(&s.to_owned()), "/tickets {s}");
         }
-        assert_eq!(subs("ticket"), vec!["transcript", "claim", "unclaim", "transfer"]);
+        assert_eq!(subs("ticket"), vec!["transcript", "claim", "unclaim", "transfer", "close-request", "close"]);
         let ticket = json.iter().find(|c| c["name"] == "ticket").unwrap();
         assert!(ticket["default_member_permissions"].is_null(), "every member can see /ticket");
         let recruit = json.iter().find(|c| c["name"] == "recruit-config").unwrap();

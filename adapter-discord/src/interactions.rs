@@ -157,6 +157,14 @@ pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteracti
             }
             Err(e) => respond!(asked, i, ephemeral(error_text(&e))),
         },
+        CustomId::CloseConfirm(ticket) | CustomId::CloseKeep(ticket) => {
+            let close = matches!(id, CustomId::CloseConfirm(_));
+            respond!(asked, i, deferred());
+            let result = desk.answer_close_request(ticket, &asked.actor, close).await;
+            let done =
+                if close { "The ticket is closed. This channel is being deleted." } else { "The ticket stays open." };
+            finish!(asked, i, outcome(result.map(|()| Message::text(done))));
+        }
         CustomId::Claim => {
             respond!(asked, i, deferred());
             let result = desk.claim_ticket(asked.channel, &asked.actor).await;
@@ -344,6 +352,13 @@ pub(crate) async fn command(ctx: &Context, desk: &Desk, i: &CommandInteraction) 
             desk.reopen_qna(asked.channel, &asked.actor).await.map(|_| Message::text("The Q&A button is posted again."))
         }
         Ok(Command::Transcript(target)) => desk.transcript_for(&asked.actor, target).await,
+        Ok(Command::RequestClose) => desk.request_close(asked.channel, &asked.actor).await.map(|_| {
+            Message::text("The opener is asked to confirm; the ticket closes by itself if they do not answer.")
+        }),
+        Ok(Command::CloseOwn) => desk
+            .close_by_opener(asked.channel, &asked.actor)
+            .await
+            .map(|_| Message::text("Your ticket is closed. This channel is being deleted.")),
         Ok(Command::Claim) => desk.claim_ticket(asked.channel, &asked.actor).await.map(|o| Message::text(o.reply())),
         Ok(Command::Unclaim) => {
             desk.unclaim_ticket(asked.channel, &asked.actor).await.map(|o| Message::text(o.reply()))

@@ -172,6 +172,7 @@ fn in_game_ticket(key: &PidKey, n: u64, now: OffsetDateTime) -> Result<Ticket, E
         opened_at: now,
         closed: None,
         claim: None,
+        timers: Default::default(),
         version: 0,
     })
 }

@@ -7,7 +7,7 @@ use crate::SqliteError;
 
 /// The schema version this build writes. A file with a newer version is refused with
 /// [`SqliteError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// `PRAGMA application_id` of every database this crate made: `RSTK`.
 pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"RSTK");
@@ -21,14 +21,55 @@ pub(crate) struct Migration {
     pub name: &'static str,
     /// The SQL, run in one transaction together with the version bump.
     pub sql: &'static str,
+    /// Whether it rebuilds a table others refer to: foreign keys are then turned off around its transaction (they
+    /// cannot be inside one) and checked before it commits, as SQLite's documentation prescribes.
+    pub rebuilds: bool,
 }
 
 /// Every migration, in order. Append only: never edit one that was released.
 pub(crate) const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "initial schema", sql: include_str!("../migrations/0001_initial.sql") },
-    Migration { version: 2, name: "readable transcripts", sql: include_str!("../migrations/0002_transcripts.sql") },
-    Migration { version: 3, name: "claims", sql: include_str!("../migrations/0003_claims.sql") },
+    Migration {
+        version: 1,
+        name: "initial schema",
+        sql: include_str!("../migrations/0001_initial.sql"),
+        rebuilds: false,
+    },
+    Migration {
+        version: 2,
+        name: "readable transcripts",
+        sql: include_str!("../migrations/0002_transcripts.sql"),
+        rebuilds: false,
+    },
+    Migration { version: 3, name: "claims", sql: include_str!("../migrations/0003_claims.sql"), rebuilds: false },
+    Migration {
+        version: 4,
+        name: "ticket timers",
+        sql: include_str!("../migrations/0004_ticket_timers.sql"),
+        rebuilds: true,
+    },
 ];
+
+/// Runs one migration in its own transaction; `false` if another process ran it meanwhile.
+fn apply(conn: &mut Connection, migration: &Migration) -> Result<bool, SqliteError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Read again under the write lock: another process may have migrated meanwhile.
+    if schema_version(&tx)? >= migration.version {
+        return Ok(false);
+    }
+    tx.execute_batch(migration.sql)?;
+    if migration.rebuilds {
+        let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| row.get(0))?;
+        if broken > 0 {
+            return Err(SqliteError::ForeignDatabase {
+                detail: format!("migration {} would leave {broken} broken references", migration.version),
+            });
+        }
+    }
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    tx.pragma_update(None, "user_version", migration.version)?;
+    tx.commit()?;
+    Ok(true)
+}
 
 /// The schema version of an open database (`PRAGMA user_version`).
 pub(crate) fn schema_version(conn: &Connection) -> Result<u32, SqliteError> {
@@ -58,15 +99,20 @@ pub(crate) fn check_compatible(conn: &Connection) -> Result<(), SqliteError> {
 pub(crate) fn migrate(conn: &mut Connection) -> Result<usize, SqliteError> {
     let mut applied = 0;
     for migration in MIGRATIONS {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Read again under the write lock: another process may have migrated meanwhile.
-        if schema_version(&tx)? >= migration.version {
+        if schema_version(conn)? >= migration.version {
             continue;
         }
-        tx.execute_batch(migration.sql)?;
-        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-        tx.pragma_update(None, "user_version", migration.version)?;
-        tx.commit()?;
+        let foreign_keys: bool = conn.pragma_query_value(None, "foreign_keys", |row| row.get(0))?;
+        if migration.rebuilds {
+            conn.pragma_update(None, "foreign_keys", false)?;
+        }
+        let result = apply(conn, migration);
+        if migration.rebuilds {
+            conn.pragma_update(None, "foreign_keys", foreign_keys)?;
+        }
+        if !result? {
+            continue;
+        }
         tracing::info!(version = migration.version, name = migration.name, "database migrated");
         applied += 1;
     }

@@ -1,15 +1,15 @@
 //! A guild's settings on their normalized tables: `guild_settings` (the root, with the version),
 //! `ticket_panel_config`, `ticket_notify_roles`, `ticket_recruitment_options`, `recruit_panel_settings`,
 //! `recruit_settings`, `recruit_qna_questions`, `capability_roles`, `org_roles`, `discord_guild_channels` and
-//! `ticket_transcript_settings` and `ticket_claim_settings`.
+//! `ticket_transcript_settings`, `ticket_claim_settings` and `ticket_close_settings`.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use ticket_core::permissions::Capability;
 use ticket_core::qna::QnaQuestion;
 use ticket_core::recruitment::RequestedRole;
 use ticket_core::settings::{
-    CapabilityRoles, ClaimSettings, GuildSettings, InGameSettings, OrgRoles, PanelTargets, PingRoles, PostedPanels,
-    RecruitmentOption, RsiOrg, TicketType, TranscriptSettings,
+    CapabilityRoles, ClaimSettings, CloseSettings, GuildSettings, InGameSettings, Inactivity, OrgRoles, PanelTargets,
+    PingRoles, PostedPanels, RecruitmentOption, RsiOrg, TicketType, TranscriptSettings,
 };
 use ticket_core::{ChannelId, GuildId, RoleId};
 
@@ -160,6 +160,28 @@ pub(crate) fn load(conn: &Connection, guild: GuildId) -> Result<GuildSettings, S
     if let Some(claims) = claims {
         settings.claims = claims;
     }
+
+    let inactivity = |warn: Option<u32>, close: Option<u32>| {
+        warn.zip(close).map(|(warn_after_hours, close_after_hours)| Inactivity { warn_after_hours, close_after_hours })
+    };
+    let closing = conn
+        .prepare_cached(
+            "SELECT request_timeout_hours, opener_can_close, support_warn_hours, support_close_hours,
+                    recruitment_warn_hours, recruitment_close_hours
+             FROM ticket_close_settings WHERE guild_id = ?1",
+        )?
+        .query_row([g], |r| {
+            Ok(CloseSettings {
+                request_timeout_hours: r.get(0)?,
+                opener_can_close: r.get(1)?,
+                support_inactivity: inactivity(r.get(2)?, r.get(3)?),
+                recruitment_inactivity: inactivity(r.get(4)?, r.get(5)?),
+            })
+        })
+        .optional()?;
+    if let Some(closing) = closing {
+        settings.closing = closing;
+    }
     Ok(settings)
 }
 
@@ -183,6 +205,7 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
         in_game,
         transcripts,
         claims,
+        closing,
         version,
     } = settings;
     let PanelTargets { support_panel, recruitment_panel, support_category, recruitment_category, log_channel } =
@@ -195,6 +218,7 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
     let InGameSettings { enabled, close_on_logout, category, staff_role } = in_game;
     let TranscriptSettings { retention_days } = transcripts;
     let ClaimSettings { exclusive } = claims;
+    let CloseSettings { request_timeout_hours, opener_can_close, support_inactivity, recruitment_inactivity } = closing;
     let g = id(guild.get());
     let ch = |c: &Option<ChannelId>| opt_id(c.map(ChannelId::get));
     let rl = |r: &Option<RoleId>| opt_id(r.map(RoleId::get));
@@ -317,5 +341,25 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
          ON CONFLICT (guild_id) DO UPDATE SET exclusive = excluded.exclusive",
     )?
     .execute(params![g, exclusive])?;
+
+    conn.prepare_cached(
+        "INSERT INTO ticket_close_settings (guild_id, request_timeout_hours, opener_can_close, support_warn_hours,
+             support_close_hours, recruitment_warn_hours, recruitment_close_hours)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (guild_id) DO UPDATE SET
+             request_timeout_hours = excluded.request_timeout_hours, opener_can_close = excluded.opener_can_close,
+             support_warn_hours = excluded.support_warn_hours, support_close_hours = excluded.support_close_hours,
+             recruitment_warn_hours = excluded.recruitment_warn_hours,
+             recruitment_close_hours = excluded.recruitment_close_hours",
+    )?
+    .execute(params![
+        g,
+        request_timeout_hours,
+        opener_can_close,
+        support_inactivity.map(|i| i.warn_after_hours),
+        support_inactivity.map(|i| i.close_after_hours),
+        recruitment_inactivity.map(|i| i.warn_after_hours),
+        recruitment_inactivity.map(|i| i.close_after_hours),
+    ])?;
     Ok(())
 }

@@ -234,6 +234,14 @@ impl TicketStore for SqliteStore {
         Ok(self.read(move |conn| tickets::open_in_guild(conn, guild)).await?)
     }
 
+    async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError> {
+        Ok(self.read(move |conn| tickets::due(conn, until, limit)).await?)
+    }
+
+    async fn next_ticket_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        Ok(self.read(|conn| tickets::next_due(conn)).await?)
+    }
+
     async fn open_channel_names(&self, guild: GuildId, base: &str) -> Result<Vec<String>, StoreError> {
         let base = base.to_owned();
         Ok(self.read(move |conn| tickets::open_names(conn, guild, &base)).await?)

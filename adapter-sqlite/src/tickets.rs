@@ -3,21 +3,54 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use ticket_core::relay::GameName;
 use ticket_core::settings::TicketType;
+use ticket_core::ticket::TicketTimers;
 use ticket_core::ticket::{
-    Claim, CloseReason, Closure, HeldReply, InGameTicket, RecruitmentTicket, SupportTicket, Ticket, TicketDetail,
+    Claim, CloseReason, CloseRequest, Closure, HeldReply, InGameTicket, RecruitmentTicket, SupportTicket, Ticket,
+    TicketDetail,
 };
 use ticket_core::{ApplicationId, ChannelId, GameServerId, GuildId, Pid, SealedUser, TicketId};
 
 use crate::SqliteError;
 use crate::codec::{
-    count, from_json, from_name, id, json, name, opt_id, opt_time, parse, parse_opt, parse_time, raw_id, required,
-    stored_count, time,
+    count, from_json, from_name, id, json, name, opt_id, opt_time, parse, parse_opt, parse_opt_time, parse_time,
+    raw_id, required, stored_count, time,
 };
+
+/// A time as unix milliseconds: what sorts in SQL.
+fn millis(at: time::OffsetDateTime, what: &'static str) -> Result<i64, SqliteError> {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).map_err(|e| SqliteError::encode(what, e))
+}
+
+fn from_millis(ms: i64, what: &'static str) -> Result<time::OffsetDateTime, SqliteError> {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map_err(|e| SqliteError::decode(what, e))
+}
+
+/// Open tickets due at or before `until`, soonest first, at most `limit`.
+pub(crate) fn due(conn: &Connection, until: time::OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, SqliteError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM tickets WHERE closed_at IS NULL AND due_at IS NOT NULL AND due_at <= ?1
+         ORDER BY due_at, id LIMIT ?2"
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![millis(until, "due until")?, limit], TicketRow::read)?;
+    rows.map(|row| row.map_err(SqliteError::from).and_then(TicketRow::into_ticket)).collect()
+}
+
+/// When the soonest open ticket is due.
+pub(crate) fn next_due(conn: &Connection) -> Result<Option<time::OffsetDateTime>, SqliteError> {
+    let ms: Option<i64> = conn
+        .prepare_cached("SELECT min(due_at) FROM tickets WHERE closed_at IS NULL AND due_at IS NOT NULL")?
+        .query_row([], |r| r.get(0))?;
+    ms.map(|ms| from_millis(ms, "due at")).transpose()
+}
 
 const COLUMNS: &str = "id, guild_id, kind, channel_id, channel_name, person_pid, contact, game_server, player_name, \
                        player_online, held_replies, question, application_id, opened_at, closed_at, close_reason, \
                        resolution, closed_by, version, claimed_by_pid, claimed_by_contact, claimed_by_name, \
-                       claimed_at";
+                       claimed_at, close_requested_by_pid, close_requested_by_name, close_requested_at, \
+                       close_request_closes_at, opener_active_at, inactivity_warned_at, due_at";
 
 const BY_ID: &str = "id = ?1";
 const BY_CHANNEL: &str = "channel_id = ?1 ORDER BY id DESC LIMIT 1";
@@ -49,6 +82,13 @@ struct TicketRow {
     claimed_contact: Option<String>,
     claimed_name: Option<String>,
     claimed_at: Option<String>,
+    requested_by: Option<String>,
+    requested_by_name: Option<String>,
+    requested_at: Option<String>,
+    request_closes_at: Option<String>,
+    opener_active_at: Option<String>,
+    warned_at: Option<String>,
+    due_at: Option<i64>,
 }
 
 impl TicketRow {
@@ -77,6 +117,13 @@ impl TicketRow {
             claimed_contact: r.get(20)?,
             claimed_name: r.get(21)?,
             claimed_at: r.get(22)?,
+            requested_by: r.get(23)?,
+            requested_by_name: r.get(24)?,
+            requested_at: r.get(25)?,
+            request_closes_at: r.get(26)?,
+            opener_active_at: r.get(27)?,
+            warned_at: r.get(28)?,
+            due_at: r.get(29)?,
         })
     }
 
@@ -121,6 +168,23 @@ impl TicketRow {
             }),
             _ => return Err(SqliteError::decode("ticket claim", "the claim columns disagree")),
         };
+        let close_request = match (self.requested_by, self.requested_by_name, self.requested_at, self.request_closes_at)
+        {
+            (None, None, None, None) => None,
+            (Some(by), Some(by_name), Some(at), Some(closes_at)) => Some(CloseRequest {
+                by: parse(&by, "close requested by")?,
+                by_name,
+                at: parse_time(&at, "close requested at")?,
+                closes_at: parse_time(&closes_at, "close request timeout")?,
+            }),
+            _ => return Err(SqliteError::decode("close request", "the close request columns disagree")),
+        };
+        let timers = TicketTimers {
+            close_request,
+            opener_active_at: parse_opt_time(self.opener_active_at, "opener active at")?,
+            warned_at: parse_opt_time(self.warned_at, "inactivity warned at")?,
+            due_at: self.due_at.map(|ms| from_millis(ms, "due at")).transpose()?,
+        };
         Ok(Ticket {
             id: TicketId::new(raw_id(self.id)),
             guild: GuildId::new(raw_id(self.guild)),
@@ -130,6 +194,7 @@ impl TicketRow {
             opened_at: parse_time(&self.opened_at, "opened at")?,
             closed,
             claim,
+            timers,
             version: stored_count(self.version, "ticket version")?,
         })
     }
@@ -144,6 +209,9 @@ fn reason_columns(reason: &CloseReason) -> (&'static str, Option<&str>) {
         CloseReason::Finalised => ("finalised", None),
         CloseReason::ChannelDeleted => ("channel_deleted", None),
         CloseReason::ChannelFailed => ("channel_failed", None),
+        CloseReason::ClosedByOpener => ("closed_by_opener", None),
+        CloseReason::CloseRequestUnanswered => ("close_request_unanswered", None),
+        CloseReason::Inactive => ("inactive", None),
     }
 }
 
@@ -155,6 +223,9 @@ fn close_reason(code: &str, resolution: Option<String>) -> Result<CloseReason, S
         "finalised" => CloseReason::Finalised,
         "channel_deleted" => CloseReason::ChannelDeleted,
         "channel_failed" => CloseReason::ChannelFailed,
+        "closed_by_opener" => CloseReason::ClosedByOpener,
+        "close_request_unanswered" => CloseReason::CloseRequestUnanswered,
+        "inactive" => CloseReason::Inactive,
         other => return Err(SqliteError::decode("close reason", format!("unknown value {other:?}"))),
     })
 }
@@ -291,7 +362,9 @@ impl<'a> KindColumns<'a> {
 /// Writes a ticket at `version + 1`. The caller has checked the version and the open key.
 pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError> {
     // Destructured in full: a field added to the domain type fails to compile here until it is stored.
-    let Ticket { id: ticket_id, guild, channel, channel_name, detail, opened_at, closed, claim, version } = ticket;
+    let Ticket { id: ticket_id, guild, channel, channel_name, detail, opened_at, closed, claim, timers, version } =
+        ticket;
+    let TicketTimers { close_request, opener_active_at, warned_at, due_at } = timers;
     let kind = KindColumns::of(detail)?;
     let (closed_at, reason, resolution, closed_by) = match closed {
         Some(Closure { reason, by, at }) => {
@@ -304,9 +377,10 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
         "INSERT INTO tickets (id, guild_id, kind, channel_id, channel_name, person_pid, contact, game_server,
              player_name, player_online, held_replies, question, application_id, open_key, opened_at, closed_at,
              close_reason, resolution, closed_by, version, claimed_by_pid, claimed_by_contact, claimed_by_name,
-             claimed_at)
+             claimed_at, close_requested_by_pid, close_requested_by_name, close_requested_at, close_request_closes_at,
+             opener_active_at, inactivity_warned_at, due_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-             ?23, ?24)
+             ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)
          ON CONFLICT (id) DO UPDATE SET
              guild_id = excluded.guild_id, kind = excluded.kind, channel_id = excluded.channel_id,
              channel_name = excluded.channel_name, person_pid = excluded.person_pid, contact = excluded.contact,
@@ -316,7 +390,13 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
              opened_at = excluded.opened_at, closed_at = excluded.closed_at, close_reason = excluded.close_reason,
              resolution = excluded.resolution, closed_by = excluded.closed_by, version = excluded.version,
              claimed_by_pid = excluded.claimed_by_pid, claimed_by_contact = excluded.claimed_by_contact,
-             claimed_by_name = excluded.claimed_by_name, claimed_at = excluded.claimed_at",
+             claimed_by_name = excluded.claimed_by_name, claimed_at = excluded.claimed_at,
+             close_requested_by_pid = excluded.close_requested_by_pid,
+             close_requested_by_name = excluded.close_requested_by_name,
+             close_requested_at = excluded.close_requested_at,
+             close_request_closes_at = excluded.close_request_closes_at,
+             opener_active_at = excluded.opener_active_at, inactivity_warned_at = excluded.inactivity_warned_at,
+             due_at = excluded.due_at",
     )?
     .execute(params![
         id(ticket_id.get()),
@@ -343,6 +423,14 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
         claim.as_ref().map(|c| c.contact.to_string()),
         claim.as_ref().map(|c| c.name.as_str()),
         claim.as_ref().map(|c| time(c.at, "claimed at")).transpose()?,
+        close_request.as_ref().map(|r| r.by.to_string()),
+        close_request.as_ref().map(|r| r.by_name.as_str()),
+        close_request.as_ref().map(|r| time(r.at, "close requested at")).transpose()?,
+        close_request.as_ref().map(|r| time(r.closes_at, "close request timeout")).transpose()?,
+        opt_time(*opener_active_at, "opener active at")?,
+        opt_time(*warned_at, "inactivity warned at")?,
+        // Open tickets only: a closed ticket is due for nothing.
+        due_at.filter(|_| closed.is_none()).map(|t| millis(t, "due at")).transpose()?,
     ])?;
     Ok(())
 }

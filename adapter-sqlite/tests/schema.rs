@@ -19,7 +19,7 @@ use ticket_core::{
     TicketStore,
 };
 
-const TABLES: [&str; 22] = [
+const TABLES: [&str; 23] = [
     "capability_roles",
     "discord_guild_channels",
     "guild_settings",
@@ -34,6 +34,7 @@ const TABLES: [&str; 22] = [
     "recruit_settings",
     "sqlite_sequence",
     "ticket_claim_settings",
+    "ticket_close_settings",
     "ticket_notify_roles",
     "ticket_panel_config",
     "ticket_recruitment_options",

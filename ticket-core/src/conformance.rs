@@ -25,7 +25,9 @@ use crate::ticket::{
 };
 use crate::topic::Topic;
 
+mod timers;
 mod transcripts;
+pub use timers::*;
 pub use transcripts::*;
 
 /// Runs every conformance check as its own test. Give the async test attribute and an expression making a
@@ -50,6 +52,7 @@ macro_rules! store_conformance_tests {
             transcripts_append_in_order_and_outlive_the_channel,
             transcripts_keep_staff_attachments_edits_and_deletions,
             transcripts_are_purged_per_guild_after_closing,
+            tickets_are_found_by_when_they_are_due,
             commits_are_all_or_nothing,
             outbox_keeps_order_per_chain,
             outbox_done_retry_and_dead,
@@ -104,6 +107,7 @@ pub fn sample_in_game(id: u64, guild: u64, account_pid: Pid, player: &str) -> Ti
         opened_at: T0,
         closed: None,
         claim: None,
+        timers: Default::default(),
         version: 0,
     }
 }
@@ -124,6 +128,7 @@ pub fn sample_support(id: u64, guild: u64, user: u64) -> Ticket {
         opened_at: T0,
         closed: None,
         claim: None,
+        timers: Default::default(),
         version: 0,
     }
 }
@@ -144,6 +149,7 @@ pub fn sample_recruitment(id: u64, guild: u64, user: u64, app: Option<u64>) -> T
         opened_at: T0,
         closed: None,
         claim: None,
+        timers: Default::default(),
         version: 0,
     }
 }
@@ -343,6 +349,12 @@ pub async fn settings_default_then_saved(store: &impl TicketStore) {
     s.org_roles.affiliate = Some(RoleId::new(9));
     s.in_game.close_on_logout = false;
     s.in_game.staff_role = Some(RoleId::new(10));
+    s.transcripts.retention_days = Some(30);
+    s.claims.exclusive = true;
+    s.closing.request_timeout_hours = 6;
+    s.closing.opener_can_close = true;
+    s.closing.recruitment_inactivity =
+        Some(crate::settings::Inactivity { warn_after_hours: 48, close_after_hours: 24 });
     commit(store, Commit { settings: Some(s.clone()), ..Commit::default() }).await;
     let loaded = store.settings(guild).await.expect("settings load");
     s.version = 1;

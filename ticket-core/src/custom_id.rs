@@ -26,6 +26,10 @@ pub enum CustomId {
     ResolveForm,
     /// Claim, on a ticket's welcome: `tickets:claim`.
     Claim,
+    /// Close ticket, on a close request: `tickets:close:<ticket>`.
+    CloseConfirm(TicketId),
+    /// Keep open, on a close request: `tickets:keep-open:<ticket>`.
+    CloseKeep(TicketId),
     /// Recruitment panel: `recruit:open`.
     OpenRecruitment,
     /// Step 1, Member or Affiliate select: `recruit:role:<ticket>`.
@@ -66,6 +70,8 @@ impl fmt::Display for CustomId {
             Self::Resolve => f.write_str("tickets:resolve"),
             Self::ResolveForm => f.write_str("tickets:resolve:form"),
             Self::Claim => f.write_str("tickets:claim"),
+            Self::CloseConfirm(t) => write!(f, "tickets:close:{t}"),
+            Self::CloseKeep(t) => write!(f, "tickets:keep-open:{t}"),
             Self::OpenRecruitment => f.write_str("recruit:open"),
             Self::Step1Role(t) => write!(f, "recruit:role:{t}"),
             Self::Step1Area(t, r) => write!(f, "recruit:area:{t}:{}", r.as_str()),
@@ -99,6 +105,8 @@ impl FromStr for CustomId {
             ["tickets", "resolve"] => Self::Resolve,
             ["tickets", "resolve", "form"] => Self::ResolveForm,
             ["tickets", "claim"] => Self::Claim,
+            ["tickets", "close", _] => Self::CloseConfirm(ticket(2)?),
+            ["tickets", "keep-open", _] => Self::CloseKeep(ticket(2)?),
             ["recruit", "open"] => Self::OpenRecruitment,
             ["recruit", "role", _] => Self::Step1Role(ticket(2)?),
             ["recruit", "area", _, _] => Self::Step1Area(ticket(2)?, role(3)?),
@@ -142,6 +150,8 @@ mod tests {
         let a = ApplicationId::new(3);
         let ids = [
             CustomId::Claim,
+            CustomId::CloseConfirm(t),
+            CustomId::CloseKeep(t),
             CustomId::OpenSupport,
             CustomId::OpenSupportForm,
             CustomId::Resolve,

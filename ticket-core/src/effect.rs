@@ -238,6 +238,31 @@ pub enum Notice {
     },
     /// The generic DM a declined applicant gets (never the reason).
     DeclinedDm,
+    /// Staff ask the opener to confirm closing, with Close ticket and Keep open buttons.
+    CloseRequested {
+        /// The ticket (its buttons name it).
+        ticket: TicketId,
+        /// The opener, pinged.
+        opener: SealedUser,
+        /// Who asked.
+        by_name: String,
+        /// Hours before it closes unanswered.
+        hours: u32,
+    },
+    /// The close request was answered with Keep open (or withdrawn).
+    CloseRequestKept {
+        /// Who kept it open.
+        by_name: String,
+    },
+    /// The opener has been silent for long: the ticket closes unless they write.
+    InactivityWarning {
+        /// The opener, pinged.
+        opener: SealedUser,
+        /// Hours without a word from them.
+        idle_hours: u32,
+        /// Hours before it closes.
+        closes_in_hours: u32,
+    },
     /// A staff member claimed the ticket.
     Claimed {
         /// Who, mentioned (not pinged).

@@ -42,6 +42,8 @@ struct Index {
     open_in_guild: HashMap<GuildId, BTreeSet<TicketId>>,
     /// Channel → the tickets (open or closed) that had it; the newest is the one found.
     by_channel: HashMap<ChannelId, BTreeSet<TicketId>>,
+    /// Open tickets with a due time, soonest first.
+    due: BTreeSet<(OffsetDateTime, TicketId)>,
 }
 
 impl Index {
@@ -68,6 +70,9 @@ impl Index {
         }
         self.open_names.entry((ticket.guild, ticket.channel_name.clone())).or_default().insert(ticket.id);
         self.open_in_guild.entry(ticket.guild).or_default().insert(ticket.id);
+        if let Some(due) = ticket.timers.due_at {
+            self.due.insert((due, ticket.id));
+        }
     }
 
     /// Removes a ticket as it was stored (its open key only if it still holds it).
@@ -89,6 +94,9 @@ impl Index {
             if self.open_keys.get(&key) == Some(&ticket.id) {
                 self.open_keys.remove(&key);
             }
+        }
+        if let Some(due) = ticket.timers.due_at {
+            self.due.remove(&(due, ticket.id));
         }
         let name = (ticket.guild, ticket.channel_name.clone());
         if self.open_names.get_mut(&name).is_some_and(|set| unlist(set, ticket.id)) {
@@ -154,6 +162,22 @@ impl TicketStore for InMemoryStore {
         let state = self.lock();
         let open = state.index.open_in_guild.get(&guild).into_iter().flatten();
         Ok(open.filter_map(|id| state.tickets.get(id)).cloned().collect())
+    }
+
+    async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .index
+            .due
+            .iter()
+            .take_while(|(due, _)| *due <= until)
+            .take(limit)
+            .filter_map(|(_, id)| state.tickets.get(id).cloned())
+            .collect())
+    }
+
+    async fn next_ticket_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        Ok(self.lock().index.due.first().map(|(due, _)| *due))
     }
 
     async fn open_channel_names(&self, guild: GuildId, base: &str) -> Result<Vec<String>, StoreError> {

@@ -201,6 +201,55 @@ pub struct ClaimSettings {
     pub exclusive: bool,
 }
 
+/// Closing for inactivity, for one kind of ticket: the opener is warned after `warn_after_hours` without a word
+/// from them, and the ticket closes `close_after_hours` after the warning unless they write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inactivity {
+    /// Hours without a word from the opener before they are warned.
+    pub warn_after_hours: u32,
+    /// Hours after the warning before the ticket closes.
+    pub close_after_hours: u32,
+}
+
+/// How tickets close besides staff's own actions (`/tickets set-closing`, `/tickets set-auto-close`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CloseSettings {
+    /// Hours the opener has to answer staff's close request before the ticket closes (default 24).
+    pub request_timeout_hours: u32,
+    /// Whether the opener of a support ticket may close it themselves (`/ticket close`).
+    pub opener_can_close: bool,
+    /// Closing support tickets for inactivity; off by default.
+    pub support_inactivity: Option<Inactivity>,
+    /// Closing recruitment tickets for inactivity; off by default.
+    pub recruitment_inactivity: Option<Inactivity>,
+}
+
+impl CloseSettings {
+    /// The longest time any of these may be set to, in hours: a year.
+    pub const MAX_HOURS: u32 = 24 * 366;
+
+    /// Inactivity closing for a kind of ticket (in-game tickets keep their own rule: the player's logout).
+    pub fn inactivity(&self, kind: TicketType) -> Option<Inactivity> {
+        match kind {
+            TicketType::Support => self.support_inactivity,
+            TicketType::Recruitment => self.recruitment_inactivity,
+            TicketType::InGame => None,
+        }
+    }
+}
+
+impl Default for CloseSettings {
+    fn default() -> Self {
+        Self {
+            request_timeout_hours: 24,
+            opener_can_close: false,
+            support_inactivity: None,
+            recruitment_inactivity: None,
+        }
+    }
+}
+
 /// Everything configurable for one guild.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -237,6 +286,8 @@ pub struct GuildSettings {
     pub transcripts: TranscriptSettings,
     /// Claim settings.
     pub claims: ClaimSettings,
+    /// Closing settings.
+    pub closing: CloseSettings,
     /// Optimistic-concurrency version, maintained by the store.
     pub version: u64,
 }
@@ -270,6 +321,7 @@ impl GuildSettings {
             in_game: InGameSettings::default(),
             transcripts: TranscriptSettings::default(),
             claims: ClaimSettings::default(),
+            closing: CloseSettings::default(),
             version: 0,
         }
     }

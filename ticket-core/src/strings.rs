@@ -30,6 +30,10 @@ pub const OPEN_SUPPORT_TICKET: &str = "Open Support Ticket";
 pub const RESOLVE_STAFF: &str = "Resolve (Staff)";
 /// The Claim button on a ticket's welcome (not in the specs: claiming is this project's addition).
 pub const CLAIM: &str = "Claim";
+/// A close request's button that closes the ticket.
+pub const CLOSE_TICKET: &str = "Close ticket";
+/// A close request's button that keeps it open.
+pub const KEEP_OPEN: &str = "Keep open";
 /// Recruitment panel button.
 pub const OPEN_RECRUITMENT_TICKET: &str = "Apply to Join";
 /// Recruitment panel link button (when an org URL is set).

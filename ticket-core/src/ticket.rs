@@ -113,6 +113,12 @@ pub enum CloseReason {
     ChannelDeleted,
     /// Discord refused to create the channel.
     ChannelFailed,
+    /// The opener closed it (`/ticket close`, or confirming staff's close request).
+    ClosedByOpener,
+    /// Staff asked to close it and the opener did not answer in time.
+    CloseRequestUnanswered,
+    /// Nobody heard from the opener for too long.
+    Inactive,
 }
 
 impl fmt::Display for CloseReason {
@@ -124,6 +130,9 @@ impl fmt::Display for CloseReason {
             Self::Finalised => "finalised",
             Self::ChannelDeleted => "channel deleted",
             Self::ChannelFailed => "channel could not be created",
+            Self::ClosedByOpener => "closed by its opener",
+            Self::CloseRequestUnanswered => "close request unanswered",
+            Self::Inactive => "no answer from the opener",
         })
     }
 }
@@ -152,6 +161,39 @@ pub struct Claim {
     /// When.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+}
+
+/// Staff asked the opener to confirm closing the ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseRequest {
+    /// Who asked.
+    pub by: Pid,
+    /// Their display name.
+    pub by_name: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// When the ticket closes unless the opener answers.
+    #[serde(with = "time::serde::rfc3339")]
+    pub closes_at: OffsetDateTime,
+}
+
+/// What a ticket's clocks know: a close request waiting for the opener, the opener's last word, an inactivity
+/// warning, and when the desk must look at the ticket next (`due_at`, kept by the desk; stores index it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TicketTimers {
+    /// A close request waiting for the opener.
+    pub close_request: Option<CloseRequest>,
+    /// When the opener last wrote in the ticket (`None`: not since it opened).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub opener_active_at: Option<OffsetDateTime>,
+    /// When the opener was warned that the ticket closes for inactivity (since their last word).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub warned_at: Option<OffsetDateTime>,
+    /// When something is due (a close request times out, a warning or an inactivity close).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub due_at: Option<OffsetDateTime>,
 }
 
 /// Why a lifecycle step was refused.
@@ -208,6 +250,9 @@ pub struct Ticket {
     /// The staff member holding it, if one claimed it.
     #[serde(default)]
     pub claim: Option<Claim>,
+    /// Its clocks.
+    #[serde(default)]
+    pub timers: TicketTimers,
     /// Optimistic-concurrency version, maintained by the store.
     pub version: u64,
 }
@@ -316,6 +361,7 @@ mod tests {
             opened_at: now,
             closed: None,
             claim: None,
+            timers: Default::default(),
             version: 0,
         }
     }

@@ -69,6 +69,12 @@ impl TicketStore for TempStore {
     async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError> {
         self.store.open_tickets(guild).await
     }
+    async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError> {
+        self.store.tickets_due(until, limit).await
+    }
+    async fn next_ticket_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.store.next_ticket_due().await
+    }
     async fn open_channel_names(&self, guild: GuildId, base: &str) -> Result<Vec<String>, StoreError> {
         self.store.open_channel_names(guild, base).await
     }

@@ -145,6 +145,20 @@ pub enum AdminCommand {
     },
     /// `/tickets show-workflow`: how tickets are handled and close (claims, DM on close, transcripts).
     ShowWorkflow,
+    /// `/tickets set-closing`: each value given is changed; the others stay.
+    SetClosing {
+        /// Hours the opener has to answer a close request.
+        request_timeout_hours: Option<u32>,
+        /// Whether openers may close their own support tickets.
+        opener_can_close: Option<bool>,
+    },
+    /// `/tickets set-auto-close`: closing a kind of ticket for inactivity (`None`: off).
+    SetAutoClose {
+        /// Support or recruitment (in-game tickets close on logout).
+        kind: crate::settings::TicketType,
+        /// When to warn and close.
+        inactivity: Option<crate::settings::Inactivity>,
+    },
     /// `/tickets set-claim`: whether only the claimer (and administrators) may write in a claimed ticket.
     SetClaim {
         /// Exclusive replies.
@@ -430,6 +444,37 @@ impl Desk {
                 reply
             }
             C::ShowWorkflow => workflow(&settings),
+            C::SetClosing { request_timeout_hours, opener_can_close } => {
+                if let Some(h) = request_timeout_hours {
+                    settings.closing.request_timeout_hours = hours_setting("close request timeout", *h)?;
+                }
+                settings.closing.opener_can_close = opener_can_close.unwrap_or(settings.closing.opener_can_close);
+                let mut reply = workflow(&settings);
+                reply.content = "Saved.".into();
+                reply
+            }
+            C::SetAutoClose { kind, inactivity } => {
+                let checked = match inactivity {
+                    Some(i) => Some(crate::settings::Inactivity {
+                        warn_after_hours: hours_setting("warning time", i.warn_after_hours)?,
+                        close_after_hours: hours_setting("closing time", i.close_after_hours)?,
+                    }),
+                    None => None,
+                };
+                match kind {
+                    crate::settings::TicketType::Support => settings.closing.support_inactivity = checked,
+                    crate::settings::TicketType::Recruitment => settings.closing.recruitment_inactivity = checked,
+                    crate::settings::TicketType::InGame => {
+                        return Err(DeskError::invalid(
+                            "ticket kind",
+                            Problem::Malformed { expected: "support or recruitment (in-game tickets close on logout)" },
+                        ));
+                    }
+                }
+                let mut reply = workflow(&settings);
+                reply.content = "Saved. Open tickets follow the new times from now on.".into();
+                reply
+            }
             C::SetClaim { exclusive } => {
                 settings.claims.exclusive = *exclusive;
                 let mut reply = workflow(&settings);
@@ -472,6 +517,9 @@ impl Desk {
             };
             self.save_and_run(commit).await?;
             tracing::info!(guild = %guild, by = %self.pid_of(actor.user), command = ?command.action(), "admin command");
+            if matches!(command, C::SetClosing { .. } | C::SetAutoClose { .. }) {
+                self.reschedule_open_tickets(guild).await?;
+            }
         }
         Ok(reply)
     }
@@ -520,6 +568,26 @@ fn options(s: &GuildSettings) -> Message {
     })
 }
 
+/// An hours setting: from 1 to [`CloseSettings::MAX_HOURS`](crate::settings::CloseSettings).
+fn hours_setting(field: &'static str, hours: u32) -> Result<u32, DeskError> {
+    let max = crate::settings::CloseSettings::MAX_HOURS;
+    match hours {
+        0 => Err(DeskError::invalid(field, Problem::Malformed { expected: "at least 1 hour" })),
+        h if h > max => Err(DeskError::invalid(field, Problem::TooLong { max: max as usize })),
+        h => Ok(h),
+    }
+}
+
+fn auto_close(i: Option<crate::settings::Inactivity>) -> String {
+    match i {
+        Some(i) => format!(
+            "warn after {}h without a word from the opener, close {}h later",
+            i.warn_after_hours, i.close_after_hours
+        ),
+        None => "off".to_owned(),
+    }
+}
+
 fn workflow(s: &GuildSettings) -> Message {
     let retention = match s.transcripts.retention_days {
         Some(1) => "1 day after closing".to_owned(),
@@ -534,6 +602,10 @@ fn workflow(s: &GuildSettings) -> Message {
                 true,
             )
             .field("DM on close (support)", on_off(s.dm_on_close), true)
+            .field("Close requests", format!("close unanswered after {}h", s.closing.request_timeout_hours), true)
+            .field("Openers close their support tickets", on_off(s.closing.opener_can_close), true)
+            .field("Auto-close (support)", auto_close(s.closing.support_inactivity), false)
+            .field("Auto-close (recruitment)", auto_close(s.closing.recruitment_inactivity), false)
             .field("Transcripts", format!("attached to the log entry at close; {retention}"), true),
     )
 }

@@ -164,6 +164,23 @@ pub enum DeskError {
         /// Its channel, once made.
         channel: Option<ChannelId>,
     },
+    /// The ticket has no opener on Discord to ask (an in-game ticket closes when the player logs out).
+    #[error(
+        "Only support and recruitment tickets have an opener to ask; an in-game ticket closes when the player logs out."
+    )]
+    NoOpener,
+    /// A close request already waits for the opener.
+    #[error("A close request is already waiting for the opener.")]
+    CloseAlreadyRequested,
+    /// No close request waits.
+    #[error("There is no close request to answer: the ticket was closed, kept open, or the request was withdrawn.")]
+    NoCloseRequest,
+    /// Only the ticket's opener may do this.
+    #[error("Only the member who opened this ticket can do that.")]
+    NotOpener,
+    /// The guild does not let openers close their own tickets.
+    #[error("Closing your own ticket is turned off on this server: staff will close it when it is done.")]
+    OpenerCloseOff,
     /// Another staff member holds the ticket.
     #[error("This ticket is already claimed by {by}.")]
     AlreadyClaimed {

@@ -146,6 +146,7 @@ impl Desk {
 
     /// Runs every unfinished effect: call at start-up, after a platform or link comes back, and now and then.
     pub async fn resume(&self) -> Result<ResumeReport, DeskError> {
+        self.run_due_tickets().await?;
         let pending = self.ports.store.pending_effects(None).await?;
         let chains: BTreeSet<ChainKey> = pending.iter().map(|p| p.chain).collect();
         let report = ResumeReport { chains: chains.len(), pending_before: pending.len(), pending_after: 0 };

@@ -99,6 +99,7 @@ impl Desk {
             opened_at: now,
             closed: None,
             claim: None,
+            timers: Default::default(),
             version: 0,
         };
         let effects = vec![
@@ -281,10 +282,18 @@ impl Desk {
             None => entry,
         };
         let claim_check = Desk::check_claim(&settings, &ticket, author, pid);
-        let TicketDetail::InGame(game) = &mut ticket.detail else {
-            self.save_and_run(Commit { transcript: vec![entry], ..Commit::default() }).await?;
+        if !matches!(ticket.detail, TicketDetail::InGame(_)) {
+            let mut commit = Commit { transcript: vec![entry], ..Commit::default() };
+            // A word from the opener restarts the inactivity clock.
+            if ticket.opener().is_some_and(|(opener, _)| opener == pid) {
+                ticket.timers.opener_active_at = Some(now);
+                ticket.timers.due_at = super::closing::next_due(&ticket, &settings);
+                commit.tickets.push(ticket);
+            }
+            self.save_and_run(commit).await?;
             return Ok(MessageOutcome::Recorded(id));
-        };
+        }
+        let TicketDetail::InGame(game) = &mut ticket.detail else { return Ok(MessageOutcome::Recorded(id)) };
         self.require(author, &settings, Action::ReplyInGame)?;
         claim_check?;
         let text = relayed_text(&post.relay_text())?;

@@ -72,7 +72,7 @@ impl Desk {
         let taken = store.open_channel_names(guild, &base).await?;
         let name = unique_channel_name(&base, |n| taken.iter().any(|t| t == n));
         let parts = make(&settings, id, pid, contact);
-        let ticket = Ticket {
+        let mut ticket = Ticket {
             id,
             guild,
             channel: None,
@@ -81,8 +81,10 @@ impl Desk {
             opened_at: now,
             closed: None,
             claim: None,
+            timers: Default::default(),
             version: 0,
         };
+        ticket.timers.due_at = super::closing::next_due(&ticket, &settings);
         let chain = ChainKey::Ticket(id);
         let effects = [
             Effect::CreateTicketChannel {

@@ -14,12 +14,15 @@ use crate::id::ApplicationId;
 use super::{Desk, DeskError};
 
 impl Desk {
-    /// How long until the earliest effect put off to a later time (a retry, a held record edit) is due; zero if
-    /// it is overdue, `None` when nothing waits for a time.
+    /// How long until the earliest effect put off to a later time (a retry, a held record edit) or the earliest
+    /// ticket clock (a close request, an inactivity warning or close) is due; zero if it is overdue, `None` when
+    /// nothing waits for a time.
     pub async fn next_due(&self) -> Result<Option<Duration>, DeskError> {
         let now = self.ports.clock.now();
         let pending = self.ports.store.pending_effects(None).await?;
-        Ok(pending.iter().filter_map(|p| p.not_before).min().map(|due| (due - now).try_into().unwrap_or_default()))
+        let ticket = self.ports.store.next_ticket_due().await?;
+        let soonest = pending.iter().filter_map(|p| p.not_before).chain(ticket).min();
+        Ok(soonest.map(|due| (due - now).try_into().unwrap_or_default()))
     }
 
     /// Completes once an effect is put off to a later time after this call: a driver sleeping until

@@ -158,6 +158,11 @@ pub trait TicketStore: Send + Sync {
     async fn open_ticket_by_key(&self, key: &str) -> Result<Option<Ticket>, StoreError>;
     /// A guild's open tickets, oldest first.
     async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError>;
+    /// Open tickets whose [`due_at`](crate::ticket::TicketTimers::due_at) is at or before `until`, soonest first
+    /// (then by id), at most `limit`. Read through an index: the desk asks at every run of its outbox.
+    async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError>;
+    /// The soonest `due_at` of an open ticket.
+    async fn next_ticket_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
     /// The channel names of a guild's open tickets that are `base` or start with `base-`: what a new ticket
     /// channel named after `base` must not collide with.
     async fn open_channel_names(&self, guild: GuildId, base: &str) -> Result<Vec<String>, StoreError>;

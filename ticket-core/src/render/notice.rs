@@ -286,6 +286,42 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
              You are welcome to apply again in the future.",
             colour::RECRUITMENT,
         ))),
+        Notice::CloseRequested { ticket, opener, by_name, hours } => {
+            let opener_id = people.id(opener)?;
+            one(Message {
+                content: format!(
+                    "{}, **{}** would like to close this ticket. Press **{}** if everything is sorted, or **{}** if \
+                     you still need help. It closes by itself in {}.",
+                    people.mention(opener)?,
+                    escape_markdown(by_name),
+                    strings::CLOSE_TICKET,
+                    strings::KEEP_OPEN,
+                    hours_text(*hours)
+                ),
+                rows: vec![vec![
+                    button(CustomId::CloseConfirm(*ticket), strings::CLOSE_TICKET, ButtonStyle::Danger),
+                    button(CustomId::CloseKeep(*ticket), strings::KEEP_OPEN, ButtonStyle::Secondary),
+                ]],
+                pings: Pings { users: vec![opener_id], roles: Vec::new() },
+                ..Message::default()
+            })
+        }
+        Notice::CloseRequestKept { by_name } => {
+            one(Message::text(format!("{} keeps this ticket open.", escape_markdown(by_name))))
+        }
+        Notice::InactivityWarning { opener, idle_hours, closes_in_hours } => {
+            let opener_id = people.id(opener)?;
+            one(Message {
+                content: format!(
+                    "⏰ {}, this ticket has had no word from you for {}. It closes in {} unless you write here.",
+                    people.mention(opener)?,
+                    hours_text(*idle_hours),
+                    hours_text(*closes_in_hours)
+                ),
+                pings: Pings { users: vec![opener_id], roles: Vec::new() },
+                ..Message::default()
+            })
+        }
         Notice::Claimed { by, exclusive } => {
             let also = if *exclusive { " From now on only they (and administrators) write here." } else { "" };
             one(Message::text(format!(
@@ -306,6 +342,11 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
             })
         }
     }
+}
+
+/// `1 hour`, `36 hours`.
+fn hours_text(hours: u32) -> String {
+    if hours == 1 { "1 hour".to_owned() } else { format!("{hours} hours") }
 }
 
 /// Adds one field per Q&A answer (with its UK-time version) to an embed.

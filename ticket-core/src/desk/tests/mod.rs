@@ -5,6 +5,7 @@
 mod admin;
 mod channel_queue;
 mod claims;
+mod closing;
 mod coalesce;
 mod cross_guild;
 mod given_up;

@@ -179,6 +179,12 @@ impl TicketStore for Contended {
     async fn open_tickets(&self, g: GuildId) -> Result<Vec<crate::Ticket>, StoreError> {
         self.inner.open_tickets(g).await
     }
+    async fn tickets_due(&self, until: time::OffsetDateTime, n: usize) -> Result<Vec<crate::Ticket>, StoreError> {
+        self.inner.tickets_due(until, n).await
+    }
+    async fn next_ticket_due(&self) -> Result<Option<time::OffsetDateTime>, StoreError> {
+        self.inner.next_ticket_due().await
+    }
     async fn open_channel_names(&self, g: GuildId, base: &str) -> Result<Vec<String>, StoreError> {
         self.inner.open_channel_names(g, base).await
     }

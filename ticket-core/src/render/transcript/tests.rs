@@ -49,6 +49,7 @@ fn in_game_ticket() -> Ticket {
         opened_at: T,
         closed: Some(Closure { reason: CloseReason::PlayerLoggedOut, by: None, at: at(600) }),
         claim: None,
+        timers: Default::default(),
         version: 3,
     }
 }
@@ -119,6 +120,7 @@ fn support_ticket() -> Ticket {
             at: at(900),
         }),
         claim: None,
+        timers: Default::default(),
         version: 1,
     }
 }
