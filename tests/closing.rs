@@ -77,3 +77,29 @@ async fn openers_close_their_own_tickets_once_allowed_and_auto_close_is_set_per_
     stack.assert_no_violations();
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_reopen_a_resolved_ticket_from_its_log_entry() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let (people, places) = (stack.people, stack.places);
+    stack.admin_command("tickets", sub("set-closing", vec![opt("reopen_window_hours", 4, 48)])).await;
+    let channel = open_ticket(&stack, people.ann).await;
+    d.send_message(channel, people.ann, "my ship is still gone").await;
+    let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).await;
+    let click = d.click_button(channel, welcome.id, "tickets:resolve", people.staff).await;
+    d.submit_modal(channel, &click.modal().unwrap().custom_id, &[("resolution", "fixed")], people.staff).await;
+    let log = stack.wait_message(places.log, |m| readable(m).contains("Support ticket resolved")).await;
+    assert_eq!(custom_ids(&log), ["tickets:reopen:1"]);
+    assert!(d.wait_for(PATIENCE, |d| d.channel(channel).is_none()).await, "the channel is deleted");
+
+    let by_ann = d.click_button(places.log, log.id, "tickets:reopen:1", people.staff).await;
+    let reply = by_ann.reply_text().unwrap();
+    let reopened = channel_in(&reply, "Reopened: <#");
+    let recap = stack.wait_message(reopened, |m| readable(m).contains("Reopened from ticket #1")).await;
+    assert!(readable(&recap).contains("my ship is still gone"), "{}", readable(&recap));
+    let again = d.click_button(places.log, log.id, "tickets:reopen:1", people.staff).await;
+    assert!(again.reply_text().unwrap().starts_with("The member already has an open support ticket"));
+    stack.assert_no_violations();
+    stack.stop().await;
+}

@@ -196,6 +196,14 @@ pub fn definitions() -> Vec<CreateCommand> {
                 .min_int_value(1)
                 .max_int_value(u64::from(CloseSettings::MAX_HOURS)),
                 opt(Boolean, "opener_can_close", "Openers may close their own support tickets", false),
+                opt(
+                    Integer,
+                    "reopen_window_hours",
+                    "Hours a closed support ticket can be reopened from the log (0: off)",
+                    false,
+                )
+                .min_int_value(0)
+                .max_int_value(u64::from(CloseSettings::MAX_HOURS)),
             ],
         ))
         .add_option(sub(
@@ -457,6 +465,8 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>], here: ChannelId) -> Res
         ("tickets", "set-closing") => A::SetClosing {
             request_timeout_hours: o.hours("request_timeout_hours")?,
             opener_can_close: o.flag("opener_can_close"),
+            // 0 turns reopening off.
+            reopen_window_hours: o.hours("reopen_window_hours")?.map(|h| (h > 0).then_some(h)),
         },
         ("tickets", "set-auto-close") => A::SetAutoClose {
             kind: match Options::need(o.text("kind"), "kind")? {

@@ -165,6 +165,12 @@ pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteracti
                 if close { "The ticket is closed. This channel is being deleted." } else { "The ticket stays open." };
             finish!(asked, i, outcome(result.map(|()| Message::text(done))));
         }
+        CustomId::Reopen(ticket) => {
+            respond!(asked, i, deferred());
+            let result = desk.reopen_ticket(ticket, &asked.actor).await;
+            let texts = ("Reopened:", "The reopened ticket", strings::SUPPORT_TICKET_FAILED);
+            report_opening!(asked, i, desk, result, texts);
+        }
         CustomId::Claim => {
             respond!(asked, i, deferred());
             let result = desk.claim_ticket(asked.channel, &asked.actor).await;

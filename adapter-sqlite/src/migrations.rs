@@ -7,7 +7,7 @@ use crate::SqliteError;
 
 /// The schema version this build writes. A file with a newer version is refused with
 /// [`SqliteError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// `PRAGMA application_id` of every database this crate made: `RSTK`.
 pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"RSTK");
@@ -47,6 +47,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0004_ticket_timers.sql"),
         rebuilds: true,
     },
+    Migration { version: 5, name: "reopening", sql: include_str!("../migrations/0005_reopen.sql"), rebuilds: false },
 ];
 
 /// Runs one migration in its own transaction; `false` if another process ran it meanwhile.

@@ -240,6 +240,7 @@ pub fn sample_effects() -> Vec<Effect> {
             by_name: "Staff".into(),
             question: "q".into(),
             resolution: "done".into(),
+            reopen: true,
         }),
         Notice::Log(LogEntry::Recruitment {
             app,
@@ -258,6 +259,19 @@ pub fn sample_effects() -> Vec<Effect> {
         Notice::Log(LogEntry::InGameClosed { ticket, player: name("Foo"), reason: "logout".into() }),
         Notice::ResolvedDm { channel_name: "support-1".into(), resolution: "done".into() },
         Notice::DeclinedDm,
+        Notice::Log(LogEntry::TicketClosed {
+            ticket,
+            channel_name: "support-1".into(),
+            reason: "inactive".into(),
+            reopen: false,
+        }),
+        Notice::CloseRequested { ticket, opener: user, by_name: "Staff".into(), hours: 24 },
+        Notice::CloseRequestKept { by_name: "Ann".into() },
+        Notice::InactivityWarning { opener: user, idle_hours: 48, closes_in_hours: 24 },
+        Notice::Reopened { from: ticket, by_name: "Staff".into(), lines: vec![("Ann".into(), "hi ✓".into())] },
+        Notice::Claimed { by: user, exclusive: true },
+        Notice::Unclaimed { by_name: "Staff".into() },
+        Notice::Transferred { from_name: "Staff".into(), to: user },
     ];
     let mut effects = vec![
         Effect::CreateTicketChannel {
@@ -280,6 +294,9 @@ pub fn sample_effects() -> Vec<Effect> {
         Effect::SetTopic { ticket, topic: Topic::ticket(ticket) },
         Effect::AllowRole { ticket, role: RoleId::new(4) },
         Effect::SetMemberAccess { ticket, user, access: ApplicantAccess::ReadOnly },
+        Effect::SetRoleAccess { ticket, role: RoleId::new(4), access: ApplicantAccess::ReadOnly },
+        Effect::ResetMemberAccess { ticket, user },
+        Effect::PostTranscript { ticket, to: Destination::Dm(user), notice: Notice::DeclinedDm },
         Effect::CompleteQnaPrompt { app },
         Effect::UpdateRecord { app },
         Effect::DeleteMessage { message: PostedMessage { channel: ChannelId::new(1), message: MessageId::new(2) } },
@@ -353,6 +370,7 @@ pub async fn settings_default_then_saved(store: &impl TicketStore) {
     s.claims.exclusive = true;
     s.closing.request_timeout_hours = 6;
     s.closing.opener_can_close = true;
+    s.closing.reopen_window_hours = Some(72);
     s.closing.recruitment_inactivity =
         Some(crate::settings::Inactivity { warn_after_hours: 48, close_after_hours: 24 });
     commit(store, Commit { settings: Some(s.clone()), ..Commit::default() }).await;

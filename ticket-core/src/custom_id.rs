@@ -30,6 +30,8 @@ pub enum CustomId {
     CloseConfirm(TicketId),
     /// Keep open, on a close request: `tickets:keep-open:<ticket>`.
     CloseKeep(TicketId),
+    /// Reopen, on a closed support ticket's log entry: `tickets:reopen:<ticket>`.
+    Reopen(TicketId),
     /// Recruitment panel: `recruit:open`.
     OpenRecruitment,
     /// Step 1, Member or Affiliate select: `recruit:role:<ticket>`.
@@ -72,6 +74,7 @@ impl fmt::Display for CustomId {
             Self::Claim => f.write_str("tickets:claim"),
             Self::CloseConfirm(t) => write!(f, "tickets:close:{t}"),
             Self::CloseKeep(t) => write!(f, "tickets:keep-open:{t}"),
+            Self::Reopen(t) => write!(f, "tickets:reopen:{t}"),
             Self::OpenRecruitment => f.write_str("recruit:open"),
             Self::Step1Role(t) => write!(f, "recruit:role:{t}"),
             Self::Step1Area(t, r) => write!(f, "recruit:area:{t}:{}", r.as_str()),
@@ -107,6 +110,7 @@ impl FromStr for CustomId {
             ["tickets", "claim"] => Self::Claim,
             ["tickets", "close", _] => Self::CloseConfirm(ticket(2)?),
             ["tickets", "keep-open", _] => Self::CloseKeep(ticket(2)?),
+            ["tickets", "reopen", _] => Self::Reopen(ticket(2)?),
             ["recruit", "open"] => Self::OpenRecruitment,
             ["recruit", "role", _] => Self::Step1Role(ticket(2)?),
             ["recruit", "area", _, _] => Self::Step1Area(ticket(2)?, role(3)?),
@@ -152,6 +156,7 @@ mod tests {
             CustomId::Claim,
             CustomId::CloseConfirm(t),
             CustomId::CloseKeep(t),
+            CustomId::Reopen(t),
             CustomId::OpenSupport,
             CustomId::OpenSupportForm,
             CustomId::Resolve,

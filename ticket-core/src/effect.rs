@@ -48,6 +48,9 @@ pub enum LogEntry {
         question: String,
         /// The resolution.
         resolution: String,
+        /// Whether the entry carries a Reopen button (reopening was on when it was logged).
+        #[serde(default)]
+        reopen: bool,
     },
     /// A recruitment application changed status by a staff action.
     Recruitment {
@@ -94,6 +97,9 @@ pub enum LogEntry {
         channel_name: String,
         /// Why.
         reason: String,
+        /// Whether the entry carries a Reopen button (a support ticket, reopening on when it was logged).
+        #[serde(default)]
+        reopen: bool,
     },
     /// An in-game ticket closed.
     InGameClosed {
@@ -262,6 +268,15 @@ pub enum Notice {
         idle_hours: u32,
         /// Hours before it closes.
         closes_in_hours: u32,
+    },
+    /// A reopened ticket's first words: the last lines of the ticket it reopens.
+    Reopened {
+        /// The ticket it reopens.
+        from: TicketId,
+        /// Who reopened it.
+        by_name: String,
+        /// The last lines: author name and text (as stored: mentions sealed).
+        lines: Vec<(String, String)>,
     },
     /// A staff member claimed the ticket.
     Claimed {

@@ -223,6 +223,8 @@ pub struct CloseSettings {
     pub support_inactivity: Option<Inactivity>,
     /// Closing recruitment tickets for inactivity; off by default.
     pub recruitment_inactivity: Option<Inactivity>,
+    /// How long after closing a support ticket staff may reopen it from its log entry; off (`None`) by default.
+    pub reopen_window_hours: Option<u32>,
 }
 
 impl CloseSettings {
@@ -246,6 +248,7 @@ impl Default for CloseSettings {
             opener_can_close: false,
             support_inactivity: None,
             recruitment_inactivity: None,
+            reopen_window_hours: None,
         }
     }
 }

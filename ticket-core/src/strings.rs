@@ -34,6 +34,8 @@ pub const CLAIM: &str = "Claim";
 pub const CLOSE_TICKET: &str = "Close ticket";
 /// A close request's button that keeps it open.
 pub const KEEP_OPEN: &str = "Keep open";
+/// A closed support ticket's log entry button.
+pub const REOPEN: &str = "Reopen";
 /// Recruitment panel button.
 pub const OPEN_RECRUITMENT_TICKET: &str = "Apply to Join";
 /// Recruitment panel link button (when an org URL is set).

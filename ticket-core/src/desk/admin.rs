@@ -151,6 +151,9 @@ pub enum AdminCommand {
         request_timeout_hours: Option<u32>,
         /// Whether openers may close their own support tickets.
         opener_can_close: Option<bool>,
+        /// Hours after closing during which a support ticket may be reopened from its log entry; `Some(None)`
+        /// turns reopening off.
+        reopen_window_hours: Option<Option<u32>>,
     },
     /// `/tickets set-auto-close`: closing a kind of ticket for inactivity (`None`: off).
     SetAutoClose {
@@ -444,9 +447,13 @@ impl Desk {
                 reply
             }
             C::ShowWorkflow => workflow(&settings),
-            C::SetClosing { request_timeout_hours, opener_can_close } => {
+            C::SetClosing { request_timeout_hours, opener_can_close, reopen_window_hours } => {
                 if let Some(h) = request_timeout_hours {
                     settings.closing.request_timeout_hours = hours_setting("close request timeout", *h)?;
+                }
+                if let Some(window) = reopen_window_hours {
+                    settings.closing.reopen_window_hours =
+                        window.map(|h| hours_setting("reopening window", h)).transpose()?;
                 }
                 settings.closing.opener_can_close = opener_can_close.unwrap_or(settings.closing.opener_can_close);
                 let mut reply = workflow(&settings);
@@ -604,6 +611,13 @@ fn workflow(s: &GuildSettings) -> Message {
             .field("DM on close (support)", on_off(s.dm_on_close), true)
             .field("Close requests", format!("close unanswered after {}h", s.closing.request_timeout_hours), true)
             .field("Openers close their support tickets", on_off(s.closing.opener_can_close), true)
+            .field(
+                "Reopening (support)",
+                s.closing
+                    .reopen_window_hours
+                    .map_or("off".to_owned(), |h| format!("from the log, for {h}h after closing")),
+                true,
+            )
             .field("Auto-close (support)", auto_close(s.closing.support_inactivity), false)
             .field("Auto-close (recruitment)", auto_close(s.closing.recruitment_inactivity), false)
             .field("Transcripts", format!("attached to the log entry at close; {retention}"), true),

@@ -94,7 +94,9 @@ impl Desk {
             (settings.targets.log_channel, deleted, matches!(ticket.detail, TicketDetail::InGame(_)))
         {
             let name = ticket.channel_name.clone();
-            let entry = LogEntry::TicketClosed { ticket: id, channel_name: name, reason: reason_text };
+            let reopen =
+                matches!(ticket.detail, TicketDetail::Support(_)) && settings.closing.reopen_window_hours.is_some();
+            let entry = LogEntry::TicketClosed { ticket: id, channel_name: name, reason: reason_text, reopen };
             let to = Destination::Channel(log);
             commit.enqueue.push((chain, Effect::PostTranscript { ticket: id, to, notice: Notice::Log(entry) }));
         }

@@ -318,8 +318,10 @@ fn closing_effects(ticket: &Ticket, settings: &GuildSettings, reason: &str) -> V
     let id = ticket.id;
     let mut effects = Vec::new();
     if let Some(log) = settings.targets.log_channel {
-        let entry =
-            LogEntry::TicketClosed { ticket: id, channel_name: ticket.channel_name.clone(), reason: reason.into() };
+        let reopen =
+            matches!(ticket.detail, TicketDetail::Support(_)) && settings.closing.reopen_window_hours.is_some();
+        let channel_name = ticket.channel_name.clone();
+        let entry = LogEntry::TicketClosed { ticket: id, channel_name, reason: reason.into(), reopen };
         effects.push(Effect::PostTranscript { ticket: id, to: Destination::Channel(log), notice: Notice::Log(entry) });
     }
     if let TicketDetail::Recruitment(r) = &ticket.detail {

@@ -181,6 +181,27 @@ pub enum DeskError {
     /// The guild does not let openers close their own tickets.
     #[error("Closing your own ticket is turned off on this server: staff will close it when it is done.")]
     OpenerCloseOff,
+    /// The ticket to reopen is still open.
+    #[error("This ticket is still open{}.", .channel.map(|c| format!(": <#{c}>")).unwrap_or_default())]
+    StillOpen {
+        /// Its channel.
+        channel: Option<ChannelId>,
+    },
+    /// Reopening is turned off.
+    #[error("Reopening tickets is turned off on this server (/tickets set-closing reopen_window_hours).")]
+    ReopenOff,
+    /// The ticket closed longer ago than the reopening window.
+    #[error("This ticket closed more than {hours} hours ago: it can no longer be reopened. Open a new one instead.")]
+    ReopenTooLate {
+        /// The window.
+        hours: u32,
+    },
+    /// The member already has another open support ticket.
+    #[error("The member already has an open support ticket{}.", .channel.map(|c| format!(": <#{c}>")).unwrap_or_default())]
+    OpenerHasTicket {
+        /// Its channel.
+        channel: Option<ChannelId>,
+    },
     /// Another staff member holds the ticket.
     #[error("This ticket is already claimed by {by}.")]
     AlreadyClaimed {

@@ -19,6 +19,7 @@ mod in_game;
 mod panel;
 mod pings;
 mod recruitment;
+mod reopen;
 mod schedule;
 mod support;
 #[cfg(test)]
@@ -40,6 +41,7 @@ pub use error::{Action, DeskError, Problem};
 pub use execute::ResumeReport;
 pub use in_game::{GamePlayer, InGameOutcome, MessageOutcome};
 pub use recruitment::{DEFAULT_AREA, QnaProgress, Step1Input, area_names};
+pub use reopen::REOPEN_RECAP_LINES;
 pub use support::Opened;
 pub use transcripts::{ChannelPost, TRANSCRIPT_FILE_MAX, TranscriptTarget, transcript_file};
 

@@ -21,6 +21,8 @@ pub(super) struct PanelTicket {
     pub welcome: Notice,
     /// What the opener wrote, for the transcript.
     pub transcript: Option<String>,
+    /// Posts after the welcome (a reopened ticket's recap).
+    pub then: Vec<Notice>,
 }
 
 impl Desk {
@@ -99,13 +101,14 @@ impl Desk {
             },
             Effect::Post { to: Destination::Ticket(id), notice: parts.welcome },
         ];
+        let then = parts.then.into_iter().map(|notice| Effect::Post { to: Destination::Ticket(id), notice });
         let transcript = parts.transcript.map(|text| {
             TranscriptEntry::line(id, now, TranscriptAuthor::member(pid, opener.display_name.clone()), text)
         });
         let commit = Commit {
             tickets: vec![ticket],
             transcript: transcript.into_iter().collect(),
-            enqueue: effects.into_iter().map(|e| (chain, e)).collect(),
+            enqueue: effects.into_iter().chain(then).map(|e| (chain, e)).collect(),
             ..Commit::default()
         };
         self.save_and_run(commit).await?;

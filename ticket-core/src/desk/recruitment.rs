@@ -108,6 +108,7 @@ impl Desk {
                     options: area_names(settings),
                 },
                 transcript: None,
+                then: Vec::new(),
             }
         })
         .await

@@ -57,6 +57,7 @@ impl Desk {
                 ping: settings.ping_roles.support.into_iter().collect(),
             },
             transcript: Some(question.to_owned()),
+            then: Vec::new(),
         })
         .await
     }
@@ -103,6 +104,7 @@ impl Desk {
                 by_name: staff.display_name.clone(),
                 question,
                 resolution: resolution.to_owned(),
+                reopen: settings.closing.reopen_window_hours.is_some(),
             };
             let to = Destination::Channel(log);
             effects.push(Effect::PostTranscript { ticket: id, to, notice: Notice::Log(entry) });

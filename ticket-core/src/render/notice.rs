@@ -274,7 +274,34 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
             rows: vec![vec![button(CustomId::Finalise(*app), strings::FINALIZE_RSI_ACCEPTED, ButtonStyle::Success)]],
             ..Message::default()
         }),
-        Notice::Log(entry) => one(Message::embed(log(entry, &people)?)),
+        Notice::Log(entry) => {
+            let mut message = Message::embed(log(entry, &people)?);
+            if let LogEntry::SupportResolved { ticket, reopen: true, .. }
+            | LogEntry::TicketClosed { ticket, reopen: true, .. } = entry
+            {
+                message.rows = vec![vec![button(CustomId::Reopen(*ticket), strings::REOPEN, ButtonStyle::Secondary)]];
+            }
+            one(message)
+        }
+        Notice::Reopened { from, by_name, lines } => {
+            let shown: Vec<String> = lines
+                .iter()
+                .map(|(name, text)| {
+                    let text: String = people.said(text).chars().take(REOPENED_LINE_MAX).collect();
+                    format!("**{}**: {}", escape_markdown(name), text)
+                })
+                .collect();
+            let mut e = embed(
+                format!("Reopened from ticket #{from}"),
+                if shown.is_empty() { "The ticket had no messages.".to_owned() } else { shown.join("\n") },
+                colour::SUPPORT,
+            );
+            e.footer = Some(format!(
+                "Reopened by {by_name}. The last {} lines are shown; the log entry of ticket #{from} has the full transcript.",
+                lines.len()
+            ));
+            one(Message::embed(e.fit()))
+        }
         Notice::ResolvedDm { channel_name, resolution } => one(Message::embed(embed(
             "Your support ticket was resolved",
             format!("Ticket **#{channel_name}** is closed.\n\n**Resolution**\n{}", people.said(resolution)),
@@ -344,6 +371,9 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
     }
 }
 
+/// The most characters of one line shown in a reopened ticket's recap.
+const REOPENED_LINE_MAX: usize = 300;
+
 /// `1 hour`, `36 hours`.
 fn hours_text(hours: u32) -> String {
     if hours == 1 { "1 hour".to_owned() } else { format!("{hours} hours") }
@@ -363,7 +393,7 @@ pub(crate) fn qna_fields(mut embed: Embed, answers: &[QnaAnswer], people: &Peopl
 
 fn log(entry: &LogEntry, people: &People<'_>) -> Result<Embed, PidKeyError> {
     Ok(match entry {
-        LogEntry::SupportResolved { ticket, channel_name, opener, by, by_name: _, question, resolution } => {
+        LogEntry::SupportResolved { ticket, channel_name, opener, by, by_name: _, question, resolution, reopen: _ } => {
             embed("Support ticket resolved", format!("#{channel_name} (ticket {ticket})"), colour::LOG)
                 .field("Opened by", people.mention(opener)?, true)
                 .field("Resolved by", people.mention(by)?, true)
@@ -413,7 +443,7 @@ fn log(entry: &LogEntry, people: &People<'_>) -> Result<Embed, PidKeyError> {
                 .field("Player", player_label(player), true)
                 .field("Reason", reason, true)
         }
-        LogEntry::TicketClosed { ticket, channel_name, reason } => {
+        LogEntry::TicketClosed { ticket, channel_name, reason, reopen: _ } => {
             embed("Ticket closed", format!("Ticket {ticket} (#{})", escape_markdown(channel_name)), colour::LOG)
                 .field("Reason", reason, true)
                 .field("Transcript", "attached", true)

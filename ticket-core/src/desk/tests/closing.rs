@@ -57,7 +57,11 @@ async fn an_unanswered_close_request_closes_the_ticket_at_its_time_even_after_a_
         .admin(
             GUILD,
             &admin(9, "Ada"),
-            AdminCommand::SetClosing { request_timeout_hours: Some(2), opener_can_close: None },
+            AdminCommand::SetClosing {
+                request_timeout_hours: Some(2),
+                opener_can_close: None,
+                reopen_window_hours: None,
+            },
         )
         .await
         .unwrap();
@@ -94,7 +98,11 @@ async fn openers_close_their_support_tickets_only_when_the_guild_allows_it() {
         .admin(
             GUILD,
             &admin(9, "Ada"),
-            AdminCommand::SetClosing { request_timeout_hours: None, opener_can_close: Some(true) },
+            AdminCommand::SetClosing {
+                request_timeout_hours: None,
+                opener_can_close: Some(true),
+                reopen_window_hours: None,
+            },
         )
         .await
         .unwrap();

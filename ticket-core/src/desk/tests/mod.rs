@@ -12,6 +12,7 @@ mod given_up;
 mod in_game;
 mod outbox;
 mod recruitment;
+mod reopen;
 mod support;
 mod transcripts;
 

@@ -1,0 +1,65 @@
+//! Reopening a closed support ticket from its log entry.
+
+use super::*;
+use crate::{AdminCommand, DeskError, TicketId};
+
+async fn resolved_ticket(world: &World) -> TicketId {
+    let ann = member(1234, "Ann");
+    let opened = world.desk.open_support_ticket(GUILD, &ann, "My ship is gone").await.unwrap();
+    let channel = world.channel_of(opened.ticket);
+    for n in 0..12 {
+        world.desk.channel_message(channel, &ann, &format!("line {n}")).await.unwrap();
+    }
+    world.desk.resolve_ticket(channel, &staff(7, "Bob"), "Replaced it").await.unwrap();
+    opened.ticket
+}
+
+fn reopen_on(world: &World, hours: Option<u32>) {
+    let command = AdminCommand::SetClosing {
+        request_timeout_hours: None,
+        opener_can_close: None,
+        reopen_window_hours: Some(hours),
+    };
+    pollster::block_on(world.desk.admin(GUILD, &admin(9, "Ada"), command)).unwrap();
+}
+
+#[pollster::test]
+async fn staff_reopen_a_resolved_ticket_within_the_window_with_its_last_lines() {
+    let world = World::configured();
+    reopen_on(&world, Some(48));
+    let old = resolved_ticket(&world).await;
+    let calls = world.take_calls();
+    let log = calls.iter().find(|c| matches!(c, Call::Send { channel, .. } if *channel == LOG.get())).unwrap();
+    let Call::Send { message, .. } = log else { unreachable!("matched above") };
+    assert_eq!(message.rows.len(), 1, "the log entry carries Reopen");
+
+    let refused = world.desk.reopen_ticket(old, &member(1234, "Ann")).await.unwrap_err();
+    assert!(matches!(refused, DeskError::NotPermitted { .. }), "the log is staff's: {refused}");
+    world.advance(time::Duration::hours(47));
+    let opened = world.desk.reopen_ticket(old, &staff(7, "Bob")).await.unwrap();
+    assert_ne!(opened.ticket, old);
+    let new = world.store.ticket(opened.ticket).await.unwrap().unwrap();
+    assert_eq!(new.opener(), world.store.ticket(old).await.unwrap().unwrap().opener(), "for the same member");
+    insta::assert_yaml_snapshot!("reopened", world.take_calls());
+
+    let twice = world.desk.reopen_ticket(old, &staff(7, "Bob")).await.unwrap_err();
+    assert!(twice.to_string().starts_with("The member already has an open support ticket: <#"), "{twice}");
+}
+
+#[pollster::test]
+async fn reopening_is_refused_when_off_too_late_or_for_open_tickets() {
+    let world = World::configured();
+    let old = resolved_ticket(&world).await;
+    assert!(matches!(world.desk.reopen_ticket(old, &staff(7, "Bob")).await, Err(DeskError::ReopenOff)));
+    reopen_on(&world, Some(24));
+    world.advance(time::Duration::hours(25));
+    let late = world.desk.reopen_ticket(old, &staff(7, "Bob")).await.unwrap_err();
+    assert_eq!(
+        late.to_string(),
+        "This ticket closed more than 24 hours ago: it can no longer be reopened. Open a new one instead."
+    );
+    let open = world.desk.open_support_ticket(GUILD, &member(5, "Cy"), "q").await.unwrap();
+    assert!(matches!(world.desk.reopen_ticket(open.ticket, &staff(7, "Bob")).await, Err(DeskError::StillOpen { .. })));
+    reopen_on(&world, None);
+    assert!(matches!(world.desk.reopen_ticket(old, &staff(7, "Bob")).await, Err(DeskError::ReopenOff)));
+}
