@@ -19,6 +19,9 @@ use super::{Desk, DeskError, retry_on_conflict};
 /// How many due tickets one run takes at most (the rest wait for the next run, which comes at once).
 const DUE_BATCH: usize = 64;
 
+/// How long a due ticket that could not be handled waits before it is tried again.
+const DUE_RETRY: time::Duration = time::Duration::minutes(5);
+
 /// When `ticket` is next due under `settings`: a close request timing out, the inactivity warning, or the close
 /// after it. `None` when nothing is.
 pub fn next_due(ticket: &Ticket, settings: &GuildSettings) -> Option<OffsetDateTime> {
@@ -167,8 +170,14 @@ impl Desk {
                 seen += 1;
                 let id = ticket.id;
                 if let Err(error) = retry_on_conflict!(self.settle_due(id, now).await) {
-                    tracing::warn!(ticket = %id, %error, "a due ticket could not be handled; tried again at the next run");
-                    return Ok(seen);
+                    // Put off, so that one ticket that cannot be handled neither holds up the others nor has the
+                    // driver wake for it at once, again and again.
+                    tracing::warn!(ticket = %id, %error, "a due ticket could not be handled; tried again in a while");
+                    let mut later = ticket;
+                    later.timers.due_at = Some(now + DUE_RETRY);
+                    if self.save_and_run(Commit { tickets: vec![later], ..Commit::default() }).await.is_err() {
+                        return Ok(seen);
+                    }
                 }
             }
             if batch < DUE_BATCH {

@@ -146,7 +146,10 @@ impl Desk {
 
     /// Runs every unfinished effect: call at start-up, after a platform or link comes back, and now and then.
     pub async fn resume(&self) -> Result<ResumeReport, DeskError> {
-        self.run_due_tickets().await?;
+        // The outbox runs whatever the tickets' clocks could not do (a store that failed is tried again next run).
+        if let Err(error) = self.run_due_tickets().await {
+            tracing::warn!(%error, "the tickets' clocks could not be run; trying again at the next run");
+        }
         let pending = self.ports.store.pending_effects(None).await?;
         let chains: BTreeSet<ChainKey> = pending.iter().map(|p| p.chain).collect();
         let report = ResumeReport { chains: chains.len(), pending_before: pending.len(), pending_after: 0 };
