@@ -84,8 +84,9 @@ impl Names {
     pub(crate) fn message(&self, m: &MessageState, bot: u64) -> Vec<String> {
         let author = if m.author == bot { "RagnaSync".to_owned() } else { self.user_name(m.author) };
         let mut lines = self.body(&format!("{author}: "), &m.content, &m.embeds, &m.components);
+        // The name only: a file's size can change with when a message lands (a transcript made at close).
         for file in &m.attachments {
-            lines.push(format!("    [attached: {} ({} bytes)]", file.filename, file.data.len()));
+            lines.push(format!("    [attached: {}]", file.filename));
         }
         lines
     }
