@@ -1,0 +1,198 @@
+//! [`PostgresStore`]: the [`TicketStore`] on a pool of Postgres connections, all with the store's schema as their
+//! `search_path`.
+
+use async_trait::async_trait;
+use deadpool_postgres::{Client, Manager, ManagerConfig, Pool, RecyclingMethod};
+use ticket_core::ports::{Commit, StoreError, TicketStore, TranscriptEntry};
+use ticket_core::{
+    Application, ApplicationId, ChainKey, ChannelId, EffectId, GuildId, GuildSettings, PendingEffect, Pid, Ticket,
+    TicketId,
+};
+use time::OffsetDateTime;
+use tokio_postgres::{IsolationLevel, NoTls};
+
+use crate::{PostgresError, applications, commit, ids, migrations, outbox, settings, tickets, transcripts};
+
+/// A [`TicketStore`] on PostgreSQL, in one schema of one database. Cheap to share: clone the pool handle inside,
+/// or put the store in an `Arc`.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    schema: String,
+    migrations_run: usize,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").field("schema", &self.schema).finish_non_exhaustive()
+    }
+}
+
+/// Checks that `schema` is a plain lower-case identifier (so it can be spliced into SQL unquoted).
+fn check_schema(schema: &str) -> Result<(), PostgresError> {
+    let mut chars = schema.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if first_ok && rest_ok && schema.len() <= 63 {
+        Ok(())
+    } else {
+        Err(PostgresError::InvalidSchema(schema.to_owned()))
+    }
+}
+
+impl PostgresStore {
+    /// The schema the store uses unless told otherwise.
+    pub const DEFAULT_SCHEMA: &'static str = "cfg";
+
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`, or a key-value string),
+    /// creates `schema` if it is missing, and migrates it to [`SCHEMA_VERSION`](crate::SCHEMA_VERSION). A schema
+    /// migrated by a newer build is refused with [`PostgresError::NewerSchema`]. Connections are made without TLS.
+    pub async fn connect(url: &str, schema: &str) -> Result<Self, PostgresError> {
+        check_schema(schema)?;
+        let mut config: tokio_postgres::Config = url.parse().map_err(PostgresError::InvalidUrl)?;
+        config.options(format!("-c search_path={schema}"));
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager).build().map_err(|e| PostgresError::BuildPool(e.to_string()))?;
+        let mut client = pool.get().await?;
+        let migrations_run = migrations::migrate(&mut client, schema).await?;
+        drop(client);
+        tracing::info!(schema, migrations_run, "Postgres store connected");
+        Ok(Self { pool, schema: schema.to_owned(), migrations_run })
+    }
+
+    /// The schema the store keeps its tables in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// How many migrations [`connect`](Self::connect) ran (0 when the schema was already up to date).
+    pub fn migrations_run(&self) -> usize {
+        self.migrations_run
+    }
+
+    /// The schema version stored in the database (always [`SCHEMA_VERSION`](crate::SCHEMA_VERSION) once
+    /// connected, unless a newer build migrated it since).
+    pub async fn schema_version(&self) -> Result<u32, PostgresError> {
+        migrations::schema_version(&self.client().await?).await
+    }
+
+    /// Effects given up on (kept for inspection, never run again), in id order.
+    pub async fn dead_effects(&self) -> Result<Vec<PendingEffect>, PostgresError> {
+        outbox::dead(&self.client().await?).await
+    }
+
+    /// Closes the pool: connections in use close when they come back; later calls fail.
+    pub fn close(&self) {
+        self.pool.close();
+    }
+
+    async fn client(&self) -> Result<Client, PostgresError> {
+        Ok(self.pool.get().await?)
+    }
+}
+
+/// Runs `read` in one read-only REPEATABLE READ transaction, so that what it reads from several tables belongs
+/// together.
+macro_rules! snapshot {
+    ($store:expr, |$tx:ident| $read:expr) => {{
+        let mut client = $store.client().await?;
+        let $tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(PostgresError::from)?;
+        let result = $read.await?;
+        $tx.commit().await.map_err(PostgresError::from)?;
+        Ok(result)
+    }};
+}
+
+#[async_trait]
+impl TicketStore for PostgresStore {
+    async fn settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
+        snapshot!(self, |tx| settings::load(&tx, guild))
+    }
+
+    async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        Ok(tickets::get_ticket(&self.client().await?, id).await?)
+    }
+
+    async fn ticket_by_channel(&self, channel: ChannelId) -> Result<Option<Ticket>, StoreError> {
+        Ok(tickets::by_channel(&self.client().await?, channel).await?)
+    }
+
+    async fn open_ticket_by_key(&self, key: &str) -> Result<Option<Ticket>, StoreError> {
+        Ok(tickets::by_open_key(&self.client().await?, key).await?)
+    }
+
+    async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError> {
+        Ok(tickets::open_in_guild(&self.client().await?, guild).await?)
+    }
+
+    async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError> {
+        Ok(tickets::due(&self.client().await?, until, limit).await?)
+    }
+
+    async fn next_ticket_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        Ok(tickets::next_due(&self.client().await?).await?)
+    }
+
+    async fn open_channel_names(&self, guild: GuildId, base: &str) -> Result<Vec<String>, StoreError> {
+        Ok(tickets::open_names(&self.client().await?, guild, base).await?)
+    }
+
+    async fn application(&self, id: ApplicationId) -> Result<Option<Application>, StoreError> {
+        snapshot!(self, |tx| applications::get_application(&tx, id))
+    }
+
+    async fn applications_of(&self, guild: GuildId, applicant: Pid) -> Result<Vec<Application>, StoreError> {
+        snapshot!(self, |tx| applications::of_applicant(&tx, guild, applicant))
+    }
+
+    async fn transcript(&self, ticket: TicketId) -> Result<Vec<TranscriptEntry>, StoreError> {
+        snapshot!(self, |tx| transcripts::of_ticket(&tx, ticket))
+    }
+
+    async fn purge_transcripts(&self, guild: GuildId, closed_before: OffsetDateTime) -> Result<u64, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(PostgresError::from)?;
+        commit::lock(&tx, &self.schema).await?;
+        let purged = transcripts::purge(&tx, guild, closed_before).await?;
+        tx.commit().await.map_err(PostgresError::from)?;
+        Ok(purged)
+    }
+
+    async fn pending_effects(&self, chain: Option<ChainKey>) -> Result<Vec<PendingEffect>, StoreError> {
+        Ok(outbox::pending(&self.client().await?, chain).await?)
+    }
+
+    async fn next_ticket_id(&self) -> Result<TicketId, StoreError> {
+        Ok(ids::next_ticket(&self.client().await?).await?)
+    }
+
+    async fn next_application_id(&self) -> Result<ApplicationId, StoreError> {
+        Ok(ids::next_application(&self.client().await?).await?)
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<Vec<EffectId>, StoreError> {
+        let mut client = self.client().await?;
+        commit::run(&mut client, &self.schema, &commit).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        for good in ["cfg", "t_1_2_3", "_x"] {
+            assert!(check_schema(good).is_ok(), "{good}");
+        }
+        for bad in ["", "1abc", "Cfg", "a-b", "a;drop", "a\"b", &"x".repeat(64)] {
+            assert!(matches!(check_schema(bad), Err(PostgresError::InvalidSchema(_))), "{bad}");
+        }
+    }
+}
