@@ -99,32 +99,15 @@ fn decode(r: &Row) -> Result<Ticket, PostgresError> {
 
 /// The `close_reason` and `resolution` columns of a reason.
 fn reason_columns(reason: &CloseReason) -> (&'static str, Option<&str>) {
-    match reason {
-        CloseReason::Resolved { resolution } => ("resolved", Some(resolution)),
-        CloseReason::PlayerLoggedOut => ("player_logged_out", None),
-        CloseReason::Declined => ("declined", None),
-        CloseReason::Finalised => ("finalised", None),
-        CloseReason::ChannelDeleted => ("channel_deleted", None),
-        CloseReason::ChannelFailed => ("channel_failed", None),
-        CloseReason::ClosedByOpener => ("closed_by_opener", None),
-        CloseReason::CloseRequestUnanswered => ("close_request_unanswered", None),
-        CloseReason::Inactive => ("inactive", None),
-    }
+    reason.code()
 }
 
 fn close_reason(code: &str, resolution: Option<String>) -> Result<CloseReason, PostgresError> {
-    Ok(match code {
-        "resolved" => CloseReason::Resolved { resolution: required(resolution, "resolution")? },
-        "player_logged_out" => CloseReason::PlayerLoggedOut,
-        "declined" => CloseReason::Declined,
-        "finalised" => CloseReason::Finalised,
-        "channel_deleted" => CloseReason::ChannelDeleted,
-        "channel_failed" => CloseReason::ChannelFailed,
-        "closed_by_opener" => CloseReason::ClosedByOpener,
-        "close_request_unanswered" => CloseReason::CloseRequestUnanswered,
-        "inactive" => CloseReason::Inactive,
-        other => return Err(PostgresError::decode("close reason", format!("unknown value {other:?}"))),
-    })
+    if code == "resolved" && resolution.is_none() {
+        return Err(PostgresError::decode("resolution", "missing for a resolved ticket"));
+    }
+    CloseReason::from_code(code, resolution)
+        .ok_or_else(|| PostgresError::decode("close reason", format!("unknown value {code:?}")))
 }
 
 async fn list<C: GenericClient>(

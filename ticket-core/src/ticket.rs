@@ -121,6 +121,41 @@ pub enum CloseReason {
     Inactive,
 }
 
+impl CloseReason {
+    /// Its code in storage (`resolved`, `player_logged_out`…), with the resolution text for `Resolved`: what the
+    /// stores keep in their `close_reason` and `resolution` columns.
+    pub fn code(&self) -> (&'static str, Option<&str>) {
+        match self {
+            Self::Resolved { resolution } => ("resolved", Some(resolution)),
+            Self::PlayerLoggedOut => ("player_logged_out", None),
+            Self::Declined => ("declined", None),
+            Self::Finalised => ("finalised", None),
+            Self::ChannelDeleted => ("channel_deleted", None),
+            Self::ChannelFailed => ("channel_failed", None),
+            Self::ClosedByOpener => ("closed_by_opener", None),
+            Self::CloseRequestUnanswered => ("close_request_unanswered", None),
+            Self::Inactive => ("inactive", None),
+        }
+    }
+
+    /// The reason a stored code and resolution stand for; `None` for an unknown code, or `resolved` without its
+    /// resolution.
+    pub fn from_code(code: &str, resolution: Option<String>) -> Option<Self> {
+        Some(match code {
+            "resolved" => Self::Resolved { resolution: resolution? },
+            "player_logged_out" => Self::PlayerLoggedOut,
+            "declined" => Self::Declined,
+            "finalised" => Self::Finalised,
+            "channel_deleted" => Self::ChannelDeleted,
+            "channel_failed" => Self::ChannelFailed,
+            "closed_by_opener" => Self::ClosedByOpener,
+            "close_request_unanswered" => Self::CloseRequestUnanswered,
+            "inactive" => Self::Inactive,
+            _ => return None,
+        })
+    }
+}
+
 impl fmt::Display for CloseReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -364,6 +399,27 @@ mod tests {
             timers: Default::default(),
             version: 0,
         }
+    }
+
+    #[test]
+    fn close_reasons_round_trip_through_their_codes() {
+        let all = [
+            CloseReason::Resolved { resolution: "fixed".into() },
+            CloseReason::PlayerLoggedOut,
+            CloseReason::Declined,
+            CloseReason::Finalised,
+            CloseReason::ChannelDeleted,
+            CloseReason::ChannelFailed,
+            CloseReason::ClosedByOpener,
+            CloseReason::CloseRequestUnanswered,
+            CloseReason::Inactive,
+        ];
+        for reason in all {
+            let (code, resolution) = reason.code();
+            assert_eq!(CloseReason::from_code(code, resolution.map(str::to_owned)), Some(reason.clone()), "{code}");
+        }
+        assert_eq!(CloseReason::from_code("resolved", None), None, "a resolution is needed");
+        assert_eq!(CloseReason::from_code("lost", None), None);
     }
 
     #[test]
