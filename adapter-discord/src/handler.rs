@@ -103,7 +103,6 @@ impl EventHandler for Handler {
             }
             Err(error) => tracing::warn!(%error, "could not check the ping roles"),
         }
-        crate::housekeeping::purge_guild(&desk, guild.id).await;
         // The outbox itself is resumed by the loop started at READY (its first run is immediate).
     }
 

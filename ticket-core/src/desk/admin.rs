@@ -435,7 +435,7 @@ impl Desk {
             }
             C::RolesShow => role_map(&settings),
             C::SetTranscripts { retention_days } => {
-                Desk::set_retention(&mut settings, *retention_days)?;
+                settings.transcripts.retention_days = retention(*retention_days)?;
                 let mut reply = workflow(&settings);
                 reply.content = match retention_days {
                     Some(days) => format!(
@@ -573,6 +573,17 @@ fn options(s: &GuildSettings) -> Message {
         )),
         ..Embed::default()
     })
+}
+
+/// `/tickets set-transcripts`: from 1 to [`TranscriptSettings::MAX_RETENTION_DAYS`](crate::settings::TranscriptSettings)
+/// days; `None` keeps transcripts for good.
+fn retention(days: Option<u32>) -> Result<Option<u32>, DeskError> {
+    let max = crate::settings::TranscriptSettings::MAX_RETENTION_DAYS;
+    match days {
+        Some(0) => Err(DeskError::invalid("retention", Problem::Malformed { expected: "at least 1 day" })),
+        Some(d) if d > max => Err(DeskError::invalid("retention", Problem::TooLong { max: max as usize })),
+        _ => Ok(days),
+    }
 }
 
 /// An hours setting: from 1 to [`CloseSettings::MAX_HOURS`](crate::settings::CloseSettings).

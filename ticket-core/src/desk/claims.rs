@@ -10,7 +10,7 @@ use crate::ports::{Commit, TranscriptAuthor, TranscriptEntry};
 use crate::settings::{ApplicantAccess, GuildSettings};
 use crate::ticket::{Claim, Ticket};
 
-use super::transcripts::is_ticket_staff;
+use super::transcripts::{is_ticket_staff, require_handler};
 use super::{Desk, DeskError, retry_on_conflict};
 
 /// What a claim command did.
@@ -84,11 +84,7 @@ impl Desk {
         self.same_guild(actor, ticket.guild)?;
         let settings = self.settings(ticket.guild).await?;
         let pid = self.pid_of(actor.user);
-        if !is_ticket_staff(actor, &settings, &ticket, pid) && !is_admin(actor) {
-            tracing::info!(actor = %pid, ticket = %ticket.id, "refused: not staff of the ticket");
-            let action = super::transcripts::staff_action(ticket.kind());
-            return Err(DeskError::NotPermitted { action, needs: action.requirement() });
-        }
+        require_handler(actor, &settings, &ticket, pid)?;
         let id = ticket.id;
         let now = self.ports.clock.now();
         let holder = ticket.claim.clone();

@@ -8,12 +8,12 @@ use time::OffsetDateTime;
 
 use crate::effect::{ChainKey, Destination, Effect, LogEntry, Notice};
 use crate::id::{ChannelId, TicketId};
-use crate::permissions::{Actor, Permissions};
+use crate::permissions::Actor;
 use crate::ports::{Commit, TranscriptAuthor, TranscriptEntry};
 use crate::settings::GuildSettings;
 use crate::ticket::{CloseReason, CloseRequest, Ticket, TicketDetail, TicketTimers};
 
-use super::transcripts::{is_ticket_staff, staff_action};
+use super::transcripts::{is_ticket_staff, require_handler};
 use super::{Desk, DeskError, retry_on_conflict};
 
 /// How many due tickets one run takes at most (the rest wait for the next run, which comes at once).
@@ -79,10 +79,7 @@ impl Desk {
     async fn try_request_close(&self, channel: ChannelId, staff: &Actor) -> Result<TicketId, DeskError> {
         let (mut ticket, settings) = self.open_ticket_in(channel, staff).await?;
         let pid = self.pid_of(staff.user);
-        if !is_ticket_staff(staff, &settings, &ticket, pid) && !staff.permissions.allows(Permissions::MANAGE_GUILD) {
-            let action = staff_action(ticket.kind());
-            return Err(DeskError::NotPermitted { action, needs: action.requirement() });
-        }
+        require_handler(staff, &settings, &ticket, pid)?;
         let Some((_, opener)) = ticket.opener() else { return Err(DeskError::NoOpener) };
         if ticket.timers.close_request.is_some() {
             return Err(DeskError::CloseAlreadyRequested);

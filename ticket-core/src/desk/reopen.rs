@@ -10,8 +10,8 @@ use crate::settings::TicketType;
 use crate::ticket::{SupportTicket, TicketDetail};
 
 use super::panel::PanelTicket;
-use super::transcripts::is_ticket_staff;
-use super::{Action, Desk, DeskError, Opened, retry_on_conflict};
+use super::transcripts::require_handler;
+use super::{Desk, DeskError, Opened, retry_on_conflict};
 
 /// How many of the old ticket's last lines the reopened channel shows.
 pub const REOPEN_RECAP_LINES: usize = 10;
@@ -30,9 +30,7 @@ impl Desk {
         self.same_guild(staff, ticket.guild)?;
         let settings = self.settings(ticket.guild).await?;
         let pid = self.pid_of(staff.user);
-        if !is_ticket_staff(staff, &settings, &ticket, pid) && !staff.permissions.allows(Permissions::MANAGE_GUILD) {
-            return Err(DeskError::NotPermitted { action: Action::Resolve, needs: Action::Resolve.requirement() });
-        }
+        require_handler(staff, &settings, &ticket, pid)?;
         let TicketDetail::Support(support) = &ticket.detail else {
             return Err(crate::ticket::TicketError::WrongKind {
                 ticket: old,

@@ -13,7 +13,7 @@ use crate::render::{TranscriptView, transcript_file_name, transcript_html, trans
 use crate::settings::{GuildSettings, TicketType};
 use crate::ticket::Ticket;
 
-use super::{Action, Desk, DeskError, Problem};
+use super::{Action, Desk, DeskError};
 
 /// The largest transcript file sent to Discord. Discord takes up to 10 MiB per upload from a bot in any server;
 /// 8 MiB leaves room for the rest of the request. A larger page goes as plain text, and a larger text loses its
@@ -103,6 +103,27 @@ pub(crate) fn is_ticket_staff(actor: &Actor, settings: &GuildSettings, ticket: &
     !actor.is_bot && actor.meets(staff_action(ticket.kind()).requirement(), settings)
 }
 
+/// Whether `actor` may handle `ticket` (claim it, ask to close it, reopen it, read its transcript): its staff, or
+/// anyone with Manage Server.
+pub(crate) fn may_handle(actor: &Actor, settings: &GuildSettings, ticket: &Ticket, pid: crate::Pid) -> bool {
+    is_ticket_staff(actor, settings, ticket, pid) || actor.permissions.allows(Permissions::MANAGE_GUILD)
+}
+
+/// Refuses an actor who may not handle `ticket`, naming what its staff may do.
+pub(crate) fn require_handler(
+    actor: &Actor,
+    settings: &GuildSettings,
+    ticket: &Ticket,
+    pid: crate::Pid,
+) -> Result<(), DeskError> {
+    if may_handle(actor, settings, ticket, pid) {
+        return Ok(());
+    }
+    tracing::info!(actor = %pid, ticket = %ticket.id, "refused: not staff of the ticket");
+    let action = staff_action(ticket.kind());
+    Err(DeskError::NotPermitted { action, needs: action.requirement() })
+}
+
 /// What staff of a kind of ticket may do, and so who they are.
 pub(crate) fn staff_action(kind: TicketType) -> Action {
     match kind {
@@ -164,9 +185,7 @@ impl Desk {
         let settings = self.settings(ticket.guild).await?;
         let pid = self.pid_of(actor.user);
         let opener = ticket.opener().is_some_and(|(opener, _)| opener == pid);
-        let staff =
-            is_ticket_staff(actor, &settings, &ticket, pid) || actor.permissions.allows(Permissions::MANAGE_GUILD);
-        if !(opener || staff) {
+        if !(opener || may_handle(actor, &settings, &ticket, pid)) {
             tracing::info!(actor = %pid, ticket = %ticket.id, "refused: another member's transcript");
             return Err(DeskError::NotPermitted {
                 action: Action::Transcript,
@@ -196,18 +215,5 @@ impl Desk {
             tracing::info!(%guild, lines = purged, days, "transcripts past their retention purged");
         }
         Ok(purged)
-    }
-
-    /// `/tickets set-transcripts`: `None` keeps transcripts for good.
-    pub(crate) fn set_retention(settings: &mut GuildSettings, days: Option<u32>) -> Result<(), DeskError> {
-        let max = crate::settings::TranscriptSettings::MAX_RETENTION_DAYS;
-        match days {
-            Some(0) => Err(DeskError::invalid("retention", Problem::Malformed { expected: "at least 1 day" })),
-            Some(d) if d > max => Err(DeskError::invalid("retention", Problem::TooLong { max: max as usize })),
-            _ => {
-                settings.transcripts.retention_days = days;
-                Ok(())
-            }
-        }
     }
 }
