@@ -11,6 +11,7 @@ use tokio::sync::watch;
 
 use crate::DiscordError;
 use crate::convert::from;
+use crate::guilds::GuildView;
 use crate::handler::Handler;
 use crate::outbox_driver::DriverTask;
 use crate::platform::SerenityPlatform;
@@ -137,17 +138,6 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 pub const INTENTS: GatewayIntents =
     GatewayIntents::GUILDS.union(GatewayIntents::GUILD_MESSAGES).union(GatewayIntents::MESSAGE_CONTENT);
 
-/// What serenity's cache keeps: the guilds with their channels and roles (read when a ticket opens and to work out a
-/// message author's permissions), and nothing the bot never reads: no users (a message or interaction carries its
-/// author), no messages, and anything fetched on the side forgotten after a minute.
-fn cache_settings() -> serenity::cache::Settings {
-    let mut settings = serenity::cache::Settings::default();
-    settings.cache_users = false;
-    settings.max_messages = 0;
-    settings.time_to_live = Duration::from_secs(60);
-    settings
-}
-
 /// Stops a running [`DiscordBot`]: its gateway connection and its periodic outbox retries.
 #[derive(Clone)]
 pub struct BotStopper {
@@ -198,18 +188,16 @@ impl DiscordBot {
             return Err(DiscordError::Config("the bot token is empty"));
         }
         let http = config.http()?;
+        let me = http.get_current_user().await.map_err(DiscordError::Connect)?;
+        // What the bot reads of its guilds, kept from the gateway (serenity's cache is not built in).
+        let guilds = Arc::new(GuildView::new(me.id));
         let cell = Arc::new(OnceLock::new());
         let (stop, stopped) = watch::channel(false);
         let driver = DriverTask::default();
-        let handler = Handler::new(cell.clone(), config.resume_every, stopped, driver.clone());
-        let client = ClientBuilder::new_with_http(http, INTENTS)
-            .cache_settings(cache_settings())
-            .event_handler(handler)
-            .await
-            .map_err(DiscordError::Connect)?;
-        let me = client.http.get_current_user().await.map_err(DiscordError::Connect)?;
-        let platform =
-            Arc::new(SerenityPlatform::new(client.http.clone(), from::user(me.id)).with_cache(client.cache.clone()));
+        let handler = Handler::new(cell.clone(), config.resume_every, stopped, driver.clone(), guilds.clone());
+        let client =
+            ClientBuilder::new_with_http(http, INTENTS).event_handler(handler).await.map_err(DiscordError::Connect)?;
+        let platform = Arc::new(SerenityPlatform::new(client.http.clone(), from::user(me.id)).with_guilds(guilds));
         let desk = build_desk(platform.clone());
         // Set once, here, before any event can arrive (events only flow after `run`).
         let _ = cell.set(desk.clone());

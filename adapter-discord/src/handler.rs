@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serenity::all::{
-    Attachment, ChannelId, Context, EventHandler, Guild, GuildChannel, Interaction, Message as DiscordMessage,
-    MessageUpdateEvent, Ready,
+    Attachment, ChannelId, Context, EventHandler, Guild, GuildChannel, GuildId, GuildMemberUpdateEvent, Interaction,
+    Member, Message as DiscordMessage, MessageUpdateEvent, PartialGuild, Ready, Role, RoleId, UnavailableGuild,
 };
 use ticket_core::desk::{ChannelPost, Desk, DeskError, MessageOutcome, Problem};
 use ticket_core::ports::TranscriptAttachment;
@@ -15,6 +15,7 @@ use ticket_core::strings::REOPEN_QNA_PREFIX_COMMAND;
 use tokio::sync::watch;
 
 use crate::convert::{self, from};
+use crate::guilds::{Change as ViewChange, GuildView};
 use crate::ordered::OrderedMessages;
 use crate::{actor, commands, interactions};
 
@@ -26,7 +27,7 @@ pub(crate) struct Handler {
     stopped: watch::Receiver<bool>,
     /// The outbox driver's task, once started, for [`crate::BotStopper`] to wait for.
     driver: crate::outbox_driver::DriverTask,
-    /// Guild messages, in gateway order per channel.
+    /// Guild messages, in gateway order per channel, and the guild view.
     ordered: Arc<OrderedMessages>,
 }
 
@@ -36,8 +37,21 @@ impl Handler {
         resume_every: Duration,
         stopped: watch::Receiver<bool>,
         driver: crate::outbox_driver::DriverTask,
+        guilds: Arc<GuildView>,
     ) -> Self {
-        Self { desk, resumer_started: AtomicBool::new(false), resume_every, stopped, driver, ordered: Arc::default() }
+        let ordered = Arc::new(OrderedMessages::new(guilds));
+        Self { desk, resumer_started: AtomicBool::new(false), resume_every, stopped, driver, ordered }
+    }
+
+    fn guilds(&self) -> &Arc<GuildView> {
+        self.ordered.guilds()
+    }
+
+    /// Applies a change to the guild view unless the collector already did (see [`crate::guilds`]).
+    fn unless_taken(&self, change: ViewChange, apply: impl FnOnce(&GuildView) -> ViewChange) {
+        if !self.guilds().was_taken(change) {
+            apply(self.guilds());
+        }
     }
 
     fn desk(&self) -> Option<Arc<Desk>> {
@@ -72,15 +86,18 @@ impl EventHandler for Handler {
         if self.resumer_started.swap(true, Ordering::SeqCst) {
             return;
         }
-        tokio::spawn(crate::housekeeping::sweep(ctx.cache.clone(), desk.clone(), self.stopped.clone()));
+        tokio::spawn(crate::housekeeping::sweep(self.guilds().clone(), desk.clone(), self.stopped.clone()));
         let task = tokio::spawn(crate::outbox_driver::drive_outbox(desk, self.resume_every, self.stopped.clone()));
         self.driver.set(task);
     }
 
     async fn guild_create(&self, ctx: Context, guild: Guild, _is_new: Option<bool>) {
+        self.unless_taken(ViewChange::GuildCreated(guild.id), |v| v.guild_created(&guild));
         let Some(desk) = self.desk() else { return };
-        if let Err(error) = guild.id.set_commands(&ctx.http, commands::definitions()).await {
-            tracing::warn!(%error, guild = %guild.id, "could not register slash commands");
+        tracing::debug!(guild = %guild.id, channels = guild.channels.len(), "guild arrived; registering commands");
+        match guild.id.set_commands(&ctx.http, commands::definitions()).await {
+            Ok(_) => tracing::debug!(guild = %guild.id, "slash commands registered"),
+            Err(error) => tracing::warn!(%error, guild = %guild.id, "could not register slash commands"),
         }
         let existing: Vec<_> = guild.channels.keys().map(|c| from::channel(*c)).collect();
         match desk.reconcile(from::guild(guild.id), &existing).await {
@@ -110,7 +127,7 @@ impl EventHandler for Handler {
         if self.ordered.was_taken(message.id, Change::Posted) {
             return;
         }
-        let Some(incoming) = Incoming::from_message(&ctx, &message) else { return };
+        let Some(incoming) = Incoming::from_message(self.guilds(), &message) else { return };
         let Some(desk) = self.desk() else { return };
         handle_message(&ctx, &desk, &incoming).await;
     }
@@ -155,7 +172,55 @@ impl EventHandler for Handler {
         }
     }
 
+    async fn guild_update(&self, _ctx: Context, _old: Option<Guild>, guild: PartialGuild) {
+        self.unless_taken(ViewChange::GuildUpdated(guild.id), |v| v.guild_updated(&guild));
+    }
+
+    async fn guild_delete(&self, _ctx: Context, guild: UnavailableGuild, _full: Option<Guild>) {
+        self.unless_taken(ViewChange::GuildDeleted(guild.id), |v| v.guild_deleted(guild.id));
+    }
+
+    async fn channel_create(&self, _ctx: Context, channel: GuildChannel) {
+        self.unless_taken(ViewChange::ChannelCreated(channel.id), |v| v.channel_created(&channel));
+    }
+
+    async fn category_create(&self, _ctx: Context, category: GuildChannel) {
+        self.unless_taken(ViewChange::ChannelCreated(category.id), |v| v.channel_created(&category));
+    }
+
+    async fn channel_update(&self, _ctx: Context, _old: Option<GuildChannel>, channel: GuildChannel) {
+        self.unless_taken(ViewChange::ChannelUpdated(channel.id), |v| v.channel_updated(&channel));
+    }
+
+    async fn category_delete(&self, _ctx: Context, category: GuildChannel) {
+        self.unless_taken(ViewChange::ChannelDeleted(category.id), |v| v.channel_deleted(&category));
+    }
+
+    async fn guild_role_create(&self, _ctx: Context, role: Role) {
+        self.unless_taken(ViewChange::RoleCreated(role.id), |v| v.role_created(&role));
+    }
+
+    async fn guild_role_update(&self, _ctx: Context, _old: Option<Role>, role: Role) {
+        self.unless_taken(ViewChange::RoleUpdated(role.id), |v| v.role_updated(&role));
+    }
+
+    async fn guild_role_delete(&self, _ctx: Context, guild: GuildId, role: RoleId, _old: Option<Role>) {
+        self.unless_taken(ViewChange::RoleDeleted(role), |v| v.role_deleted(guild, role));
+    }
+
+    async fn guild_member_update(
+        &self,
+        _ctx: Context,
+        _old: Option<Member>,
+        _new: Option<Member>,
+        event: GuildMemberUpdateEvent,
+    ) {
+        let change = ViewChange::MemberUpdated(event.guild_id, event.user.id);
+        self.unless_taken(change, |v| v.member_updated(event.guild_id, event.user.id, &event.roles));
+    }
+
     async fn channel_delete(&self, _ctx: Context, channel: GuildChannel, _messages: Option<Vec<DiscordMessage>>) {
+        self.unless_taken(ViewChange::ChannelDeleted(channel.id), |v| v.channel_deleted(&channel));
         let Some(desk) = self.desk() else { return };
         match desk.channel_deleted(from::channel(channel.id)).await {
             Ok(Some(_)) => {}
@@ -221,13 +286,14 @@ impl Change {
 
 impl Incoming {
     /// The message as the desk sees it: `None` for what the desk never handles (the bot's own posts, webhooks', and
-    /// anything outside a guild). The author's permissions are read from the cache now, as the message arrives.
-    pub(crate) fn from_message(ctx: &Context, message: &DiscordMessage) -> Option<Self> {
+    /// anything outside a guild). The author's permissions are worked out from the guild view now, as the message
+    /// arrives.
+    pub(crate) fn from_message(guilds: &GuildView, message: &DiscordMessage) -> Option<Self> {
         if message.author.bot || message.webhook_id.is_some() {
             return None;
         }
         let guild = message.guild_id?;
-        let actor = actor::from_message(&ctx.cache, from::guild(guild), message);
+        let actor = actor::from_message(guilds, from::guild(guild), message);
         Some(Self::Posted { channel: message.channel_id, actor, post: channel_post(message) })
     }
 

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serenity::all::Cache;
 use ticket_core::Desk;
 use tokio::sync::watch;
 
 use crate::convert::from;
+use crate::guilds::GuildView;
 
 /// How often the guilds are swept.
 pub(crate) const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -25,9 +25,9 @@ async fn purge_guild(desk: &Desk, guild: serenity::all::GuildId) {
     }
 }
 
-/// Sweeps every guild in the cache [`FIRST_SWEEP_AFTER`] connecting, then each [`SWEEP_EVERY`], until `stopped`
+/// Sweeps every guild the bot is in [`FIRST_SWEEP_AFTER`] connecting, then each [`SWEEP_EVERY`], until `stopped`
 /// turns true.
-pub(crate) async fn sweep(cache: Arc<Cache>, desk: Arc<Desk>, mut stopped: watch::Receiver<bool>) {
+pub(crate) async fn sweep(guilds: Arc<GuildView>, desk: Arc<Desk>, mut stopped: watch::Receiver<bool>) {
     let mut wait = FIRST_SWEEP_AFTER;
     loop {
         tokio::select! {
@@ -35,7 +35,7 @@ pub(crate) async fn sweep(cache: Arc<Cache>, desk: Arc<Desk>, mut stopped: watch
             _ = stopped.wait_for(|stop| *stop) => return,
         }
         wait = SWEEP_EVERY;
-        for guild in cache.guilds() {
+        for guild in guilds.guild_ids() {
             purge_guild(&desk, guild).await;
         }
     }

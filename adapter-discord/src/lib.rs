@@ -6,6 +6,7 @@ mod bot;
 pub mod commands;
 mod convert;
 mod error;
+mod guilds;
 mod handler;
 mod housekeeping;
 mod interactions;
@@ -20,5 +21,6 @@ pub mod sim;
 
 pub use bot::{ApiAddress, BotStopper, DEFAULT_REQUEST_TIMEOUT, DiscordBot, DiscordConfig, INTENTS};
 pub use error::DiscordError;
+pub use guilds::GuildView;
 pub use platform::SerenityPlatform;
 pub use zones::IanaZones;

@@ -7,6 +7,9 @@
 //! guild message into its channel's lane ([`ticket_core::lanes::Lanes`]); a lane's runner hands its messages to the
 //! desk one at a time, and different channels go side by side, so a slow channel holds up only its own ticket.
 //!
+//! The same collector keeps the [`GuildView`] up to date, also in gateway order, before any handler runs: a message's
+//! author's permissions are worked out from the channels and roles as they were when the message came.
+//!
 //! Each shard runner gets the collector when it reports `READY`. A message its shard delivered before that (the
 //! moment between connecting and `READY` being handled) is not taken by a collector, and the event handler handles
 //! it directly, as before.
@@ -18,17 +21,28 @@ use serenity::all::{ChannelId, CollectorCallback, Context, Event, MessageId};
 use ticket_core::Desk;
 use ticket_core::lanes::Lanes;
 
+use crate::guilds::GuildView;
 use crate::handler::{Change, Incoming};
 
 /// The lanes of the ticket channels, and the messages the collector took.
-#[derive(Default)]
 pub(crate) struct OrderedMessages {
+    guilds: Arc<GuildView>,
     lanes: Lanes<ChannelId, Incoming>,
     /// Message events a collector put into a lane, until the event handler's own call for them has seen that.
     taken: Mutex<HashSet<(MessageId, Change)>>,
 }
 
 impl OrderedMessages {
+    /// No lanes yet; the collector will keep `guilds` up to date.
+    pub(crate) fn new(guilds: Arc<GuildView>) -> Self {
+        Self { guilds, lanes: Lanes::default(), taken: Mutex::default() }
+    }
+
+    /// The guild view the collector keeps.
+    pub(crate) fn guilds(&self) -> &Arc<GuildView> {
+        &self.guilds
+    }
+
     fn taken(&self) -> MutexGuard<'_, HashSet<(MessageId, Change)>> {
         // Plain set operations under the lock: a poisoned lock still guards a consistent set.
         self.taken.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -38,10 +52,12 @@ impl OrderedMessages {
     pub(crate) fn collect(self: &Arc<Self>, ctx: &Context, desk: Arc<Desk>) {
         let (me, ctx2) = (self.clone(), ctx.clone());
         ctx.shard.add_collector(CollectorCallback(Box::new(move |event| {
+            if me.guilds.take(event).is_some() {
+                return true;
+            }
             let taken = match event {
-                Event::MessageCreate(created) => {
-                    Incoming::from_message(&ctx2, &created.message).map(|i| (created.message.id, Change::Posted, i))
-                }
+                Event::MessageCreate(created) => Incoming::from_message(&me.guilds, &created.message)
+                    .map(|i| (created.message.id, Change::Posted, i)),
                 Event::MessageUpdate(updated) => {
                     Incoming::from_update(updated).map(|i| (updated.id, Change::edited(updated), i))
                 }

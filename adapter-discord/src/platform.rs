@@ -5,14 +5,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serenity::all::{
-    ActionRowComponent, ButtonKind, Cache, ChannelType, CreateChannel, EditChannel, EditMember, GetMessages,
-    GuildChannel, Http, HttpError,
+    ActionRowComponent, ButtonKind, ChannelType, CreateChannel, EditChannel, EditMember, GetMessages, Http, HttpError,
 };
 use ticket_core::ports::{BotMessage, ChatPlatform, NewChannel, Overwrite, OverwriteTarget, PlatformError};
-use ticket_core::topic::TopicMarkers;
 use ticket_core::{ChannelId, GuildId, Message, MessageId, RoleId, UserId};
 
 use crate::convert::{self, from, to};
+use crate::guilds::{BriefChannel, GuildView};
 use crate::lanes::{Bucket, Lanes};
 
 /// Discord's limit on channels in one category.
@@ -70,7 +69,7 @@ fn fail(error: serenity::Error) -> PlatformError {
 #[derive(Clone)]
 pub struct SerenityPlatform {
     http: Arc<Http>,
-    cache: Option<Arc<Cache>>,
+    guilds: Option<Arc<GuildView>>,
     bot: UserId,
     /// One call at a time per serenity rate-limit bucket the bot may hit from several tickets at once (see
     /// [`crate::lanes`]), and one channel creation at a time per guild (see [`SerenityPlatform::create_channel`]).
@@ -86,27 +85,26 @@ impl std::fmt::Debug for SerenityPlatform {
 impl SerenityPlatform {
     /// A platform over `http`, acting as the bot user `bot`.
     pub fn new(http: Arc<Http>, bot: UserId) -> Self {
-        Self { http, cache: None, bot, lanes: Lanes::default() }
+        Self { http, guilds: None, bot, lanes: Lanes::default() }
     }
 
-    /// Reads a guild's channels from the gateway cache instead of asking Discord each time a ticket opens.
-    pub fn with_cache(mut self, cache: Arc<Cache>) -> Self {
-        self.cache = Some(cache);
+    /// Reads the guilds (channels, roles) from the gateway's view (see [`GuildView`]) instead of asking Discord
+    /// each time a ticket opens.
+    pub fn with_guilds(mut self, guilds: Arc<GuildView>) -> Self {
+        self.guilds = Some(guilds);
         self
     }
 
-    /// What opening a ticket needs to know of a guild's channels: from the cache when it knows the guild (read in
-    /// place: a guild's channels are not copied for each ticket), else from Discord.
+    /// What opening a ticket needs to know of a guild's channels: from the guild view when it knows the guild,
+    /// else from Discord.
     async fn guild_channels(&self, guild: GuildId, fresh: bool) -> Result<Vec<BriefChannel>, PlatformError> {
         if !fresh {
-            if let Some(channels) =
-                self.cache.as_ref().and_then(|c| c.guild(to::guild(guild)).map(|g| brief(g.channels.values())))
-            {
+            if let Some(channels) = self.guilds.as_ref().and_then(|g| g.channels(to::guild(guild))) {
                 return Ok(channels);
             }
         }
         let channels = to::guild(guild).channels(&self.http).await.map_err(fail)?;
-        Ok(brief(channels.values()))
+        Ok(channels.values().map(crate::guilds::brief).collect())
     }
 
     /// The HTTP client.
@@ -154,7 +152,7 @@ impl SerenityPlatform {
                         )
                         .await
                         .map_err(fail)?;
-                    self.until_cached(guild, created.id).await;
+                    self.until_seen(guild, created.id).await;
                     return Ok(Some(from::channel(created.id)));
                 }
             }
@@ -163,44 +161,16 @@ impl SerenityPlatform {
     }
 }
 
-/// A channel as opening a ticket sees it.
-struct BriefChannel {
-    id: serenity::all::ChannelId,
-    name: String,
-    is_category: bool,
-    parent: Option<serenity::all::ChannelId>,
-    /// The ticket its topic's `TID:` marker names.
-    ticket: Option<ticket_core::TicketId>,
-    /// A category's permission overwrites (copied to its overflow categories); empty for other channels.
-    overwrites: Vec<serenity::all::PermissionOverwrite>,
-}
-
-fn brief<'a>(channels: impl Iterator<Item = &'a GuildChannel>) -> Vec<BriefChannel> {
-    channels
-        .map(|c| {
-            let is_category = c.kind == ChannelType::Category;
-            BriefChannel {
-                id: c.id,
-                name: if is_category { c.name.clone() } else { String::new() },
-                is_category,
-                parent: c.parent_id,
-                ticket: c.topic.as_deref().and_then(|t| TopicMarkers::parse(t).ticket),
-                overwrites: if is_category { c.permission_overwrites.clone() } else { Vec::new() },
-            }
-        })
-        .collect()
-}
-
 impl SerenityPlatform {
-    /// Waits (briefly) until the gateway cache shows a channel just created, so that the next creation in its guild
+    /// Waits (briefly) until the guild view shows a channel just created, so that the next creation in its guild
     /// counts it: Discord sends `CHANNEL_CREATE` at once, but on the gateway, not with the REST answer.
-    async fn until_cached(&self, guild: GuildId, channel: serenity::all::ChannelId) {
-        let Some(cache) = &self.cache else { return };
-        // A guild the cache does not know yet (its GUILD_CREATE is still to come) is listed from Discord itself.
-        if cache.guild(to::guild(guild)).is_none() {
+    async fn until_seen(&self, guild: GuildId, channel: serenity::all::ChannelId) {
+        let Some(guilds) = &self.guilds else { return };
+        // A guild the view does not know yet (its GUILD_CREATE is still to come) is listed from Discord itself.
+        if !guilds.knows_guild(to::guild(guild)) {
             return;
         }
-        let seen = || cache.guild(to::guild(guild)).is_some_and(|g| g.channels.contains_key(&channel));
+        let seen = || guilds.has_channel(to::guild(guild), channel);
         let deadline = tokio::time::Instant::now() + CACHE_CATCH_UP;
         while !seen() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(std::time::Duration::from_millis(2)).await;
@@ -210,7 +180,7 @@ impl SerenityPlatform {
     /// [`ChatPlatform::create_channel`], in its guild's turn.
     async fn create_channel_now(&self, guild_id: GuildId, channel: NewChannel) -> Result<ChannelId, PlatformError> {
         let guild = to::guild(guild_id);
-        // The cache may lag behind channels created a moment ago; if Discord then says the category is full, look
+        // The guild view may lag behind channels created a moment ago; if Discord then says the category is full, look
         // again at what Discord itself has.
         for fresh in [false, true] {
             let existing = self.guild_channels(channel.guild, fresh).await?;
@@ -236,7 +206,7 @@ impl SerenityPlatform {
             }
             match guild.create_channel(&self.http, request).await {
                 Ok(created) => {
-                    self.until_cached(guild_id, created.id).await;
+                    self.until_seen(guild_id, created.id).await;
                     return Ok(from::channel(created.id));
                 }
                 Err(e) => match platform_error(&e) {
@@ -254,13 +224,13 @@ impl SerenityPlatform {
 /// Discord's cap on a guild's channels, categories included (threads do not count).
 const GUILD_CHANNEL_CAP: usize = 500;
 
-/// How long a channel creation waits for the gateway cache to show the channel it made.
+/// How long a channel creation waits for the guild view to show the channel it made.
 const CACHE_CATCH_UP: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[async_trait]
 impl ChatPlatform for SerenityPlatform {
     /// Creates a ticket channel, in its category while the category has room (else in an overflow category). A
-    /// guild's creations go one at a time, each waiting until the cache shows the channel it made: tickets opened
+    /// guild's creations go one at a time, each waiting until the guild view shows the channel it made: tickets opened
     /// side by side would otherwise count a category's channels from the same stale view, overfill it, and open an
     /// overflow category each.
     async fn create_channel(&self, channel: NewChannel) -> Result<ChannelId, PlatformError> {
@@ -269,20 +239,14 @@ impl ChatPlatform for SerenityPlatform {
     }
 
     async fn unpingable_roles(&self, guild: GuildId, roles: &[RoleId]) -> Result<Vec<RoleId>, PlatformError> {
-        // The cache knows each role's `mentionable` flag and the bot's roles; without it, nothing can be told.
-        let Some(g) = self.cache.as_ref().and_then(|c| c.guild(to::guild(guild))) else { return Ok(Vec::new()) };
-        let bot = to::user(self.bot);
-        let everyone = g.roles.get(&serenity::all::RoleId::new(guild.get())).map(|r| r.permissions).unwrap_or_default();
-        let bot_roles = g.members.get(&bot).map(|m| m.roles.clone()).unwrap_or_default();
-        let granted = bot_roles.iter().filter_map(|r| g.roles.get(r)).fold(everyone, |p, r| p | r.permissions);
-        if granted.administrator() || granted.mention_everyone() || g.owner_id == bot {
-            return Ok(Vec::new());
-        }
-        Ok(roles.iter().copied().filter(|r| g.roles.get(&to::role(*r)).is_some_and(|role| !role.mentionable)).collect())
+        // The guild view knows each role's `mentionable` flag and the bot's roles; without it, nothing can be told.
+        let wanted: Vec<_> = roles.iter().map(|r| to::role(*r)).collect();
+        let unpingable = self.guilds.as_ref().and_then(|g| g.unpingable(to::guild(guild), &wanted));
+        Ok(unpingable.unwrap_or_default().into_iter().map(from::role).collect())
     }
 
     async fn channel_exists(&self, channel: ChannelId) -> Result<bool, PlatformError> {
-        // Discord itself, not the cache: the point is to see past a channel list that may be stale.
+        // Discord itself, not the guild view: the point is to see past a channel list that may be stale.
         match to::channel(channel).to_channel(&self.http).await {
             Ok(_) => Ok(true),
             Err(e) => match platform_error(&e) {
