@@ -219,7 +219,11 @@ fn identify(shared: &Arc<Shared>, d: &Value, session: &mut Option<u64>, tx: &mps
 
 /// A guild's GUILD_CREATE, checked once sent (see `opens_session`).
 fn guild_create(world: &World, guild: &Guild) -> Value {
-    json!({ "op": 0, "s": 1, "t": "GUILD_CREATE", "d": payload::guild_create(world, guild) })
+    let mut frame = json!({ "op": 0, "s": 1, "t": "GUILD_CREATE" });
+    // Moved in: `json!` would serialise the guild's whole description once more (it copies what it interpolates),
+    // which took the fake as long as describing the guild.
+    frame["d"] = payload::guild_create(world, guild);
+    frame
 }
 
 /// GUILD_MEMBERS_CHUNK answers to REQUEST_GUILD_MEMBERS (all members in one chunk).

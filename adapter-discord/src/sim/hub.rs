@@ -104,7 +104,9 @@ impl Hub {
     pub fn dispatch(&self, world: &World, events: Vec<Dispatch>, shared: &Shared) {
         let mut sessions = lock(&self.sessions);
         for Dispatch { name, data } in events {
-            let frame = json!({ "op": 0, "s": 1, "t": name, "d": data });
+            let mut frame = json!({ "op": 0, "s": 1, "t": name });
+            // Moved in, not through `json!` (which copies what it interpolates).
+            frame["d"] = data;
             shared.check_gateway(&frame);
             if sessions.is_empty() {
                 continue;
