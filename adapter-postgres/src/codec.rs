@@ -7,6 +7,7 @@ use std::str::FromStr;
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use ticket_core::columns;
 use ticket_core::settings::PostedMessage;
 use ticket_core::{ChannelId, MessageId};
 use tokio_postgres::Row;
@@ -103,7 +104,7 @@ where
     T: FromStr,
     T::Err: Display,
 {
-    text.parse().map_err(|e| PostgresError::decode(what, format!("{text:?}: {e}")))
+    Ok(columns::parse(text, what)?)
 }
 
 /// An optional value stored as text.
@@ -112,28 +113,23 @@ where
     T: FromStr,
     T::Err: Display,
 {
-    text.map(|t| parse(&t, what)).transpose()
+    Ok(columns::parse_opt(text, what)?)
 }
 
 /// A column that must hold a value for this kind of row.
 pub(crate) fn required<T>(value: Option<T>, what: &'static str) -> Result<T, PostgresError> {
-    value.ok_or_else(|| PostgresError::decode(what, "missing"))
+    Ok(columns::required(value, what)?)
 }
 
 /// A unit enum (`TicketType`, `RecruitmentStatus`…) as its serde name (`in_game`, `qna_received`…), the same
 /// name the domain uses on the wire.
 pub(crate) fn name<T: Serialize>(value: &T, what: &'static str) -> Result<String, PostgresError> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => Ok(name),
-        Ok(other) => Err(PostgresError::encode(what, format!("{other} is not a plain name"))),
-        Err(e) => Err(PostgresError::encode(what, e)),
-    }
+    Ok(columns::name(value, what)?)
 }
 
 /// A unit enum stored by [`name`].
 pub(crate) fn from_name<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<T, PostgresError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| PostgresError::decode(what, format!("unknown value {text:?}")))
+    Ok(columns::from_name(text, what)?)
 }
 
 /// A value stored as `jsonb`.

@@ -98,3 +98,12 @@ impl From<PostgresError> for StoreError {
         if error.is_conflict() { StoreError::Conflict } else { StoreError::backend(error) }
     }
 }
+
+impl From<ticket_core::columns::ColumnError> for PostgresError {
+    fn from(error: ticket_core::columns::ColumnError) -> Self {
+        match error {
+            ticket_core::columns::ColumnError::Encode { what, detail } => Self::Encode { what, detail },
+            ticket_core::columns::ColumnError::Decode { what, detail } => Self::Decode { what, detail },
+        }
+    }
+}

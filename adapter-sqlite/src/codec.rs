@@ -6,6 +6,7 @@ use std::str::FromStr;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use ticket_core::columns;
 use ticket_core::settings::PostedMessage;
 use ticket_core::{ChannelId, MessageId};
 use time::OffsetDateTime;
@@ -89,7 +90,7 @@ where
     T: FromStr,
     T::Err: Display,
 {
-    text.parse().map_err(|e| SqliteError::decode(what, format!("{text:?}: {e}")))
+    Ok(columns::parse(text, what)?)
 }
 
 /// An optional value stored as text.
@@ -98,28 +99,23 @@ where
     T: FromStr,
     T::Err: Display,
 {
-    text.map(|t| parse(&t, what)).transpose()
+    Ok(columns::parse_opt(text, what)?)
 }
 
 /// A column that must hold a value for this kind of row.
 pub(crate) fn required<T>(value: Option<T>, what: &'static str) -> Result<T, SqliteError> {
-    value.ok_or_else(|| SqliteError::decode(what, "missing"))
+    Ok(columns::required(value, what)?)
 }
 
 /// A unit enum (`TicketType`, `RecruitmentStatus`…) as its serde name (`in_game`, `qna_received`…), the same
 /// name the domain uses on the wire.
 pub(crate) fn name<T: Serialize>(value: &T, what: &'static str) -> Result<String, SqliteError> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => Ok(name),
-        Ok(other) => Err(SqliteError::encode(what, format!("{other} is not a plain name"))),
-        Err(e) => Err(SqliteError::encode(what, e)),
-    }
+    Ok(columns::name(value, what)?)
 }
 
 /// A unit enum stored by [`name`].
 pub(crate) fn from_name<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<T, SqliteError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| SqliteError::decode(what, format!("unknown value {text:?}")))
+    Ok(columns::from_name(text, what)?)
 }
 
 /// A value stored as JSON.

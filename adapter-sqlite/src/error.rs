@@ -153,6 +153,15 @@ impl From<SqliteError> for StoreError {
     }
 }
 
+impl From<ticket_core::columns::ColumnError> for SqliteError {
+    fn from(error: ticket_core::columns::ColumnError) -> Self {
+        match error {
+            ticket_core::columns::ColumnError::Encode { what, detail } => Self::Encode { what, detail },
+            ticket_core::columns::ColumnError::Decode { what, detail } => Self::Decode { what, detail },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod columns;
 pub mod custom_id;
 pub mod desk;
 pub mod effect;

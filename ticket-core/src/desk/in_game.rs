@@ -555,6 +555,8 @@ impl Desk {
     /// confirms is gone ([`ChatPlatform::channel_exists`](crate::ChatPlatform::channel_exists)), is closed as
     /// deleted; a ticket whose channel is being created is left alone. Returns the tickets closed.
     pub async fn reconcile(&self, guild: GuildId, existing: &[ChannelId]) -> Result<Vec<TicketId>, DeskError> {
+        // A guild's channels and its open tickets are both in the hundreds: looked up, not scanned per ticket.
+        let existing: std::collections::HashSet<ChannelId> = existing.iter().copied().collect();
         let missing: Vec<(TicketId, ChannelId)> = self
             .ports
             .store
