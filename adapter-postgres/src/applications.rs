@@ -117,6 +117,22 @@ pub(crate) async fn of_applicant<C: GenericClient>(
     Ok(apps)
 }
 
+/// Applications with ids after `after`, in id order, at most `limit` (for an export). Call inside a transaction.
+pub(crate) async fn after<C: GenericClient>(
+    c: &C,
+    after: Option<ApplicationId>,
+    limit: usize,
+) -> Result<Vec<Application>, PostgresError> {
+    let sql = format!("SELECT {COLUMNS} FROM recruit_applications WHERE id > $1 ORDER BY id LIMIT $2");
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let found = rows(c, &sql, &[&id(after.map_or(0, ApplicationId::get)), &limit]).await?;
+    let mut apps = Vec::with_capacity(found.len());
+    for r in &found {
+        apps.push(decode(c, r).await?);
+    }
+    Ok(apps)
+}
+
 /// The stored version of an application, if it exists.
 pub(crate) async fn version<C: GenericClient>(c: &C, app: ApplicationId) -> Result<Option<u64>, PostgresError> {
     let row = opt_row(c, "SELECT version FROM recruit_applications WHERE id = $1", &[&id(app.get())]).await?;

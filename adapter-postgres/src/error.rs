@@ -26,6 +26,9 @@ pub enum PostgresError {
     /// The schema name is not a plain lower-case SQL identifier.
     #[error("invalid schema name {0:?}: use 1 to 63 of a-z, 0-9 and _, not starting with a digit")]
     InvalidSchema(String),
+    /// TLS cannot be set up: the CA certificates given are unreadable or unusable.
+    #[error("Postgres TLS: {0}")]
+    Tls(String),
     /// The connection pool cannot be built.
     #[error("cannot build the Postgres connection pool: {0}")]
     BuildPool(String),

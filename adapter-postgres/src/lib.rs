@@ -4,15 +4,20 @@
 mod applications;
 mod codec;
 mod commit;
+mod connect;
 mod error;
+mod export;
 mod ids;
 mod migrations;
 mod outbox;
 mod settings;
 mod store;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 mod tickets;
 mod transcripts;
 
+pub use connect::{ConnectOptions, UrlSummary, certificates};
 pub use error::PostgresError;
 pub use migrations::SCHEMA_VERSION;
 pub use store::PostgresStore;

@@ -2,7 +2,7 @@
 //! pending effects are found by index, in id order.
 
 use deadpool_postgres::GenericClient;
-use ticket_core::ports::Retry;
+use ticket_core::ports::{ExportedEffect, Retry};
 use ticket_core::{ChainKey, Effect, EffectId, GuildId, PendingEffect, TicketId};
 use tokio_postgres::Row;
 
@@ -54,6 +54,18 @@ pub(crate) async fn pending<C: GenericClient>(
         }
         None => list(c, "NOT dead", &[]).await,
     }
+}
+
+/// Effects, pending and dead, with ids after `after`, in id order, at most `limit` (for an export).
+pub(crate) async fn after<C: GenericClient>(
+    c: &C,
+    after: Option<EffectId>,
+    limit: usize,
+) -> Result<Vec<ExportedEffect>, PostgresError> {
+    let sql = format!("SELECT {COLUMNS}, dead FROM outbox WHERE id > $1 ORDER BY id LIMIT $2");
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let found = rows(c, &sql, &[&id(after.map_or(0, EffectId::get)), &limit]).await?;
+    found.iter().map(|r| Ok(ExportedEffect { pending: decode(r)?, dead: get(r, 6)? })).collect()
 }
 
 /// Effects given up on, in id order.

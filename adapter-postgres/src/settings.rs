@@ -33,6 +33,12 @@ pub(crate) async fn version<C: GenericClient>(c: &C, guild: GuildId) -> Result<O
     row.map(|r| stored_count(get(&r, 0)?, "settings version")).transpose()
 }
 
+/// Every guild that saved settings, in id order (for an export).
+pub(crate) async fn guilds<C: GenericClient>(c: &C) -> Result<Vec<GuildId>, PostgresError> {
+    let found = rows(c, "SELECT guild_id FROM guild_settings ORDER BY guild_id", &[]).await?;
+    found.iter().map(|r| Ok(GuildId::new(raw_id(get(r, 0)?)))).collect()
+}
+
 /// A guild's settings; the defaults (version 0) if it never saved any. Call inside a transaction so that the
 /// tables are read at one point in time.
 pub(crate) async fn load<C: GenericClient>(c: &C, guild: GuildId) -> Result<GuildSettings, PostgresError> {

@@ -2,16 +2,17 @@
 //! `search_path`.
 
 use async_trait::async_trait;
-use deadpool_postgres::{Client, Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::{Client, Pool};
 use ticket_core::ports::{Commit, StoreError, TicketStore, TranscriptEntry};
 use ticket_core::{
     Application, ApplicationId, ChainKey, ChannelId, EffectId, GuildId, GuildSettings, PendingEffect, Pid, Ticket,
     TicketId,
 };
 use time::OffsetDateTime;
-use tokio_postgres::{IsolationLevel, NoTls};
 
-use crate::{PostgresError, applications, commit, ids, migrations, outbox, settings, tickets, transcripts};
+use crate::{
+    ConnectOptions, PostgresError, applications, commit, ids, migrations, outbox, settings, tickets, transcripts,
+};
 
 /// A [`TicketStore`] on PostgreSQL, in one schema of one database. Cheap to share: clone the pool handle inside,
 /// or put the store in an `Arc`.
@@ -29,7 +30,7 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 /// Checks that `schema` is a plain lower-case identifier (so it can be spliced into SQL unquoted).
-fn check_schema(schema: &str) -> Result<(), PostgresError> {
+pub(crate) fn check_schema(schema: &str) -> Result<(), PostgresError> {
     let mut chars = schema.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
     let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
@@ -46,18 +47,14 @@ impl PostgresStore {
 
     /// Connects to the database at `url` (`postgres://user:password@host:port/database`, or a key-value string),
     /// creates `schema` if it is missing, and migrates it to [`SCHEMA_VERSION`](crate::SCHEMA_VERSION). A schema
-    /// migrated by a newer build is refused with [`PostgresError::NewerSchema`]. Connections are made without TLS.
+    /// migrated by a newer build is refused with [`PostgresError::NewerSchema`]. TLS when the URL says
+    /// `sslmode=require`; a password, more CA certificates or another pool size: [`ConnectOptions`].
     pub async fn connect(url: &str, schema: &str) -> Result<Self, PostgresError> {
-        check_schema(schema)?;
-        let mut config: tokio_postgres::Config = url.parse().map_err(PostgresError::InvalidUrl)?;
-        config.options(format!("-c search_path={schema}"));
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(manager).build().map_err(|e| PostgresError::BuildPool(e.to_string()))?;
-        let mut client = pool.get().await?;
-        let migrations_run = migrations::migrate(&mut client, schema).await?;
-        drop(client);
-        tracing::info!(schema, migrations_run, "Postgres store connected");
-        Ok(Self { pool, schema: schema.to_owned(), migrations_run })
+        ConnectOptions::new().schema(schema).connect(url).await
+    }
+
+    pub(crate) fn from_parts(pool: Pool, schema: String, migrations_run: usize) -> Self {
+        Self { pool, schema, migrations_run }
     }
 
     /// The schema the store keeps its tables in.
@@ -86,7 +83,7 @@ impl PostgresStore {
         self.pool.close();
     }
 
-    async fn client(&self) -> Result<Client, PostgresError> {
+    pub(crate) async fn client(&self) -> Result<Client, PostgresError> {
         Ok(self.pool.get().await?)
     }
 }
@@ -98,16 +95,17 @@ macro_rules! snapshot {
         let mut client = $store.client().await?;
         let $tx = client
             .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()
             .await
-            .map_err(PostgresError::from)?;
+            .map_err($crate::PostgresError::from)?;
         let result = $read.await?;
-        $tx.commit().await.map_err(PostgresError::from)?;
+        $tx.commit().await.map_err($crate::PostgresError::from)?;
         Ok(result)
     }};
 }
+pub(crate) use snapshot;
 
 #[async_trait]
 impl TicketStore for PostgresStore {

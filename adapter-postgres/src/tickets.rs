@@ -128,6 +128,16 @@ async fn one<C: GenericClient>(
     opt_row(c, &sql, params).await?.as_ref().map(decode).transpose()
 }
 
+/// Tickets (open and closed) with ids after `after`, in id order, at most `limit` (for an export).
+pub(crate) async fn after<C: GenericClient>(
+    c: &C,
+    after: Option<TicketId>,
+    limit: usize,
+) -> Result<Vec<Ticket>, PostgresError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    list(c, "id > $1 ORDER BY id LIMIT $2", &[&id(after.map_or(0, TicketId::get)), &limit]).await
+}
+
 /// A ticket.
 pub(crate) async fn get_ticket<C: GenericClient>(c: &C, ticket: TicketId) -> Result<Option<Ticket>, PostgresError> {
     one(c, BY_ID, &[&id(ticket.get())]).await

@@ -146,6 +146,21 @@ pub(crate) fn of_applicant(conn: &Connection, guild: GuildId, applicant: Pid) ->
     rows.into_iter().map(|r| r.into_application(conn)).collect()
 }
 
+/// Applications with ids after `after`, in id order, at most `limit` (for an export). Call inside a transaction.
+pub(crate) fn after(
+    conn: &Connection,
+    after: Option<ApplicationId>,
+    limit: usize,
+) -> Result<Vec<Application>, SqliteError> {
+    let sql = format!("SELECT {COLUMNS} FROM recruit_applications WHERE id > ?1 ORDER BY id LIMIT ?2");
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows: Vec<ApplicationRow> = stmt
+        .query_map(params![id(after.map_or(0, ApplicationId::get)), limit], ApplicationRow::read)?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter().map(|r| r.into_application(conn)).collect()
+}
+
 /// The stored version of an application, if it exists.
 pub(crate) fn version(conn: &Connection, app: ApplicationId) -> Result<Option<u64>, SqliteError> {
     stored_version(conn, "SELECT version FROM recruit_applications WHERE id = ?1", id(app.get()), "application version")

@@ -5,6 +5,7 @@ mod applications;
 mod codec;
 mod commit;
 mod error;
+mod export;
 mod group;
 mod ids;
 mod migrations;

@@ -2,7 +2,7 @@
 //! pending effects are found by index, in id order.
 
 use rusqlite::{Connection, Row, params};
-use ticket_core::ports::Retry;
+use ticket_core::ports::{ExportedEffect, Retry};
 use ticket_core::{ChainKey, Effect, EffectId, GuildId, PendingEffect, TicketId};
 
 use crate::SqliteError;
@@ -63,6 +63,23 @@ pub(crate) fn pending(conn: &Connection, chain: Option<ChainKey>) -> Result<Vec<
 /// Effects given up on, in id order.
 pub(crate) fn dead(conn: &Connection) -> Result<Vec<PendingEffect>, SqliteError> {
     list(conn, "dead = 1", [])
+}
+
+/// Effects, pending and dead, with ids after `after`, in id order, at most `limit` (for an export).
+pub(crate) fn after(
+    conn: &Connection,
+    after: Option<EffectId>,
+    limit: usize,
+) -> Result<Vec<ExportedEffect>, SqliteError> {
+    let sql = format!("SELECT {COLUMNS}, dead FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2");
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![id(after.map_or(0, EffectId::get)), limit], |r| Ok((read(r)?, r.get(6)?)))?;
+    rows.map(|row| {
+        let (row, dead) = row?;
+        Ok(ExportedEffect { pending: decode(row)?, dead })
+    })
+    .collect()
 }
 
 /// An effect as stored: its kind (the serde tag, for inspection) and its JSON.

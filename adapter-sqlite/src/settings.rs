@@ -29,6 +29,13 @@ pub(crate) fn version(conn: &Connection, guild: GuildId) -> Result<Option<u64>, 
     stored_version(conn, "SELECT version FROM guild_settings WHERE guild_id = ?1", id(guild.get()), "settings version")
 }
 
+/// Every guild that saved settings, in id order (for an export).
+pub(crate) fn guilds(conn: &Connection) -> Result<Vec<GuildId>, SqliteError> {
+    let mut stmt = conn.prepare_cached("SELECT guild_id FROM guild_settings ORDER BY guild_id")?;
+    let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+    rows.map(|row| Ok(GuildId::new(raw_id(row?)))).collect()
+}
+
 /// A guild's settings; the defaults (version 0) if it never saved any. Call inside a transaction so that the
 /// tables are read at one point in time.
 pub(crate) fn load(conn: &Connection, guild: GuildId) -> Result<GuildSettings, SqliteError> {

@@ -115,7 +115,7 @@ fn integrity(conn: &Connection, pragma: &str) -> Result<Vec<String>, SqliteError
 }
 
 /// Runs `read` in one read transaction, so that what it reads from several tables belongs together.
-fn snapshot<R>(
+pub(crate) fn snapshot<R>(
     conn: &mut Connection,
     read: impl FnOnce(&Connection) -> Result<R, SqliteError>,
 ) -> Result<R, SqliteError> {
@@ -166,7 +166,7 @@ impl SqliteStore {
         self.path.as_deref()
     }
 
-    async fn read<R, F>(&self, read: F) -> Result<R, SqliteError>
+    pub(crate) async fn read<R, F>(&self, read: F) -> Result<R, SqliteError>
     where
         F: FnOnce(&mut Connection) -> Result<R, SqliteError> + Send + 'static,
         R: Send + 'static,

@@ -57,6 +57,15 @@ const BY_CHANNEL: &str = "channel_id = ?1 ORDER BY id DESC LIMIT 1";
 const BY_OPEN_KEY: &str = "open_key = ?1";
 const OPEN_IN_GUILD: &str = "guild_id = ?1 AND closed_at IS NULL ORDER BY id";
 
+/// Tickets (open and closed) with ids after `after`, in id order, at most `limit` (for an export).
+pub(crate) fn after(conn: &Connection, after: Option<TicketId>, limit: usize) -> Result<Vec<Ticket>, SqliteError> {
+    let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id > ?1 ORDER BY id LIMIT ?2");
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![id(after.map_or(0, TicketId::get)), limit], TicketRow::read)?;
+    rows.map(|row| row.map_err(SqliteError::from).and_then(TicketRow::into_ticket)).collect()
+}
+
 /// A `tickets` row as stored, before it is checked and turned into a [`Ticket`].
 struct TicketRow {
     id: i64,

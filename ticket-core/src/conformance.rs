@@ -25,8 +25,12 @@ use crate::ticket::{
 };
 use crate::topic::Topic;
 
+mod delegate;
+mod export;
 mod timers;
 mod transcripts;
+pub use delegate::{__async_trait, __time};
+pub use export::*;
 pub use timers::*;
 pub use transcripts::*;
 
@@ -62,6 +66,8 @@ macro_rules! store_conformance_tests {
             outbox_amend_needs_a_pending_effect,
             every_effect_round_trips,
             ids_are_never_reused,
+            exports_list_in_id_order_and_pages,
+            a_whole_store_copies_in_and_out,
         ]);
     };
     (@each #[$attr:meta], $store:expr, [$($check:ident),* $(,)?]) => {

@@ -17,6 +17,7 @@ pub mod recruitment;
 pub mod relay;
 pub mod render;
 pub mod settings;
+pub mod store_copy;
 pub mod strings;
 pub mod ticket;
 pub mod topic;
@@ -39,7 +40,8 @@ pub use message::Message;
 pub use permissions::{Actor, Capability, Permissions, Requirement};
 pub use pid::{Pid, PidKey, SealedUser};
 pub use ports::{
-    ChatPlatform, Clock, Commit, GameLink, ProfileDirectory, StoreError, SystemClock, TicketStore, TimeZones,
+    ChatPlatform, Clock, Commit, GameLink, ProfileDirectory, StoreError, StoreExport, SystemClock, TicketStore,
+    TimeZones,
 };
 pub use recruitment::{Application, RecruitmentInput, RecruitmentStatus, RequestedRole};
 pub use settings::{GuildSettings, TicketType};

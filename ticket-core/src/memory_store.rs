@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use crate::effect::{ChainKey, PendingEffect};
 use crate::id::{ApplicationId, ChannelId, EffectId, GuildId, TicketId};
 use crate::pid::Pid;
-use crate::ports::{Commit, StoreError, TicketStore, TranscriptEntry};
+use crate::ports::{Commit, ExportedEffect, StoreError, StoreExport, TicketStore, TranscriptEntry};
 use crate::recruitment::Application;
 use crate::settings::GuildSettings;
 use crate::ticket::Ticket;
@@ -243,6 +243,46 @@ impl TicketStore for InMemoryStore {
         let mut state = self.lock();
         state.validate(&commit)?;
         Ok(state.apply(commit))
+    }
+}
+
+#[async_trait]
+impl StoreExport for InMemoryStore {
+    async fn guilds_with_settings(&self) -> Result<Vec<GuildId>, StoreError> {
+        let mut guilds: Vec<GuildId> = self.lock().settings.keys().copied().collect();
+        guilds.sort();
+        Ok(guilds)
+    }
+
+    async fn tickets_after(&self, after: Option<TicketId>, limit: usize) -> Result<Vec<Ticket>, StoreError> {
+        let state = self.lock();
+        let from = after.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        Ok(state.tickets.range((from, std::ops::Bound::Unbounded)).take(limit).map(|(_, t)| t.clone()).collect())
+    }
+
+    async fn applications_after(
+        &self,
+        after: Option<ApplicationId>,
+        limit: usize,
+    ) -> Result<Vec<Application>, StoreError> {
+        let state = self.lock();
+        let from = after.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        Ok(state.applications.range((from, std::ops::Bound::Unbounded)).take(limit).map(|(_, a)| a.clone()).collect())
+    }
+
+    async fn effects_after(&self, after: Option<EffectId>, limit: usize) -> Result<Vec<ExportedEffect>, StoreError> {
+        let state = self.lock();
+        let from = after.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        // The first `limit` of both lists, merged, hold the first `limit` of the whole outbox.
+        let pending = state.outbox.range((from, std::ops::Bound::Unbounded)).take(limit).map(|(id, e)| (*id, e, false));
+        let dead = state.dead.range((from, std::ops::Bound::Unbounded)).take(limit).map(|(id, e)| (*id, e, true));
+        let mut effects: Vec<(EffectId, &PendingEffect, bool)> = pending.chain(dead).collect();
+        effects.sort_by_key(|(id, _, _)| *id);
+        Ok(effects
+            .into_iter()
+            .take(limit)
+            .map(|(_, pending, dead)| ExportedEffect { pending: pending.clone(), dead })
+            .collect())
     }
 }
 

@@ -9,13 +9,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use adapter_sqlite::{OpenOptions, SqliteStore};
 use async_trait::async_trait;
-use ticket_core::ports::{
-    Commit, GameLinkError, NewChannel, Overwrite, PlatformError, StoreError, TranscriptEntry, WhisperOutcome,
-};
+use ticket_core::ports::{GameLinkError, NewChannel, Overwrite, PlatformError, StoreError, WhisperOutcome};
 use ticket_core::relay::GameName;
 use ticket_core::{
-    Application, ApplicationId, ChainKey, ChannelId, ChatPlatform, Clock, EffectId, GameLink, GameServerId, GuildId,
-    GuildSettings, Message, MessageId, PendingEffect, Pid, RoleId, Ticket, TicketId, TicketSource, TicketStore, UserId,
+    ChannelId, ChatPlatform, Clock, GameLink, GameServerId, GuildId, Message, MessageId, RoleId, TicketId,
+    TicketSource, UserId,
 };
 use time::OffsetDateTime;
 
@@ -52,57 +50,7 @@ impl std::ops::Deref for TempStore {
     }
 }
 
-#[async_trait]
-impl TicketStore for TempStore {
-    async fn settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
-        self.store.settings(guild).await
-    }
-    async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-        self.store.ticket(id).await
-    }
-    async fn ticket_by_channel(&self, channel: ChannelId) -> Result<Option<Ticket>, StoreError> {
-        self.store.ticket_by_channel(channel).await
-    }
-    async fn open_ticket_by_key(&self, key: &str) -> Result<Option<Ticket>, StoreError> {
-        self.store.open_ticket_by_key(key).await
-    }
-    async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError> {
-        self.store.open_tickets(guild).await
-    }
-    async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError> {
-        self.store.tickets_due(until, limit).await
-    }
-    async fn next_ticket_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
-        self.store.next_ticket_due().await
-    }
-    async fn open_channel_names(&self, guild: GuildId, base: &str) -> Result<Vec<String>, StoreError> {
-        self.store.open_channel_names(guild, base).await
-    }
-    async fn application(&self, id: ApplicationId) -> Result<Option<Application>, StoreError> {
-        self.store.application(id).await
-    }
-    async fn applications_of(&self, guild: GuildId, applicant: Pid) -> Result<Vec<Application>, StoreError> {
-        self.store.applications_of(guild, applicant).await
-    }
-    async fn transcript(&self, ticket: TicketId) -> Result<Vec<TranscriptEntry>, StoreError> {
-        self.store.transcript(ticket).await
-    }
-    async fn purge_transcripts(&self, guild: GuildId, closed_before: OffsetDateTime) -> Result<u64, StoreError> {
-        self.store.purge_transcripts(guild, closed_before).await
-    }
-    async fn pending_effects(&self, chain: Option<ChainKey>) -> Result<Vec<PendingEffect>, StoreError> {
-        self.store.pending_effects(chain).await
-    }
-    async fn next_ticket_id(&self) -> Result<TicketId, StoreError> {
-        self.store.next_ticket_id().await
-    }
-    async fn next_application_id(&self) -> Result<ApplicationId, StoreError> {
-        self.store.next_application_id().await
-    }
-    async fn commit(&self, commit: Commit) -> Result<Vec<EffectId>, StoreError> {
-        self.store.commit(commit).await
-    }
-}
+ticket_core::delegate_store!(TempStore => store);
 
 /// The [`SqliteError`](adapter_sqlite::SqliteError) inside a store error, if there is one.
 pub fn sqlite_error(error: &StoreError) -> Option<&adapter_sqlite::SqliteError> {

@@ -5,6 +5,7 @@
 
 mod chat;
 mod clock;
+mod export;
 mod game;
 mod profile;
 mod store;
@@ -12,6 +13,7 @@ mod zones;
 
 pub use chat::{BotMessage, ChatPlatform, NewChannel, Overwrite, OverwriteTarget, PlatformError};
 pub use clock::{Clock, SystemClock};
+pub use export::{ExportedEffect, StoreExport};
 pub use game::{GameLink, GameLinkError, WhisperOutcome};
 pub use profile::{CitizenProfile, OrgProfile, OrgSummary, ProfileDirectory, ProfileError};
 pub use store::{
