@@ -4,7 +4,7 @@
 use adapter_discord::sim::Interaction;
 use e2e::{PATIENCE, Stack, custom_ids, opt, plain_text, readable, sub};
 use serde_json::Value;
-use ticket_core::{GuildId, TicketStore};
+use ticket_core::GuildId;
 
 /// Everything the final reply says: content and embed text.
 fn said(asked: &Interaction) -> String {

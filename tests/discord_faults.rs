@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use adapter_discord::sim::{FakeDiscord, Fault};
 use e2e::{Stack, custom_ids, readable};
-use ticket_core::TicketStore;
 use ticket_core::ticket::CloseReason;
 
 /// How long the bot waits for an answer before giving up on a call (short, so a timeout costs the test little).

@@ -9,7 +9,6 @@
 use adapter_discord::sim::{FakeDiscord, Fault};
 use adapter_xilero::sim::{Seen, SimEvent};
 use e2e::{PATIENCE, Stack, channel_in, custom_ids, digit_parts, eventually, game_event, readable, relayed_text};
-use ticket_core::TicketStore;
 use ticket_core::ticket::CloseReason;
 
 /// Opens a support ticket as `user`; returns its channel.

@@ -3,7 +3,6 @@
 
 use adapter_xilero::sim::{Seen, SimEvent};
 use e2e::{PATIENCE, Stack, custom_ids, eventually, game_event, readable};
-use ticket_core::TicketStore;
 use ticket_core::ticket::CloseReason;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

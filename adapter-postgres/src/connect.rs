@@ -19,6 +19,10 @@ use rustls::pki_types::pem::PemObject;
 use tokio_postgres::NoTls;
 use tokio_postgres::config::{Host, SslMode};
 
+/// A connection's future: it runs the connection and ends with it.
+pub(crate) type Connection =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), tokio_postgres::Error>> + Send>>;
+
 use crate::{PostgresError, PostgresStore, migrations};
 
 /// How to connect: see the [module documentation](self).
@@ -72,17 +76,45 @@ impl ConnectOptions {
         self
     }
 
-    /// Connects to the database at `url` (`postgres://user@host:port/database?sslmode=require`, or a key-value
-    /// string), creates the schema if it is missing, and migrates it to [`SCHEMA_VERSION`](crate::SCHEMA_VERSION).
-    /// A schema migrated by a newer build is refused with [`PostgresError::NewerSchema`].
-    pub async fn connect(self, url: &str) -> Result<PostgresStore, PostgresError> {
-        let schema = self.schema.unwrap_or_else(|| PostgresStore::DEFAULT_SCHEMA.to_owned());
-        crate::store::check_schema(&schema)?;
+    /// The schema these options name.
+    pub(crate) fn schema_name(&self) -> String {
+        self.schema.clone().unwrap_or_else(|| PostgresStore::DEFAULT_SCHEMA.to_owned())
+    }
+
+    /// The connection settings for `url`: the schema as `search_path`, the password, keep-alives.
+    fn config(&self, url: &str, schema: &str) -> Result<tokio_postgres::Config, PostgresError> {
+        crate::store::check_schema(schema)?;
         let mut config: tokio_postgres::Config = url.parse().map_err(PostgresError::InvalidUrl)?;
         config.options(format!("-c search_path={schema}"));
         if let Some(password) = &self.password {
             config.password(password.as_bytes());
         }
+        Ok(config)
+    }
+
+    /// One connection outside any pool (for the [lease](crate::Lease)): the client, and the connection's future,
+    /// which ends when the connection does.
+    pub(crate) async fn session(&self, url: &str) -> Result<(tokio_postgres::Client, Connection), PostgresError> {
+        let schema = self.schema_name();
+        let mut config = self.config(url, &schema)?;
+        // Named, so that an operator sees which session holds the lease (`pg_stat_activity`).
+        config.application_name(format!("ticket-bot lease {schema}"));
+        config.connect_timeout(std::time::Duration::from_secs(10)).keepalives_idle(std::time::Duration::from_secs(5));
+        if config.get_ssl_mode() == SslMode::Require {
+            let (client, connection) = config.connect(tls_connector(self.ca_pem.as_deref())?).await?;
+            Ok((client, Box::pin(connection)))
+        } else {
+            let (client, connection) = config.connect(NoTls).await?;
+            Ok((client, Box::pin(connection)))
+        }
+    }
+
+    /// Connects to the database at `url` (`postgres://user@host:port/database?sslmode=require`, or a key-value
+    /// string), creates the schema if it is missing, and migrates it to [`SCHEMA_VERSION`](crate::SCHEMA_VERSION).
+    /// A schema migrated by a newer build is refused with [`PostgresError::NewerSchema`].
+    pub async fn connect(self, url: &str) -> Result<PostgresStore, PostgresError> {
+        let schema = self.schema_name();
+        let config = self.config(url, &schema)?;
         let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Fast };
         let tls = config.get_ssl_mode() == SslMode::Require;
         let manager = if tls {

@@ -8,6 +8,7 @@ mod connect;
 mod error;
 mod export;
 mod ids;
+mod lease;
 mod migrations;
 mod outbox;
 mod settings;
@@ -19,5 +20,6 @@ mod transcripts;
 
 pub use connect::{ConnectOptions, UrlSummary, certificates};
 pub use error::PostgresError;
+pub use lease::{CHECK_EVERY, CHECK_TIMEOUT, Lease};
 pub use migrations::SCHEMA_VERSION;
-pub use store::PostgresStore;
+pub use store::{PostgresStore, check_schema};

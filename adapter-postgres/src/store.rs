@@ -30,7 +30,7 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 /// Checks that `schema` is a plain lower-case identifier (so it can be spliced into SQL unquoted).
-pub(crate) fn check_schema(schema: &str) -> Result<(), PostgresError> {
+pub fn check_schema(schema: &str) -> Result<(), PostgresError> {
     let mut chars = schema.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
     let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');

@@ -9,6 +9,7 @@ pub use adapter_discord::sim::permissions;
 use adapter_discord::sim::{FakeDiscord, Interaction, MessageState};
 use adapter_xilero::sim::{MapServer, SimEvent};
 use serde_json::{Value, json};
+use ticket_bot::database::DatabaseConfig;
 use ticket_bot::offline::{self, Setup};
 pub use ticket_bot::offline::{SERVER, custom_ids, embed_field};
 use ticket_bot::{App, AppConfig};
@@ -80,6 +81,8 @@ pub struct Stack {
     pub places: Places,
     /// Holds the database file.
     dir: tempfile::TempDir,
+    /// The database the bot was started on (kept across restarts).
+    database: DatabaseConfig,
 }
 
 /// The bot's configuration: the database in `dir`, a fixed pid secret, the game link on a free port.
@@ -117,7 +120,7 @@ impl Stack {
     }
 
     /// [`Stack::start`], with the bot's configuration changed by `tune` (a [`Stack::restart`] starts the bot with
-    /// the usual configuration again).
+    /// the usual configuration again, on the same database).
     pub async fn start_with(tune: impl FnOnce(&mut AppConfig)) -> Stack {
         let discord = FakeDiscord::start().await.unwrap();
         let guild = discord.create_guild("RagnaSync Test");
@@ -153,8 +156,9 @@ impl Stack {
         let dir = tempfile::tempdir().unwrap();
         let mut config = config(&discord, &dir, guild);
         tune(&mut config);
+        let database = config.database.clone();
         let app = App::start_with(config, offline::services()).await.unwrap();
-        let stack = Stack { discord, app, people, places, dir };
+        let stack = Stack { discord, app, people, places, dir, database };
         stack.wait_until_ready().await;
         stack.configure().await;
         stack
@@ -228,17 +232,18 @@ impl Stack {
 
     /// [`Stack::restart`], doing `while_down` to Discord while no bot is connected.
     pub async fn restart_with(self, while_down: impl AsyncFnOnce(&FakeDiscord)) -> Stack {
-        let Stack { discord, app, people, places, dir } = self;
+        let Stack { discord, app, people, places, dir, database } = self;
         let link = app.link_addr();
         app.shutdown().await;
         assert!(discord.wait_for(PATIENCE, |d| !d.is_connected()).await, "the old bot disconnected");
         while_down(&discord).await;
         let mut config = config(&discord, &dir, places.guild);
+        config.database = database.clone();
         if let (Some(game), Some(addr)) = (config.game_link.as_mut(), link) {
             game.listen = addr;
         }
         let app = App::start_with(config, offline::services()).await.unwrap();
-        let stack = Stack { discord, app, people, places, dir };
+        let stack = Stack { discord, app, people, places, dir, database };
         stack.wait_until_ready().await;
         stack
     }
@@ -269,6 +274,11 @@ impl Stack {
         let found = self.discord.wait_for(PATIENCE, |d| d.messages(channel).iter().any(&check)).await;
         assert!(found, "the expected message arrived in {channel}: {:#?}", self.discord.messages(channel));
         self.discord.messages(channel).into_iter().find(check).unwrap()
+    }
+
+    /// The folder holding the SQLite file (when the bot uses one) and the pid secret.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     /// Asserts the fake saw nothing Discord would not have accepted.

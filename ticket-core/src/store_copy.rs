@@ -9,14 +9,20 @@
 //! - outbox effects get new ids, in the same order, so every chain keeps its order; their attempts, retry times
 //!   and dead marks are kept.
 //!
+//! - times are kept to the microsecond, Postgres's precision (the other stores keep nanoseconds), so records compare
+//!   equal when they differ by less than a microsecond in a time ([`same_to_the_microsecond`]).
+//!
 //! The source is only read. The target must be empty: a copy that stopped half-way (a crash, a lost connection) is
 //! never mixed with a second one; empty the target and run it again.
 
 use std::fmt;
 
+use serde::Serialize;
+use serde_json::Value;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
-use crate::effect::PendingEffect;
+use crate::effect::{ChainKey, Effect, PendingEffect};
 use crate::id::{ApplicationId, EffectId, TicketId};
 use crate::ports::{Commit, ExportedEffect, Retry, StoreError, StoreExport};
 
@@ -275,7 +281,7 @@ async fn compare(from: &dyn StoreExport, to: &dyn StoreExport) -> Result<(), Cop
         let mut a = from.settings(guild).await.map_err(CopyError::Source)?;
         let mut b = to.settings(guild).await.map_err(CopyError::Target)?;
         (a.version, b.version) = (0, 0);
-        if a != b {
+        if !same_to_the_microsecond(&a, &b) {
             return differ(format!("the settings of guild {guild}"));
         }
     }
@@ -291,11 +297,11 @@ async fn compare(from: &dyn StoreExport, to: &dyn StoreExport) -> Result<(), Cop
         for (mut a, mut b) in a.into_iter().zip(b) {
             let id = a.id;
             (a.version, b.version) = (0, 0);
-            if a != b {
+            if !same_to_the_microsecond(&a, &b) {
                 return differ(format!("ticket {id}"));
             }
             let lines_a = from.transcript(id).await.map_err(CopyError::Source)?;
-            if lines_a != to.transcript(id).await.map_err(CopyError::Target)? {
+            if !same_to_the_microsecond(&lines_a, &to.transcript(id).await.map_err(CopyError::Target)?) {
                 return differ(format!("the transcript of ticket {id}"));
             }
         }
@@ -309,7 +315,7 @@ async fn compare(from: &dyn StoreExport, to: &dyn StoreExport) -> Result<(), Cop
         let strip = |list: Vec<crate::Application>| -> Vec<crate::Application> {
             list.into_iter().map(|a| crate::Application { version: 0, ..a }).collect()
         };
-        if strip(a) != strip(b) {
+        if !same_to_the_microsecond(&strip(a), &strip(b)) {
             return differ(format!("the applications up to {}", after.map_or(0, |id| id.get())));
         }
     }
@@ -318,10 +324,10 @@ async fn compare(from: &dyn StoreExport, to: &dyn StoreExport) -> Result<(), Cop
 
 /// Effects compare by place, chain, what they do, retry state and dead mark: their ids are new.
 async fn compare_effects(from: &dyn StoreExport, to: &dyn StoreExport) -> Result<(), CopyError> {
-    let comparable = |e: &ExportedEffect| {
+    fn comparable(e: &ExportedEffect) -> (ChainKey, &Effect, Option<(u32, OffsetDateTime)>, bool) {
         let retry = retry_of(e.pending.id, &e.pending).map(|r| (r.attempts, r.not_before));
-        (e.pending.chain, e.pending.effect.clone(), retry, e.dead)
-    };
+        (e.pending.chain, &e.pending.effect, retry, e.dead)
+    }
     let (mut after_a, mut after_b, mut place) = (None, None, 0_u64);
     loop {
         let a = from.effects_after(after_a, PAGE).await.map_err(CopyError::Source)?;
@@ -333,9 +339,88 @@ async fn compare_effects(from: &dyn StoreExport, to: &dyn StoreExport) -> Result
         (after_a, after_b) = (Some(last_a.pending.id), Some(last_b.pending.id));
         for (a, b) in a.iter().zip(&b) {
             place += 1;
-            if comparable(a) != comparable(b) {
+            if !same_to_the_microsecond(&comparable(a), &comparable(b)) {
                 return Err(CopyError::Mismatch(format!("outbox effect number {place} (source id {})", a.pending.id)));
             }
         }
+    }
+}
+
+/// Whether two records are the same once every time in them is cut to the microsecond: what a copy into Postgres
+/// keeps. Times are found as serde writes them: RFC 3339 strings, and `time`'s own nine-number form (year, day of
+/// the year, hour, minute, second, nanosecond, offset hours, minutes, seconds).
+pub fn same_to_the_microsecond<T: Serialize>(a: &T, b: &T) -> bool {
+    match (serde_json::to_value(a), serde_json::to_value(b)) {
+        (Ok(a), Ok(b)) => same_value(&a, &b),
+        _ => false,
+    }
+}
+
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y || same_rfc3339(x, y),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && (x.iter().zip(y).all(|(x, y)| same_value(x, y)) || same_time_numbers(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(key, x)| y.get(key).is_some_and(|y| same_value(x, y)))
+        }
+        _ => a == b,
+    }
+}
+
+fn same_rfc3339(a: &str, b: &str) -> bool {
+    match (OffsetDateTime::parse(a, &Rfc3339), OffsetDateTime::parse(b, &Rfc3339)) {
+        (Ok(a), Ok(b)) => micros(a) == micros(b),
+        _ => false,
+    }
+}
+
+fn micros(t: OffsetDateTime) -> i128 {
+    t.unix_timestamp_nanos().div_euclid(1000)
+}
+
+/// `time`'s serde form of an `OffsetDateTime`: nine integers in their ranges; the same when only the nanoseconds
+/// (the sixth) differ, and not by a whole microsecond.
+fn same_time_numbers(a: &[Value], b: &[Value]) -> bool {
+    const LIMITS: [(i64, i64); 9] =
+        [(-9999, 9999), (1, 366), (0, 23), (0, 59), (0, 60), (0, 999_999_999), (-25, 25), (-59, 59), (-59, 59)];
+    let numbers = |list: &[Value]| -> Option<Vec<i64>> {
+        let n: Vec<i64> = list.iter().map(Value::as_i64).collect::<Option<_>>()?;
+        (n.len() == 9 && n.iter().zip(LIMITS).all(|(v, (lo, hi))| (lo..=hi).contains(v))).then_some(n)
+    };
+    match (numbers(a), numbers(b)) {
+        (Some(a), Some(b)) => (0..9).all(|i| if i == 5 { a[i] / 1000 == b[i] / 1000 } else { a[i] == b[i] }),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn records_are_the_same_to_the_microsecond() {
+        let t = datetime!(2026-11-20 12:00:00.123_456_789 UTC);
+        let cut = datetime!(2026-11-20 12:00:00.123_456 UTC);
+        let later = datetime!(2026-11-20 12:00:00.123_457 UTC);
+        assert!(same_to_the_microsecond(&t, &cut), "time's own form");
+        assert!(!same_to_the_microsecond(&t, &later), "a whole microsecond apart");
+        #[derive(Serialize)]
+        struct Line {
+            #[serde(with = "time::serde::rfc3339")]
+            at: OffsetDateTime,
+            text: &'static str,
+        }
+        assert!(same_to_the_microsecond(&Line { at: t, text: "a" }, &Line { at: cut, text: "a" }), "RFC 3339");
+        assert!(!same_to_the_microsecond(&Line { at: t, text: "a" }, &Line { at: later, text: "a" }));
+        assert!(!same_to_the_microsecond(&Line { at: t, text: "a" }, &Line { at: t, text: "b" }), "other fields");
+        // Nine numbers that are no time are compared exactly.
+        let ids = [2026_i64, 341, 22, 16, 21, 378_968_054, 0, 0, 100];
+        let other = [2026_i64, 341, 22, 16, 21, 378_968_999, 0, 0, 100];
+        assert!(!same_to_the_microsecond(&ids, &other), "the last number is out of an offset's range");
+        assert!(!same_to_the_microsecond(&vec![1, 2], &vec![1, 2, 3]));
     }
 }

@@ -1,26 +1,31 @@
 //! [`App`]: starts and stops the whole system.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use adapter_discord::{BotStopper, DiscordBot, DiscordConfig, DiscordError};
-use adapter_sqlite::{SqliteError, SqliteStore};
 use adapter_xilero::{LinkConfig, LinkConfigError, LinkHandle, LinkServer, RunningLink};
 use ticket_core::pid::PidKeyError;
 use ticket_core::ports::OffsetZones;
 use ticket_core::{Desk, GameLink, NoGameLink, NoProfiles, PidKey, Ports, ProfileDirectory, TicketStore, TimeZones};
 use tokio::task::JoinHandle;
 
+use adapter_postgres::{Lease, PostgresError};
+
+use crate::database::{Database, DatabaseConfig, DatabaseError, PostgresSettings};
+
 /// How long [`App::shutdown`] lets the outbox run before leaving what remains for the next start.
 pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often a standby asks again for the active lease (see [`App::start_with`]).
+pub const LEASE_RETRY: Duration = Duration::from_secs(1);
 
 /// What the system needs to start.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
-    /// The SQLite file (created if missing).
-    pub database: PathBuf,
+    /// Where the data is: an SQLite file (created if missing) or a Postgres database.
+    pub database: DatabaseConfig,
     /// The deployment secret that makes pids (at least 32 bytes).
     pub pid_secret: Vec<u8>,
     /// How to reach Discord.
@@ -77,7 +82,7 @@ pub enum AppError {
     Secret(#[from] PidKeyError),
     /// The database could not be opened.
     #[error("the database: {0}")]
-    Database(#[from] SqliteError),
+    Database(#[from] DatabaseError),
     /// The game link configuration is invalid.
     #[error("the game link configuration: {0}")]
     LinkConfig(#[from] LinkConfigError),
@@ -92,7 +97,10 @@ pub enum AppError {
 /// The running system.
 pub struct App {
     desk: Arc<Desk>,
-    store: Arc<SqliteStore>,
+    database: Database,
+    store: Arc<dyn TicketStore>,
+    /// On Postgres: the active lease, held while running.
+    lease: Option<Lease>,
     link: Option<(LinkHandle, RunningLink)>,
     stopper: BotStopper,
     /// The Discord connection's task; `None` once it has been awaited to its end (by [`App::discord_ended`]).
@@ -113,15 +121,25 @@ impl App {
     }
 
     /// [`App::start`] with these RSI and time-zone services.
+    ///
+    /// On Postgres, several processes may share the database: only the one holding its active lease runs. This
+    /// waits (standing by, asking every [`LEASE_RETRY`]) until it gets the lease, and only then opens the store,
+    /// connects to Discord and listens for game servers. A standby's game link does not listen, so map servers
+    /// try their next bridge address. Watch [`App::lease_lost`] once running.
     pub async fn start_with(config: AppConfig, services: Services) -> Result<App, AppError> {
         let key = PidKey::new(&config.pid_secret)?;
-        let store = Arc::new(SqliteStore::open(&config.database).await?);
+        let lease = match &config.database {
+            DatabaseConfig::Postgres(pg) => Some(take_lease(pg).await.map_err(DatabaseError::from)?),
+            DatabaseConfig::Sqlite(_) => None,
+        };
+        let database = Database::open(&config.database).await?;
+        let store = database.tickets();
         let link = config.game_link.map(LinkHandle::new).transpose()?;
         let game: Arc<dyn GameLink> = match &link {
             Some(link) => Arc::new(link.clone()),
             None => Arc::new(NoGameLink),
         };
-        let tickets: Arc<dyn TicketStore> = store.clone();
+        let tickets = store.clone();
         let Services { profiles, zones } = services;
         let quiet = config.record_edit_quiet;
         let connected = DiscordBot::connect(&config.discord, move |chat| {
@@ -133,7 +151,7 @@ impl App {
         let mut bot = match connected {
             Ok(bot) => bot,
             Err(error) => {
-                store.close().await;
+                database.close().await;
                 return Err(error.into());
             }
         };
@@ -142,7 +160,7 @@ impl App {
             Some(handle) => match LinkServer::bind(handle.clone(), desk.clone()).await {
                 Ok(server) => Some((handle, server.spawn())),
                 Err(error) => {
-                    store.close().await;
+                    database.close().await;
                     return Err(AppError::LinkBind(error));
                 }
             },
@@ -150,7 +168,7 @@ impl App {
         };
         let stopper = bot.stopper();
         let bot = tokio::spawn(async move { bot.run().await });
-        let app = App { desk, store, link, stopper, bot: Some(bot) };
+        let app = App { desk, database, store, lease, link, stopper, bot: Some(bot) };
         match app.link_addr() {
             Some(addr) => tracing::info!(game_link = %addr, "ticket bot started"),
             None => tracing::info!("ticket bot started (no game link)"),
@@ -164,8 +182,13 @@ impl App {
     }
 
     /// The store.
-    pub fn store(&self) -> &Arc<SqliteStore> {
+    pub fn store(&self) -> &Arc<dyn TicketStore> {
         &self.store
+    }
+
+    /// The database the store is on.
+    pub fn database(&self) -> &Database {
+        &self.database
     }
 
     /// Where the game link listens, if it runs.
@@ -176,6 +199,20 @@ impl App {
     /// The game link's state, if it runs.
     pub fn link(&self) -> Option<&LinkHandle> {
         self.link.as_ref().map(|(handle, _)| handle)
+    }
+
+    /// Resolves, with why, if this process loses its active lease (its connection to Postgres broke or stopped
+    /// answering): another process may be active already, so this one must stop at once, without finishing its
+    /// work (the outbox keeps it for the next active process). Never resolves on SQLite. The future borrows
+    /// nothing: wait on it beside [`App::discord_ended`].
+    pub fn lease_lost(&self) -> impl Future<Output = String> + Send + 'static {
+        let watch = self.lease.as_ref().map(Lease::watch);
+        async move {
+            match watch {
+                Some(watch) => watch.await,
+                None => std::future::pending().await,
+            }
+        }
     }
 
     /// Waits until the Discord connection ends by itself (it only does on a fatal error, such as a token revoked
@@ -201,7 +238,7 @@ impl App {
     ///    effect waiting for its retry time) stays stored and is replayed at the next start;
     /// 4. the database: queued writes finish and the write-ahead log is folded back into the file.
     pub async fn shutdown(self) {
-        let App { desk, store, link, stopper, bot } = self;
+        let App { desk, database, store, lease, link, stopper, bot } = self;
         stopper.stop().await;
         if let Some(bot) = bot {
             match bot.await {
@@ -221,7 +258,40 @@ impl App {
             Ok(Err(error)) => tracing::warn!(%error, "outbox: could not flush; it is replayed at the next start"),
             Err(_) => tracing::warn!("outbox: flushing took too long; the rest is replayed at the next start"),
         }
-        store.close().await;
+        drop(store);
+        database.close().await;
+        if let Some(lease) = lease {
+            // At once, so that a standby takes over without waiting for this process to end.
+            lease.release().await;
+        }
         tracing::info!("ticket bot stopped");
+    }
+}
+
+/// Takes the active lease of the Postgres database, standing by until it is free. The first attempt's failure (the
+/// database unreachable, a bad password) is an error; later ones are logged and tried again.
+async fn take_lease(pg: &PostgresSettings) -> Result<Lease, PostgresError> {
+    let options = pg.options();
+    let mut first = true;
+    let mut said_standby = false;
+    loop {
+        match options.try_lease(&pg.url).await {
+            Ok(Some(lease)) => {
+                tracing::info!(schema = %pg.schema, "active: this instance holds the database's lease");
+                return Ok(lease);
+            }
+            Ok(None) if !said_standby => {
+                tracing::info!(
+                    schema = %pg.schema,
+                    "standing by: another ticket-bot is active on this database; taking over when it stops"
+                );
+                said_standby = true;
+            }
+            Ok(None) => {}
+            Err(error) if first => return Err(error),
+            Err(error) => tracing::warn!(%error, "standing by: cannot ask the database for the lease; trying again"),
+        }
+        first = false;
+        tokio::time::sleep(LEASE_RETRY).await;
     }
 }

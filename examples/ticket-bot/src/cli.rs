@@ -22,6 +22,8 @@ Environment (secrets never go in the configuration file):
                                     (pid.secret next to the database) is used, created owner-only on first
                                     start. Back it up with the database: without it, stored people can no
                                     longer be recognised or reached.
+  TICKET_BOT_DATABASE_PASSWORD      the Postgres password, when database.url names a Postgres database
+                                    (and for `migrate --to`)
   RUST_LOG                          the log filter (default: logging.filter, else info)
 
 Exit status: 0 done; 1 failed (check-config: the file has problems); 2 wrong usage;
@@ -32,7 +34,7 @@ Documentation: docs/self-hosting.md and docs/configuration.md in the source repo
 /// RagnaSync Tickets: a Discord support-ticket bot for game servers and communities.
 ///
 /// In-game tickets from an rAthena-family game server (XileRO), panel support tickets and recruitment
-/// applications, on one SQLite file.
+/// applications, on one SQLite file (the default) or a Postgres database.
 #[derive(Debug, Parser)]
 #[command(name = "ticket-bot", version, after_help = AFTER_HELP)]
 pub struct Cli {
@@ -90,6 +92,27 @@ pub enum Command {
         #[arg(long, value_name = "FORMAT")]
         format: Option<TranscriptFormat>,
     },
+    /// Copy the whole deployment from an SQLite file into an empty Postgres schema, then check that the schema
+    /// holds exactly what the file holds. Stop the bot first; keep the pid secret.
+    Migrate(MigrateArgs),
+}
+
+/// `migrate`'s options.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct MigrateArgs {
+    /// The SQLite file to copy (it is only read).
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// The Postgres database: postgres://user@host:port/database (add ?sslmode=require for TLS). The password
+    /// comes from TICKET_BOT_DATABASE_PASSWORD.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The schema to fill: it must be empty or missing.
+    #[arg(long, value_name = "NAME", default_value = crate::database::DEFAULT_SCHEMA)]
+    pub schema: String,
+    /// More root certificates to trust for TLS (PEM), e.g. a managed Postgres's CA bundle.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// `transcript --format`.

@@ -12,6 +12,8 @@ pub const DISCORD_TOKEN: &str = "DISCORD_TOKEN";
 pub const PID_SECRET: &str = "TICKET_BOT_PID_SECRET";
 /// The game-link secret shared by every game server without its own variable.
 pub const LINK_SECRET: &str = "TICKET_BOT_LINK_SECRET";
+/// The Postgres password, when `database.url` names a Postgres database (never in the file's URL).
+pub const DATABASE_PASSWORD: &str = "TICKET_BOT_DATABASE_PASSWORD";
 /// The log filter (`tracing` env-filter directives).
 pub const RUST_LOG: &str = "RUST_LOG";
 
@@ -53,7 +55,7 @@ impl Env {
     }
 
     fn is_ours(name: &str) -> bool {
-        matches!(name, DISCORD_TOKEN | PID_SECRET | RUST_LOG) || name.starts_with(LINK_SECRET)
+        matches!(name, DISCORD_TOKEN | PID_SECRET | DATABASE_PASSWORD | RUST_LOG) || name.starts_with(LINK_SECRET)
     }
 
     /// A variable's value; `None` when unset or empty (an empty secret is no secret).

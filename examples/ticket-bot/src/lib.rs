@@ -1,7 +1,9 @@
 //! `ticket-bot`: the self-hosters' binary of RagnaSync Tickets, and the wiring it is made of.
 //!
-//! * [`App`]: the ticket core on one SQLite file, Discord and the game link, started and stopped as one system
+//! * [`App`]: the ticket core on its database, Discord and the game link, started and stopped as one system
 //!   (the end-to-end tests start it too);
+//! * [`database`]: the database, an SQLite file (the default) or Postgres, and [`migrate`], which moves a
+//!   deployment from the first to the second;
 //! * [`config`]: the configuration file, checked key by key with line numbers;
 //! * [`env`] and [`secrets`]: the secrets, from the environment or an owner-only file;
 //! * [`demo`]: the offline demo, the real bot against a fake Discord and a simulated game server;
@@ -13,9 +15,11 @@
 mod app;
 pub mod cli;
 pub mod config;
+pub mod database;
 pub mod demo;
 pub mod env;
 pub mod logging;
+pub mod migrate;
 pub mod offline;
 pub mod run;
 pub mod secrets;

@@ -17,6 +17,7 @@ use ticket_core::{GameServerId, GuildId};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::app::{AppConfig, Services};
+use crate::database::DatabaseConfig;
 
 /// The simulated game server's id.
 pub const SERVER: &str = "xilero";
@@ -40,7 +41,7 @@ pub fn app_config(
     let mut link = LinkConfig::new(vec![server]);
     link.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     Ok(AppConfig {
-        database,
+        database: DatabaseConfig::Sqlite(database),
         pid_secret,
         discord: DiscordConfig::new(discord.token())
             .with_api_address(discord.tls_addr(), discord.root_certificate_pem()),

@@ -10,12 +10,17 @@ use adapter_discord::IanaZones;
 use crate::app::{App, Services};
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ConfigError, LogFormat, Problem, Report};
-use crate::env::{DISCORD_TOKEN, Env, PID_SECRET};
+use crate::database::DatabaseConfig;
+use crate::env::{DATABASE_PASSWORD, DISCORD_TOKEN, Env, PID_SECRET};
 use crate::secrets::{self, SecretSource};
 use crate::{demo, logging, signal};
 
 /// A configuration or secret that cannot be used (sysexits' `EX_CONFIG`): a service manager should not retry.
 pub const EXIT_CONFIG: u8 = 78;
+
+/// The active lease was lost (sysexits' `EX_TEMPFAIL`): a service manager should start the process again, as a
+/// standby.
+pub const EXIT_LEASE_LOST: u8 = 75;
 
 /// How long the bot may take to stop cleanly before it is stopped anyway.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -36,6 +41,15 @@ pub async fn dispatch(cli: Cli, env: Env) -> ExitCode {
                 format: wanted,
             };
             crate::transcript::export(request, &env).await
+        }
+        Some(Command::Migrate(args)) => {
+            let request = crate::migrate::MigrateRequest {
+                from: args.from,
+                to: args.to,
+                schema: args.schema,
+                ca_file: args.ca_file,
+            };
+            crate::migrate::run(request, &env).await
         }
         Some(Command::Run) | None => {
             let file = Config::locate(cli.config.as_deref());
@@ -153,7 +167,15 @@ pub fn summary(file: &Path, config: &Config, env: &Env) -> String {
     } else {
         format!("file {} (created on first start if missing)", config.pid_secret_file.display())
     };
-    out += &format!("  database: {}\n  pid secret: {pid}\n", config.database.display());
+    out += &format!("  database: {}\n", config.database.describe());
+    if let DatabaseConfig::Postgres(pg) = &config.database {
+        let password = if pg.password.is_some() { "set" } else { "not set (none, or from the server's own rules)" };
+        out += &format!("  database password: {DATABASE_PASSWORD} {password}\n");
+        if let Some((file, _)) = &pg.ca {
+            out += &format!("  database CA certificates: {}\n", file.display());
+        }
+    }
+    out += &format!("  pid secret: {pid}\n");
     let api = match (&config.discord_api_base, &config.discord_api_address) {
         (Some(base), _) => base.clone(),
         (None, Some(api)) => format!(
@@ -228,13 +250,15 @@ async fn run_bot(token: &str, file: Option<&Path>, format: Option<LogFormat>, en
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    if let Some(dir) = config.database.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Err(error) = std::fs::create_dir_all(dir) {
-            tracing::error!(%error, folder = %dir.display(), "cannot start: cannot create the database's folder");
-            return ExitCode::from(EXIT_CONFIG);
+    if let DatabaseConfig::Sqlite(file) = &config.database {
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Err(error) = std::fs::create_dir_all(dir) {
+                tracing::error!(%error, folder = %dir.display(), "cannot start: cannot create the database's folder");
+                return ExitCode::from(EXIT_CONFIG);
+            }
         }
     }
-    tracing::info!(database = %config.database.display(), "starting");
+    tracing::info!(database = %config.database.describe(), "starting");
     let mut services = Services::default().with_zones(Arc::new(IanaZones));
     match config.rsi.directory() {
         Ok(Some(rsi)) => services = services.with_profiles(Arc::new(rsi)),
@@ -244,7 +268,15 @@ async fn run_bot(token: &str, file: Option<&Path>, format: Option<LogFormat>, en
             return ExitCode::from(EXIT_CONFIG);
         }
     }
-    let mut app = match App::start_with(config.app_config(token, secret), services).await {
+    // A standby waits here for the active lease: a stop signal ends the wait.
+    let started = tokio::select! {
+        started = App::start_with(config.app_config(token, secret), services) => started,
+        name = signal::shutdown_signal() => {
+            tracing::info!(signal = name, "stopped before becoming active");
+            return ExitCode::SUCCESS;
+        }
+    };
+    let mut app = match started {
         Ok(app) => app,
         Err(error) => {
             tracing::error!(%error, "cannot start");
@@ -252,10 +284,17 @@ async fn run_bot(token: &str, file: Option<&Path>, format: Option<LogFormat>, en
         }
     };
     tracing::info!("running; stop with Ctrl-C or SIGTERM");
+    let lease_lost = app.lease_lost();
     let status = tokio::select! {
         name = signal::shutdown_signal() => {
             tracing::info!(signal = name, "stopping");
             ExitCode::SUCCESS
+        }
+        why = lease_lost => {
+            // Another instance may be active already: acting any further could do things twice. What was not
+            // done stays in the outbox for the active instance.
+            tracing::error!(reason = %why, "lost the database lease; stopping at once so that the standby takes over");
+            std::process::exit(EXIT_LEASE_LOST.into());
         }
         ended = app.discord_ended() => {
             match ended {

@@ -4,12 +4,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use adapter_sqlite::SqliteStore;
 use ticket_core::render::{TranscriptView, transcript_html, transcript_text};
-use ticket_core::{PidKey, TicketId, TicketStore};
+use ticket_core::{PidKey, TicketId};
 
 use crate::cli::TranscriptFormat;
 use crate::config::Config;
+use crate::database::{Database, DatabaseConfig};
 use crate::env::Env;
 use crate::run::EXIT_CONFIG;
 use crate::secrets;
@@ -50,11 +50,14 @@ async fn try_export(request: &ExportRequest<'_>, env: &Env) -> Result<ExitCode, 
         },
         None => Config::defaults(Path::new("")),
     };
-    if !config.database.exists() {
-        return Err(format!(
-            "there is no database at {} (name the bot's configuration with --config)",
-            config.database.display()
-        ));
+    if let DatabaseConfig::Sqlite(file) = &config.database {
+        // Never create an empty database by looking for a ticket in it.
+        if !file.exists() {
+            return Err(format!(
+                "there is no database at {} (name the bot's configuration with --config)",
+                file.display()
+            ));
+        }
     }
     if env.get(crate::env::PID_SECRET).is_none()
         && secrets::read_secret_file(&config.pid_secret_file).ok().flatten().is_none()
@@ -67,19 +70,20 @@ async fn try_export(request: &ExportRequest<'_>, env: &Env) -> Result<ExitCode, 
     }
     let (secret, _) = secrets::pid_secret(env, &config.pid_secret_file).map_err(|e| e.to_string())?;
     let key = PidKey::new(&secret).map_err(|e| e.to_string())?;
-    let store = SqliteStore::open(&config.database)
-        .await
-        .map_err(|e| format!("cannot open {}: {e}", config.database.display()))?;
+    let where_ = config.database.describe();
+    let database = Database::open(&config.database).await.map_err(|e| format!("cannot open the {where_}: {e}"))?;
+    let store = database.tickets();
     let id = TicketId::new(request.ticket);
     let result = async {
         let Some(ticket) = store.ticket(id).await.map_err(|e| e.to_string())? else {
-            return Err(format!("there is no ticket #{id} in {}", config.database.display()));
+            return Err(format!("there is no ticket #{id} in the {where_}"));
         };
         let entries = store.transcript(id).await.map_err(|e| e.to_string())?;
         Ok((ticket, entries))
     }
     .await;
-    store.close().await;
+    drop(store);
+    database.close().await;
     let (ticket, entries) = result?;
     let format = request.format.unwrap_or(match request.out {
         Some(path) if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt")) => TranscriptFormat::Text,

@@ -66,7 +66,13 @@ format = "json"
 fn ticket_bot(args: &[&str], dir: &Path, vars: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ticket-bot"));
     command.args(args).current_dir(dir).env("NO_COLOR", "1");
-    for var in ["DISCORD_TOKEN", "TICKET_BOT_PID_SECRET", "TICKET_BOT_LINK_SECRET", "TICKET_BOT_LINK_SECRET_XILERO"] {
+    for var in [
+        "DISCORD_TOKEN",
+        "TICKET_BOT_PID_SECRET",
+        "TICKET_BOT_LINK_SECRET",
+        "TICKET_BOT_LINK_SECRET_XILERO",
+        "TICKET_BOT_DATABASE_PASSWORD",
+    ] {
         command.env_remove(var);
     }
     command.envs(vars.iter().copied()).output().expect("the binary runs")

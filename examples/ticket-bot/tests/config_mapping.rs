@@ -3,10 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ticket_bot::config::{Config, LogFormat};
+use ticket_bot::database::DatabaseConfig;
 use ticket_bot::env::Env;
 use ticket_core::GuildId;
 
@@ -19,7 +20,7 @@ fn an_empty_file_means_every_default() {
     let config = parse("", &Env::default());
     assert_eq!(config, Config::defaults(Path::new("/srv/bot")));
     let app = config.app_config("token", vec![7; 32]);
-    assert_eq!(app.database, Path::new("/srv/bot/tickets.db"));
+    assert_eq!(app.database, DatabaseConfig::Sqlite(PathBuf::from("/srv/bot/tickets.db")));
     assert_eq!(config.pid_secret_file, Path::new("/srv/bot/pid.secret"));
     assert_eq!(app.pid_secret, vec![7; 32]);
     assert_eq!(app.discord.token, "token");
@@ -70,7 +71,11 @@ fn every_key_reaches_the_app_configuration() {
     assert_eq!(config.pid_secret_file, Path::new("/srv/bot/data/keys/pid.secret"), "next to the database");
     assert_eq!((config.log_format, config.log_filter.as_deref()), (Some(LogFormat::Json), Some("debug,serenity=warn")));
     let app = config.app_config("token", vec![1; 32]);
-    assert_eq!(app.database, Path::new("/srv/bot/data/tickets.db"), "relative to the file's folder");
+    assert_eq!(
+        app.database,
+        DatabaseConfig::Sqlite(PathBuf::from("/srv/bot/data/tickets.db")),
+        "relative to the file's folder"
+    );
     assert_eq!(app.discord.api_base.as_deref(), Some("http://127.0.0.1:9999"));
     assert_eq!(app.discord.resume_every, Duration::from_secs(5));
     assert!(!format!("{app:?}").contains("secret-for"), "secrets stay out of Debug");

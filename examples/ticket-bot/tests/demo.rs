@@ -192,5 +192,7 @@ fn an_operator_exports_a_transcript_from_the_database() {
 
     let missing = ticket_bot(&["transcript", "99"], dir.path());
     assert_eq!(missing.status.code(), Some(1));
-    assert!(String::from_utf8(missing.stderr).unwrap().contains("there is no ticket #99 in tickets.db"));
+    assert!(
+        String::from_utf8(missing.stderr).unwrap().contains("there is no ticket #99 in the SQLite file tickets.db")
+    );
 }

@@ -5,7 +5,7 @@ use crate::effect::ChainKey;
 use crate::id::{ApplicationId, EffectId, GuildId, MessageId, RoleId, TicketId, UserId};
 use crate::memory_store::InMemoryStore;
 use crate::ports::{Commit, Retry, StoreExport, TicketStore, TranscriptAuthor, TranscriptEntry};
-use crate::store_copy::{CopyError, PAGE, StoreCounts, copy_store, count};
+use crate::store_copy::{CopyError, PAGE, StoreCounts, copy_store, count, same_to_the_microsecond};
 use crate::ticket::CloseReason;
 use crate::transcript::{TranscriptAttachment, TranscriptChange, TranscriptChangeKind};
 
@@ -31,11 +31,10 @@ async fn fill(store: &impl TicketStore) -> StoreCounts {
     commit(store, Commit { settings: Some(other), ..Commit::default() }).await;
 
     let recruitment = sample_recruitment(3, 1, 43, Some(1));
-    let open = vec![
-        sample_in_game(1, 1, key.account(crate::AccountId::new(2_000_001)), "Foo Bar"),
-        sample_support(2, 1, 42),
-        recruitment.clone(),
-    ];
+    // Times below a microsecond, as a real clock gives: a store may keep them or cut them to the microsecond.
+    let mut in_game = sample_in_game(1, 1, key.account(crate::AccountId::new(2_000_001)), "Foo Bar");
+    in_game.opened_at = T0 + time::Duration::nanoseconds(123_456_789);
+    let open = vec![in_game, sample_support(2, 1, 42), recruitment.clone()];
     commit(store, tickets(open)).await;
     let app = sample_application(1, &recruitment, 43);
     commit(store, Commit { applications: vec![app], ..Commit::default() }).await;
@@ -66,7 +65,12 @@ async fn fill(store: &impl TicketStore) -> StoreCounts {
         "yes",
     )
     .from_message(MessageId::new(101));
-    let closed = TranscriptEntry::line(TicketId::new(4), T0, TranscriptAuthor::System, "Closed: fixed 4");
+    let closed = TranscriptEntry::line(
+        TicketId::new(4),
+        T0 + time::Duration::nanoseconds(999),
+        TranscriptAuthor::System,
+        "Closed: fixed 4",
+    );
     let change =
         |message, kind| TranscriptChange { ticket: TicketId::new(2), message: MessageId::new(message), at: T0, kind };
     commit(
@@ -86,7 +90,7 @@ async fn fill(store: &impl TicketStore) -> StoreCounts {
     let chains = [ChainKey::Ticket(TicketId::new(1)), ChainKey::Guild(GuildId::new(1))];
     let enqueue: Vec<_> = effects.iter().enumerate().map(|(n, e)| (chains[n % 2], e.clone())).collect();
     let ids = commit(store, Commit { enqueue, ..Commit::default() }).await;
-    let retry = Retry { id: ids[0], attempts: 3, not_before: T0 + time::Duration::minutes(5) };
+    let retry = Retry { id: ids[0], attempts: 3, not_before: T0 + time::Duration::nanoseconds(300_000_000_001) };
     commit(store, Commit { retry: vec![retry], dead: vec![ids[1]], done: vec![ids[2]], ..Commit::default() }).await;
 
     StoreCounts {
@@ -127,11 +131,16 @@ pub async fn a_whole_store_copies_in_and_out(store: &impl StoreExport) {
     let order = |list: Vec<crate::PendingEffect>| -> Vec<_> {
         list.into_iter().map(|p| (p.effect, p.attempts, p.not_before)).collect()
     };
-    assert_eq!(
-        order(store.pending_effects(Some(chain)).await.expect("loads")),
-        order(source.pending_effects(Some(chain)).await.expect("loads")),
+    assert!(
+        same_to_the_microsecond(
+            &order(store.pending_effects(Some(chain)).await.expect("loads")),
+            &order(source.pending_effects(Some(chain)).await.expect("loads")),
+        ),
         "a chain keeps its effects in order, with their attempts and retry times"
     );
+    let in_game = store.ticket(TicketId::new(1)).await.expect("loads").expect("copied");
+    let cut = (in_game.opened_at - T0).whole_nanoseconds();
+    assert!(cut == 123_456_789 || cut == 123_456_000, "kept to the microsecond at least: {cut} ns");
 
     // Back out into an empty store: the copy from this store compares equal to the source, record by record.
     let back = InMemoryStore::new();

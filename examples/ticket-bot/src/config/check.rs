@@ -19,12 +19,13 @@ use super::problem::Problems;
 use super::{ApiAddressSettings, Config, GameLinkSettings, LogFormat, ServerEntry};
 use crate::env::{Env, link_secret_var};
 
+mod database;
+
 type Value<'i> = Spanned<DeValue<'i>>;
 
 /// The keys of each table, for "unknown key" and "did you mean" messages.
 const TOP: &[&str] = &["database", "discord", "logging", "game_link", "rsi"];
 const RSI: &[&str] = &["enabled", "base_url", "timeout_secs"];
-const DATABASE: &[&str] = &["path", "pid_secret_file"];
 const DISCORD: &[&str] = &["api_base", "api_address", "api_ca_file", "resume_every_secs"];
 const LOGGING: &[&str] = &["format", "filter"];
 const GAME_LINK: &[&str] = &["listen", "auth_timeout_secs", "idle_timeout_secs", "write_timeout_secs", "servers"];
@@ -297,19 +298,6 @@ impl<'s, 'e> Walker<'s, 'e> {
         }
     }
 
-    fn database(&mut self, db: &DeTable<'_>, base: &Path, config: &mut Config) {
-        self.unknown_keys(db, "database", DATABASE);
-        if let Some((_, file)) = self.string(db, "path", "database") {
-            config.database = base.join(file);
-            config.pid_secret_file = super::default_pid_secret_file(&config.database);
-        }
-        if let Some((_, file)) = self.string(db, "pid_secret_file", "database") {
-            // Relative to the database's directory, like the default.
-            let dir = config.database.parent().map(Path::to_path_buf).unwrap_or_default();
-            config.pid_secret_file = dir.join(file);
-        }
-    }
-
     fn logging(&mut self, logging: &DeTable<'_>, config: &mut Config) {
         self.unknown_keys(logging, "logging", LOGGING);
         if let Some((span, format)) = self.string(logging, "format", "logging") {
@@ -579,7 +567,7 @@ mod tests {
 
     #[test]
     fn typos_get_a_suggestion() {
-        assert_eq!(suggestion("pth", DATABASE), Some("path"));
+        assert_eq!(suggestion("pth", database::DATABASE), Some("path"));
         assert_eq!(suggestion("idle-timeout-secs", GAME_LINK), Some("idle_timeout_secs"));
         assert_eq!(suggestion("colour", LOGGING), None);
     }

@@ -18,6 +18,7 @@ use ticket_core::{GameServerId, GuildId};
 pub use problem::{Problem, Report};
 
 use crate::app::AppConfig;
+use crate::database::DatabaseConfig;
 use crate::env::Env;
 
 /// The file read when `--config` is not given, if it exists in the working directory.
@@ -145,8 +146,8 @@ pub struct ApiAddressSettings {
 /// A checked configuration: the file's values with every default filled in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// The SQLite file.
-    pub database: PathBuf,
+    /// Where the data is: an SQLite file (`database.path`, the default) or Postgres (`database.url`).
+    pub database: DatabaseConfig,
     /// The file holding the pid secret when `TICKET_BOT_PID_SECRET` is not set.
     pub pid_secret_file: PathBuf,
     /// Another Discord API base (a Discord-compatible test server); `None` for discord.com.
@@ -197,7 +198,7 @@ impl Config {
         let database = base.join(DEFAULT_DATABASE);
         Self {
             pid_secret_file: default_pid_secret_file(&database),
-            database,
+            database: DatabaseConfig::Sqlite(database),
             discord_api_base: None,
             discord_api_address: None,
             resume_every: DEFAULT_RESUME_EVERY,
