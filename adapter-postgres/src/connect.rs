@@ -114,7 +114,11 @@ impl ConnectOptions {
     /// A schema migrated by a newer build is refused with [`PostgresError::NewerSchema`].
     pub async fn connect(self, url: &str) -> Result<PostgresStore, PostgresError> {
         let schema = self.schema_name();
-        let config = self.config(url, &schema)?;
+        let mut config = self.config(url, &schema)?;
+        if config.get_application_name().is_none() {
+            // Named, so that an operator tells the store's sessions apart (`pg_stat_activity`).
+            config.application_name(format!("ticket-bot store {schema}"));
+        }
         let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Fast };
         let tls = config.get_ssl_mode() == SslMode::Require;
         let manager = if tls {
