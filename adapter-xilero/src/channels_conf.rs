@@ -5,7 +5,8 @@
 //! ragnasync_ticket_support_system_enabled: true
 //! ragnasync_ticket_support_system_close_on_logout: true
 //!
-//! // Where the RagnaSync bridge listens, and how this server identifies itself to it
+//! // Where the RagnaSync bridge listens, and how this server identifies itself to it. Several addresses
+//! // ("10.0.0.1, 10.0.0.2:6151"; a bare host takes ragnasync_bridge_port) are tried in turn.
 //! ragnasync_bridge_host: "127.0.0.1"
 //! ragnasync_bridge_port: 6150
 //! ragnasync_server_id: "xilero"
@@ -29,10 +30,12 @@ use crate::config::{DEFAULT_LISTEN, DEFAULT_PORT};
 use crate::libconfig::{self, Setting, SyntaxError, Value};
 use crate::secret::Secret;
 
-/// The bridge's host.
+/// The bridge's address: one, or several separated by commas, each `host` or `host:port`.
 pub const CONF_BRIDGE_HOST: &str = "ragnasync_bridge_host";
-/// The bridge's port.
+/// The bridge's port, for the addresses that name none.
 pub const CONF_BRIDGE_PORT: &str = "ragnasync_bridge_port";
+/// The most addresses [`CONF_BRIDGE_HOST`] may list.
+pub const MAX_BRIDGES: usize = 8;
 /// The shared secret: refused in `channels.conf` (see [`CONF_BRIDGE_SECRET_FILE`]).
 pub const CONF_BRIDGE_SECRET: &str = "ragnasync_bridge_secret";
 /// The file holding the shared secret.
@@ -57,9 +60,10 @@ pub struct ChannelsConf {
     pub ticket_enabled: bool,
     /// `ragnasync_ticket_support_system_close_on_logout` (default `true`).
     pub close_on_logout: bool,
-    /// `ragnasync_bridge_host` (default `127.0.0.1`).
-    pub bridge_host: String,
-    /// `ragnasync_bridge_port` (default 6150).
+    /// The addresses of `ragnasync_bridge_host` (default `127.0.0.1`), in the order they are tried, each with its
+    /// port (`ragnasync_bridge_port` where it names none). Never empty when read from a file.
+    pub bridges: Vec<(String, u16)>,
+    /// `ragnasync_bridge_port` (default 6150): the port of the addresses that name none.
     pub bridge_port: u16,
     /// `ragnasync_bridge_secret_file` (default [`DEFAULT_SECRET_FILE`]).
     pub bridge_secret_file: PathBuf,
@@ -180,7 +184,11 @@ fn lookup<'a>(settings: &'a [Setting], key: &'static str) -> Result<Option<&'a S
 }
 
 fn wrong(setting: &Setting, key: &'static str, expected: &'static str) -> ConfProblem {
-    ConfProblem::WrongValue { line: setting.line, key, expected, found: shown(&setting.value) }
+    wrong_with(setting, key, expected, shown(&setting.value))
+}
+
+fn wrong_with(setting: &Setting, key: &'static str, expected: &'static str, found: String) -> ConfProblem {
+    ConfProblem::WrongValue { line: setting.line, key, expected, found }
 }
 
 fn boolean(settings: &[Setting], key: &'static str, default: bool) -> Result<bool, ConfProblem> {
@@ -198,6 +206,41 @@ fn string<'a>(settings: &'a [Setting], key: &'static str) -> Result<Option<(Stri
         Some(s) => Err(wrong(s, key, "a string in double quotes")),
     }
 }
+
+/// A port as `host:port` writes it: 1 to 5 digits, 1 to 65535.
+fn port_number(digits: &str) -> Option<u16> {
+    let digits_only = !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit());
+    digits_only.then(|| digits.parse().ok()).flatten().filter(|port| *port != 0)
+}
+
+/// `ragnasync_bridge_host`: one address or a comma-separated list, each `host` or `host:port` (a bare host takes
+/// `default_port`), as the map-server integration in `contrib/rathena` reads it.
+fn bridges(setting: &Setting, list: &str, default_port: u16) -> Result<Vec<(String, u16)>, ConfProblem> {
+    let count = list.split(',').count();
+    if count > MAX_BRIDGES {
+        return Err(wrong_with(setting, CONF_BRIDGE_HOST, "at most 8 addresses", format!("{count}")));
+    }
+    let mut bridges = Vec::with_capacity(count);
+    for entry in list.split(',').map(str::trim) {
+        let (host, port) = match entry.split_once(':') {
+            None => (entry, Some(default_port)),
+            Some((host, digits)) => (host, port_number(digits)),
+        };
+        // A second ':' is an IPv6 address, which rAthena's sockets cannot reach.
+        let host_ok = !host.is_empty() && !host.contains([' ', '\t', ':']);
+        match port.filter(|_| host_ok) {
+            Some(port) => bridges.push((host.to_owned(), port)),
+            None if entry.is_empty() => {
+                return Err(wrong_with(setting, CONF_BRIDGE_HOST, BRIDGE_LIST, "an empty address".into()));
+            }
+            None => return Err(wrong_with(setting, CONF_BRIDGE_HOST, BRIDGE_LIST, format!("{entry:?}"))),
+        }
+    }
+    Ok(bridges)
+}
+
+/// What [`CONF_BRIDGE_HOST`] must be.
+const BRIDGE_LIST: &str = "host or host:port (a port is 1-65535), several separated by commas";
 
 impl ChannelsConf {
     /// Reads the settings from the text of a `channels.conf`.
@@ -248,12 +291,12 @@ impl ChannelsConf {
                 .ok_or_else(|| wrong(s, CONF_BRIDGE_PORT, "a port number (1-65535)"))?,
             Some(s) => return Err(wrong(s, CONF_BRIDGE_PORT, "a port number (1-65535)")),
         };
-        let bridge_host = match string(settings, CONF_BRIDGE_HOST)? {
-            None => DEFAULT_LISTEN.ip().to_string(),
+        let bridges = match string(settings, CONF_BRIDGE_HOST)? {
+            None => vec![(DEFAULT_LISTEN.ip().to_string(), bridge_port)],
             Some((host, s)) if host.trim().is_empty() => {
                 return Err(wrong(s, CONF_BRIDGE_HOST, "a host name or address"));
             }
-            Some((host, _)) => host.trim().to_owned(),
+            Some((list, s)) => bridges(s, &list, bridge_port)?,
         };
         if let Some(s) = lookup(settings, CONF_BRIDGE_SECRET)? {
             return Err(ConfProblem::SecretInConf { line: s.line });
@@ -271,7 +314,7 @@ impl ChannelsConf {
         Ok(Self {
             ticket_enabled: boolean(settings, CONF_TICKET_ENABLED, true)?,
             close_on_logout: boolean(settings, CONF_TICKET_CLOSE_ON_LOGOUT, true)?,
-            bridge_host,
+            bridges,
             bridge_port,
             bridge_secret_file,
             bridge_secret: None,
@@ -309,7 +352,7 @@ mod tests {
         )
         .unwrap();
         assert!(conf.ticket_enabled && conf.close_on_logout);
-        assert_eq!((conf.bridge_host.as_str(), conf.bridge_port), ("127.0.0.1", 6150));
+        assert_eq!(conf.bridges, [("127.0.0.1".to_owned(), 6150)]);
         assert_eq!(conf.server_id.as_str(), "xilero");
         assert!(conf.bridge_secret.is_none());
         assert_eq!(
@@ -334,7 +377,7 @@ mod tests {
         )
         .unwrap();
         assert!(!conf.ticket_enabled && !conf.close_on_logout);
-        assert_eq!((conf.bridge_host.as_str(), conf.bridge_port), ("bridge.local", 7000));
+        assert_eq!(conf.bridges, [("bridge.local".to_owned(), 7000)]);
         assert_eq!(conf.bridge_secret_file, Path::new("conf/import/other.txt"));
         assert_eq!(conf.server_id.as_str(), "xilero-2");
     }
@@ -378,6 +421,42 @@ mod tests {
         for (text, message) in cases {
             assert_eq!(ChannelsConf::parse(text).unwrap_err().to_string(), message);
         }
+    }
+
+    #[test]
+    fn several_bridge_addresses_with_or_without_their_port() {
+        let conf = ChannelsConf::parse(
+            "ragnasync_bridge_host: \" 10.0.0.1, bridge-b.lan:6151 ,10.0.0.3 \"\nragnasync_bridge_port: 7000\n",
+        )
+        .unwrap();
+        let expected = [("10.0.0.1", 7000), ("bridge-b.lan", 6151), ("10.0.0.3", 7000)].map(|(h, p)| (h.to_owned(), p));
+        assert_eq!(conf.bridges, expected, "a bare host takes ragnasync_bridge_port, wherever that key is");
+        let one = ChannelsConf::parse("ragnasync_bridge_host: \"127.0.0.1:6151\"\n").unwrap();
+        assert_eq!(one.bridges, [("127.0.0.1".to_owned(), 6151)]);
+        let eight = ChannelsConf::parse("ragnasync_bridge_host: \"a,b,c,d,e,f,g,h\"\n").unwrap();
+        assert_eq!(eight.bridges.len(), MAX_BRIDGES);
+    }
+
+    #[test]
+    fn bad_bridge_addresses_are_named() {
+        let list = "host or host:port (a port is 1-65535), several separated by commas";
+        let cases = [
+            ("\"10.0.0.1,,10.0.0.2\"", "an empty address".to_owned()),
+            ("\"10.0.0.1, \"", "an empty address".to_owned()),
+            ("\"10.0.0.1, b:0\"", format!("{:?}", "b:0")),
+            ("\"b:65536\"", format!("{:?}", "b:65536")),
+            ("\"b:+80\"", format!("{:?}", "b:+80")),
+            ("\"b:\"", format!("{:?}", "b:")),
+            ("\":6150\"", format!("{:?}", ":6150")),
+            ("\"::1\"", format!("{:?}", "::1")),
+            ("\"bridge one\"", format!("{:?}", "bridge one")),
+        ];
+        for (value, found) in cases {
+            let message = ChannelsConf::parse(&format!("\nragnasync_bridge_host: {value}\n")).unwrap_err().to_string();
+            assert_eq!(message, format!("channels.conf: line 2: ragnasync_bridge_host must be {list}, found {found}"));
+        }
+        let nine = ChannelsConf::parse("ragnasync_bridge_host: \"a,b,c,d,e,f,g,h,i\"\n").unwrap_err().to_string();
+        assert_eq!(nine, "channels.conf: line 1: ragnasync_bridge_host must be at most 8 addresses, found 9");
     }
 
     #[test]

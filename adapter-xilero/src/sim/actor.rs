@@ -3,7 +3,8 @@
 //! Link states: *down* (waiting out the back-off, or held down by [`MapServer::disconnect`]) → *connecting*
 //! (TCP connect on a task of its own, so commands are answered meanwhile) → *authenticating* (`auth` sent) →
 //! *up* (`auth_ok` received; `config`, a `login` per online player and `sync_done` sent). Any failure goes back
-//! to down with the back-off doubled; `auth_ok` resets it.
+//! to down and on to the next bridge address: at once, or after the back-off once every address failed in a row
+//! (see [`Rotation`]); `auth_ok` resets the back-off.
 //!
 //! [`MapServer::disconnect`]: super::MapServer::disconnect
 
@@ -19,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::rotation::Rotation;
 use super::{CHAT_MAX, Command, Direction, PlayerIds, Seen, SimConfig, SimError, SimEvent, WIRE_LOG_MAX, WireLine};
 use crate::codec::{MAX_LINE, Record, cut};
 use crate::line::{Line, LineReader};
@@ -64,7 +66,7 @@ pub(super) struct Actor {
     players: BTreeMap<String, Player>,
     next_ids: (u64, u64),
     allow_connect: bool,
-    backoff: Duration,
+    rotation: Rotation,
     retry_at: Option<Instant>,
     connecting: Option<JoinHandle<std::io::Result<TcpStream>>>,
     conn: Option<Conn>,
@@ -78,7 +80,7 @@ pub(super) struct Actor {
 impl Actor {
     pub(super) fn new(config: SimConfig, events: mpsc::UnboundedSender<SimEvent>) -> Self {
         Self {
-            backoff: config.backoff_initial,
+            rotation: Rotation::new(&config),
             config,
             events,
             players: BTreeMap::new(),
@@ -145,7 +147,11 @@ impl Actor {
 
     fn start_connecting(&mut self) {
         self.retry_at = None;
-        let (host, port, timeout) = (self.config.host.clone(), self.config.port, self.config.io_timeout);
+        let current = self.rotation.current();
+        let (host, port) = self.config.bridge(current);
+        let (host, timeout) = (host.to_owned(), self.config.io_timeout);
+        let of = self.config.bridge_count();
+        tracing::debug!(%host, port, address = current + 1, of, "sim: connecting to the bridge");
         self.connecting = Some(tokio::spawn(async move {
             match tokio::time::timeout(timeout, TcpStream::connect((host.as_str(), port))).await {
                 Ok(result) => result,
@@ -154,9 +160,9 @@ impl Actor {
         }));
     }
 
+    /// On to the next bridge address: at once, or after the back-off when a whole round failed.
     fn schedule_retry(&mut self) {
-        self.retry_at = Some(Instant::now() + self.backoff);
-        self.backoff = (self.backoff * 2).min(self.config.backoff_max);
+        self.retry_at = Some(Instant::now() + self.rotation.failed());
     }
 
     async fn on_connected(&mut self, connected: Result<std::io::Result<TcpStream>, tokio::task::JoinError>) {
@@ -352,7 +358,7 @@ impl Actor {
         let idle = Duration::from_secs(idle_timeout_secs.max(1));
         conn.ping_every = self.config.ping_interval.min(idle / 3);
         conn.next_ping = Instant::now() + conn.ping_every;
-        self.backoff = self.config.backoff_initial;
+        self.rotation.fresh_round();
         let config = FromGame::Config {
             ticket_enabled: self.config.ticket_enabled,
             close_on_logout: self.config.close_on_logout,
@@ -405,7 +411,7 @@ impl Actor {
                 self.allow_connect = allow;
                 if allow {
                     if self.conn.is_none() && self.connecting.is_none() {
-                        self.backoff = self.config.backoff_initial;
+                        self.rotation.fresh_round();
                         self.retry_at = Some(Instant::now());
                     }
                 } else {

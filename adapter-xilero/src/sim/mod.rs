@@ -1,5 +1,6 @@
-//! A simulated XileRO map server: it connects out to the bridge, authenticates, keeps the link alive, reconnects
-//! with back-off, keeps players online or offline, and shows each player exactly what the in-game spec says.
+//! A simulated XileRO map server: it connects out to the bridge (trying several addresses in turn, if it has
+//! them), authenticates, keeps the link alive, reconnects with back-off, keeps players online or offline, and
+//! shows each player exactly what the in-game spec says.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), adapter_xilero::sim::SimError> {
@@ -21,6 +22,7 @@
 //! [`WIRE_LOG_MAX`] lines of its wire log.
 
 mod actor;
+mod rotation;
 
 use std::fmt;
 use std::time::Duration;
@@ -33,7 +35,7 @@ use ticket_core::{AccountId, CharId, GameServerId};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::channels_conf::{ChannelsConf, ConfError};
+use crate::channels_conf::{CONF_BRIDGE_HOST, ChannelsConf, ConfError, ConfProblem};
 use crate::codepage::CodePage;
 use crate::protocol::ErrorCode;
 use crate::secret::Secret;
@@ -47,10 +49,14 @@ pub const CHAT_MAX: usize = GAME_WHISPER_MAX;
 /// How the simulated map server reaches the bridge, and how it behaves.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// The bridge's host.
+    /// The bridge's host (the first address tried).
     pub host: String,
     /// The bridge's port.
     pub port: u16,
+    /// More bridge addresses (host, port), tried in turn after the first: several bridge processes may share one
+    /// database, and only the active one listens. A failed attempt or a lost link moves on to the next address at
+    /// once; the back-off applies after a whole round failed. Empty by default.
+    pub more_bridges: Vec<(String, u16)>,
     /// This server's id.
     pub server_id: GameServerId,
     /// The shared secret.
@@ -63,6 +69,9 @@ pub struct SimConfig {
     pub backoff_initial: Duration,
     /// The longest wait before reconnecting.
     pub backoff_max: Duration,
+    /// With more than one address: the longest wait after a whole round of them failed, if less than
+    /// `backoff_max` (default 2 s, so that a newly active bridge is found within seconds).
+    pub round_backoff_max: Duration,
     /// How often to ping while connected (shortened to a third of the bridge's idle timeout if that is less).
     pub ping_interval: Duration,
     /// How long the bridge may stay silent (no line at all, not even a `pong`) before the link counts as dead.
@@ -81,12 +90,14 @@ impl SimConfig {
         Self {
             host: host.into(),
             port,
+            more_bridges: Vec::new(),
             server_id,
             secret,
             ticket_enabled: true,
             close_on_logout: true,
             backoff_initial: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
+            round_backoff_max: Duration::from_secs(2),
             ping_interval: Duration::from_secs(20),
             dead_after: Duration::from_secs(60),
             io_timeout: Duration::from_secs(5),
@@ -97,15 +108,27 @@ impl SimConfig {
 
     /// A configuration from `conf/channels.conf`, loaded with its secret ([`ChannelsConf::load`]).
     pub fn from_channels_conf(conf: &ChannelsConf) -> Result<Self, ConfError> {
-        let mut config = Self::new(
-            conf.bridge_host.clone(),
-            conf.bridge_port,
-            conf.server_id.clone(),
-            conf.require_secret()?.clone(),
-        );
+        let Some(((host, port), more)) = conf.bridges.split_first() else {
+            return Err(ConfProblem::Missing { key: CONF_BRIDGE_HOST }.into());
+        };
+        let mut config = Self::new(host.clone(), *port, conf.server_id.clone(), conf.require_secret()?.clone());
+        config.more_bridges = more.to_vec();
         config.ticket_enabled = conf.ticket_enabled;
         config.close_on_logout = conf.close_on_logout;
         Ok(config)
+    }
+
+    /// How many bridge addresses there are.
+    fn bridge_count(&self) -> usize {
+        1 + self.more_bridges.len()
+    }
+
+    /// The bridge address of that index (0 is `host` and `port`; past the end, the first).
+    fn bridge(&self, index: usize) -> (&str, u16) {
+        match index.checked_sub(1).and_then(|i| self.more_bridges.get(i)) {
+            Some((host, port)) => (host, *port),
+            None => (&self.host, self.port),
+        }
     }
 }
 

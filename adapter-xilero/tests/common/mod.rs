@@ -222,6 +222,14 @@ impl Bridge {
         Self { desk, store, chat, link, addr, events, running: Some(server.spawn()) }
     }
 
+    /// Another bridge process over the same store and Discord (the same database), listening on `listen`: the
+    /// standby that takes over when this one stops.
+    pub async fn standby_at(&self, listen: SocketAddr) -> Self {
+        let limits = self.link.config().limits.clone();
+        let servers = self.link.config().servers.clone();
+        Self::process(self.store.clone(), self.chat.clone(), limits, servers, listen).await
+    }
+
     /// Stops the link server (every connection is closed).
     pub async fn stop(&mut self) {
         if let Some(running) = self.running.take() {
@@ -299,6 +307,11 @@ impl Bridge {
         self.handled("sync_done").await;
         (sim, events)
     }
+}
+
+/// A loopback address where nothing listens (a port the system just handed out and took back).
+pub fn unused_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
 
 /// Starts a simulated map server without waiting for anything.

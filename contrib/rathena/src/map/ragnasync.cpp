@@ -24,6 +24,7 @@
 #include "clif.hpp"
 #include "map.hpp"
 #include "pc.hpp"
+#include "ragnasync_bridges.hpp"
 #include "ragnasync_link.hpp"
 #include "ragnasync_record.hpp"
 
@@ -171,8 +172,9 @@ static void ragnasync_config_bool( config_t& conf, const char* key, bool& value 
 	value = config_setting_get_bool( setting ) != 0;
 }
 
-/// Reads a string key; false (after a ShowError) if it is there but not a non-empty string.
-static bool ragnasync_config_string( config_t& conf, const char* key, std::string& value ){
+/// Reads a string key (and its line, if `line` is given); false (after a ShowError) if it is there but not a
+/// non-empty string.
+static bool ragnasync_config_string( config_t& conf, const char* key, std::string& value, uint32* line = nullptr ){
 	config_setting_t* setting = ragnasync_config_lookup( conf, key );
 
 	if( setting == nullptr ){
@@ -185,6 +187,9 @@ static bool ragnasync_config_string( config_t& conf, const char* key, std::strin
 		return false;
 	}
 	value = text;
+	if( line != nullptr ){
+		*line = static_cast<uint32>( config_setting_source_line( setting ) );
+	}
 	return true;
 }
 
@@ -207,6 +212,31 @@ static bool ragnasync_config_port( config_t& conf, const char* key, uint16& valu
 		return false;
 	}
 	value = static_cast<uint16>( port );
+	return true;
+}
+
+/// ragnasync_bridge_host: one address or a comma-separated list, each `host` or `host:port` (a bare host uses
+/// ragnasync_bridge_port, read before), each resolved now. False (after a ShowError) if one is bad.
+static bool ragnasync_config_bridges( config_t& conf, s_ragnasync_settings& next ){
+	const char* key = "ragnasync_bridge_host";
+	std::string text = "127.0.0.1";
+	std::string error;
+	uint32 line = 0;
+
+	if( !ragnasync_config_string( conf, key, text, &line ) ){
+		return false;
+	}
+	if( !ragnasync_bridges_parse( text, next.port, next.bridges, error ) ){
+		ShowError( "RagnaSync: %s:%u: %s %s.\n", channel_conf, line, key, error.c_str() );
+		return false;
+	}
+	for( s_ragnasync_bridge& bridge : next.bridges ){
+		bridge.ip = host2ip( bridge.host.c_str() );
+		if( bridge.ip == 0 ){
+			ShowError( "RagnaSync: %s:%u: %s: cannot resolve '%s'.\n", channel_conf, line, key, ragnasync_loggable( bridge.host ).c_str() );
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -236,8 +266,8 @@ static bool ragnasync_config_load( s_ragnasync_settings& next ){
 	ragnasync_config_bool( conf, "ragnasync_ticket_support_system_enabled", next.ticket_enabled );
 	ragnasync_config_bool( conf, "ragnasync_ticket_support_system_close_on_logout", next.close_on_logout );
 	ragnasync_config_bool( conf, "ragnasync_request_command", next.request_command );
-	link_ok &= ragnasync_config_string( conf, "ragnasync_bridge_host", next.host );
 	link_ok &= ragnasync_config_port( conf, "ragnasync_bridge_port", next.port );
+	link_ok &= ragnasync_config_bridges( conf, next ); // after the port, which bare hosts use
 	link_ok &= ragnasync_config_string( conf, "ragnasync_bridge_secret_file", next.secret_file );
 
 	if( ragnasync_config_string( conf, "ragnasync_server_id", next.server_id ) ){
@@ -310,19 +340,13 @@ void ragnasync_read_config( void ){
 		next.link_ok = false;
 	}else if( !next.link_ok ){
 		ShowError( "RagnaSync: the bridge settings in '%s' are invalid (see above); ticket support stays offline.\n", channel_conf );
-	}else{
-		next.ip = host2ip( next.host.c_str() );
-		if( next.ip == 0 ){
-			ShowError( "RagnaSync: cannot resolve ragnasync_bridge_host '%s'; ticket support stays offline.\n", ragnasync_loggable( next.host ).c_str() );
-			next.link_ok = false;
-		}else if( !ragnasync_load_secret( next ) ){
-			next.link_ok = false;
-		}
+	}else if( !ragnasync_load_secret( next ) ){
+		next.link_ok = false;
 	}
 
 	const s_ragnasync_settings& previous = ragnasync_settings;
-	const bool link_changed = !ragnasync_config_read_once || previous.link_ok != next.link_ok || previous.ip != next.ip
-		|| previous.port != next.port || previous.server_id != next.server_id || previous.secret != next.secret;
+	const bool link_changed = !ragnasync_config_read_once || previous.link_ok != next.link_ok || previous.bridges != next.bridges
+		|| previous.server_id != next.server_id || previous.secret != next.secret;
 
 	ragnasync_settings = std::move( next );
 	ragnasync_config_read_once = true;

@@ -7,11 +7,12 @@
 // The link is a TCP connection from the map-server out to the RagnaSync bridge, one record per line (see
 // ragnasync_record.hpp). It is driven like chrif.cpp drives the char-server link: rAthena's own sockets
 // (make_connection, a session with its own func_parse, RFIFO/WFIFO) and one periodic timer that connects,
-// reconnects with back-off, pings and notices a dead link. Nothing here blocks the map-server.
+// reconnects, pings and notices a dead link. Nothing here blocks the map-server. When several bridge addresses
+// are configured, it tries them in turn (ragnasync_bridges.hpp).
 //
 // Link states:
 //   OFF            - no usable settings (no secret...), or stopped after the bridge said `replaced`
-//   WAITING        - waiting out the back-off before the next attempt
+//   WAITING        - waiting for the next attempt: at once on the next address, or after the back-off
 //   PROBING        - a non-blocking connection attempt is under way (see ragnasync_start_attempt)
 //   AUTHENTICATING - connected, `auth` sent, waiting for `auth_ok`
 //   UP             - `auth_ok` received; `config`, a `login` per online character and `sync_done` sent
@@ -42,13 +43,13 @@
 #endif
 
 #include <common/cbasetypes.hpp>
-#include <common/random.hpp>
 #include <common/showmsg.hpp>
 #include <common/socket.hpp>
 #include <common/timer.hpp>
 
 #include "map.hpp"
 #include "pc.hpp"
+#include "ragnasync_bridges.hpp"
 #include "ragnasync_record.hpp"
 
 using ragnasync::e_record_error;
@@ -56,9 +57,8 @@ using ragnasync::Record;
 
 static const int32 RAGNASYNC_PROTOCOL = 1;
 static const t_tick RAGNASYNC_TIMER_INTERVAL = 100; // ms: the link timer's period
-static const t_tick RAGNASYNC_BACKOFF_MIN = 500; // ms: first wait after a failure, doubled after each one
-static const t_tick RAGNASYNC_BACKOFF_MAX = 30 * 1000; // ms: longest wait between attempts
 static const t_tick RAGNASYNC_PROBE_TIMEOUT = 10 * 1000; // ms: a connection attempt that takes longer fails
+static const t_tick RAGNASYNC_PROBE_TIMEOUT_SEVERAL = 3 * 1000; // ms: the same, when there are other addresses to try
 static const t_tick RAGNASYNC_AUTH_TIMEOUT = 15 * 1000; // ms: time for the bridge to answer `auth`
 static const int32 RAGNASYNC_IDLE_TIMEOUT_DEFAULT = 60; // s: if auth_ok does not say
 static const int32 RAGNASYNC_CONNECT_TIMEOUT = 1; // s: make_connection's timeout, see "Connecting" below
@@ -86,7 +86,7 @@ struct s_ragnasync_link {
 	int32 fd = -1; // the rAthena session, from AUTHENTICATING on
 	ragnasync_socket probe = RAGNASYNC_NO_SOCKET; // the non-blocking attempt, while PROBING
 	int32 timer = INVALID_TIMER;
-	t_tick backoff = RAGNASYNC_BACKOFF_MIN;
+	s_ragnasync_rotation rotation; // which bridge address, and the back-off
 	t_tick retry_at = 0;
 	t_tick attempt_started = 0;
 	t_tick connected_at = 0;
@@ -253,12 +253,13 @@ static void ragnasync_probe_close( void ){
 
 /// Starts a non-blocking connection: 1 connected already, 0 under way, -1 failed (`error` says why).
 static int32 ragnasync_probe_open( std::string& error ){
+	const s_ragnasync_bridge& bridge = ragnasync_rotation_bridge( ragnasync_link.rotation );
 	struct sockaddr_in address;
 
 	memset( &address, 0, sizeof( address ) );
 	address.sin_family = AF_INET;
-	address.sin_addr.s_addr = htonl( ragnasync_settings.ip );
-	address.sin_port = htons( ragnasync_settings.port );
+	address.sin_addr.s_addr = htonl( bridge.ip );
+	address.sin_port = htons( bridge.port );
 
 #ifdef WIN32
 	SOCKET s = socket( AF_INET, SOCK_STREAM, IPPROTO_TCP );
@@ -375,42 +376,49 @@ static void ragnasync_close_link( void ){
 	ragnasync_link.discarding = false;
 }
 
-/// Waits out the back-off (with jitter) before the next attempt, and doubles it.
-static void ragnasync_schedule_retry( void ){
-	const t_tick base = ragnasync_link.backoff;
-	// Between 3/4 of the back-off and all of it, so that map-servers restarted together spread out.
-	const t_tick wait = base - base / 4 + rnd() % ( base / 4 + 1 );
+/// Moves on to the next bridge address: at once while a round of them is not over, else after the back-off.
+/// Returns whether a whole round has failed.
+static bool ragnasync_try_next( void ){
+	const t_tick wait = ragnasync_rotation_failed( ragnasync_link.rotation, ragnasync_settings.bridges.size() );
 
 	ragnasync_link.retry_at = gettick() + wait;
-	ragnasync_link.backoff = std::min<t_tick>( base * 2, RAGNASYNC_BACKOFF_MAX );
 	ragnasync_link.state = e_ragnasync_link::WAITING;
+	return wait > 0;
 }
 
 /// A connection attempt failed.
 static void ragnasync_attempt_failed( const std::string& why ){
+	const size_t count = ragnasync_settings.bridges.size();
+
 	ragnasync_close_link();
 
-	if( !ragnasync_link.reported_unreachable ){
-		ShowWarning( "RagnaSync: cannot reach the bridge at '" CL_WHITE "%s:%u" CL_RESET "' (%s); retrying in the background.\n",
-			ragnasync_settings.host.c_str(), static_cast<uint32>( ragnasync_settings.port ), why.c_str() );
+	if( !ragnasync_link.reported_unreachable && count > 1 ){ // a standby bridge refuses: fine if another answers
+		ShowInfo( "RagnaSync: cannot reach the bridge at %s (%s); trying the next address.\n", ragnasync_rotation_label( ragnasync_link.rotation ).c_str(), why.c_str() );
+	}else if( !ragnasync_link.reported_unreachable ){
+		ShowWarning( "RagnaSync: cannot reach the bridge at %s (%s); retrying in the background.\n", ragnasync_rotation_label( ragnasync_link.rotation ).c_str(), why.c_str() );
+	}
+	if( ragnasync_try_next() ){
+		if( count > 1 && !ragnasync_link.reported_unreachable ){
+			ShowWarning( "RagnaSync: none of the %u bridge addresses answered; retrying them in the background.\n", static_cast<uint32>( count ) );
+		}
 		ragnasync_link.reported_unreachable = true;
 	}
-	ragnasync_schedule_retry();
 }
 
-/// The link (connected, maybe authenticated) is lost: reconnect with back-off.
+/// The link (connected, maybe authenticated) is lost: reconnect, to the next address if there are several.
 static void ragnasync_link_lost( const char* why ){
 	const bool was_up = ragnasync_link.state == e_ragnasync_link::UP;
+	const std::string label = ragnasync_rotation_label( ragnasync_link.rotation );
 
 	ragnasync_close_link();
 
 	if( was_up ){
-		ShowWarning( "RagnaSync: the link to the bridge was lost (%s); reconnecting. Players see \"%s\" meanwhile.\n", why, RAGNASYNC_MSG_OFFLINE );
+		ShowWarning( "RagnaSync: the link to the bridge at %s was lost (%s); reconnecting. Players see \"%s\" meanwhile.\n", label.c_str(), why, RAGNASYNC_MSG_OFFLINE );
 	}else{
-		ShowWarning( "RagnaSync: the bridge closed the connection before authentication completed (%s); retrying.\n", why );
+		ShowWarning( "RagnaSync: the bridge at %s closed the connection before authentication completed (%s); retrying.\n", label.c_str(), why );
 	}
 	ragnasync_link.reported_unreachable = false;
-	ragnasync_schedule_retry();
+	ragnasync_try_next();
 }
 
 /// The probe connected: open the real session and authenticate.
@@ -418,7 +426,8 @@ static void ragnasync_connect( t_tick tick ){
 	ragnasync_probe_close();
 
 	// See the comment above ragnasync_probe_close() for why this cannot stall the map-server.
-	const int32 fd = make_connection( ragnasync_settings.ip, ragnasync_settings.port, true, RAGNASYNC_CONNECT_TIMEOUT );
+	const s_ragnasync_bridge& bridge = ragnasync_rotation_bridge( ragnasync_link.rotation );
+	const int32 fd = make_connection( bridge.ip, bridge.port, true, RAGNASYNC_CONNECT_TIMEOUT );
 
 	if( fd == -1 ){
 		ragnasync_attempt_failed( "connection failed" );
@@ -447,6 +456,11 @@ static void ragnasync_connect( t_tick tick ){
 
 /// Starts a connection attempt (WAITING -> PROBING).
 static void ragnasync_start_attempt( t_tick tick ){
+	if( !ragnasync_link.reported_unreachable && ragnasync_link.reported_refusal.empty() ){
+		ShowStatus( "RagnaSync: connecting to the bridge at %s as '" CL_WHITE "%s" CL_RESET "'.\n",
+			ragnasync_rotation_label( ragnasync_link.rotation ).c_str(), ragnasync_settings.server_id.c_str() );
+	}
+
 	std::string error;
 	const int32 result = ragnasync_probe_open( error );
 
@@ -466,8 +480,10 @@ static void ragnasync_poll_attempt( t_tick tick ){
 	const int32 result = ragnasync_probe_poll( error );
 
 	if( result == 0 ){
-		if( DIFF_TICK( tick, ragnasync_link.attempt_started ) > RAGNASYNC_PROBE_TIMEOUT ){
-			ragnasync_attempt_failed( "no answer within 10 seconds" );
+		const t_tick timeout = ragnasync_settings.bridges.size() > 1 ? RAGNASYNC_PROBE_TIMEOUT_SEVERAL : RAGNASYNC_PROBE_TIMEOUT;
+
+		if( DIFF_TICK( tick, ragnasync_link.attempt_started ) > timeout ){
+			ragnasync_attempt_failed( "no answer within " + std::to_string( timeout / 1000 ) + " seconds" );
 		}
 		return;
 	}
@@ -492,12 +508,10 @@ void ragnasync_apply_settings( bool link_changed ){
 	if( link_changed || ragnasync_link.state == e_ragnasync_link::OFF ){
 		ragnasync_close_link();
 		ragnasync_link.state = e_ragnasync_link::WAITING;
-		ragnasync_link.backoff = RAGNASYNC_BACKOFF_MIN;
+		ragnasync_rotation_reset( ragnasync_link.rotation );
 		ragnasync_link.retry_at = gettick();
 		ragnasync_link.reported_unreachable = false;
 		ragnasync_link.reported_refusal.clear();
-		ShowStatus( "RagnaSync: connecting to the bridge at '" CL_WHITE "%s:%u" CL_RESET "' as '" CL_WHITE "%s" CL_RESET "'.\n",
-			ragnasync_settings.host.c_str(), static_cast<uint32>( ragnasync_settings.port ), ragnasync_settings.server_id.c_str() );
 		return;
 	}
 
@@ -529,7 +543,7 @@ static void ragnasync_on_auth_ok( const Record& record ){
 	const t_tick now = gettick();
 
 	ragnasync_link.state = e_ragnasync_link::UP;
-	ragnasync_link.backoff = RAGNASYNC_BACKOFF_MIN;
+	ragnasync_rotation_linked( ragnasync_link.rotation );
 	ragnasync_link.reported_unreachable = false;
 	ragnasync_link.reported_refusal.clear();
 	ragnasync_link.idle_timeout = static_cast<t_tick>( idle ) * 1000;
@@ -537,8 +551,8 @@ static void ragnasync_on_auth_ok( const Record& record ){
 	ragnasync_link.next_ping = now + ragnasync_link.ping_every;
 	ragnasync_link.last_heard = now;
 
-	ShowStatus( "RagnaSync: linked to the bridge at '" CL_WHITE "%s:%u" CL_RESET "' as '" CL_WHITE "%s" CL_RESET "' (ticket support %s).\n",
-		ragnasync_settings.host.c_str(), static_cast<uint32>( ragnasync_settings.port ), ragnasync_settings.server_id.c_str(),
+	ShowStatus( "RagnaSync: linked to the bridge at %s as '" CL_WHITE "%s" CL_RESET "' (ticket support %s).\n",
+		ragnasync_rotation_label( ragnasync_link.rotation ).c_str(), ragnasync_settings.server_id.c_str(),
 		ragnasync_settings.ticket_enabled ? "enabled" : "disabled" );
 
 	// In this order: config, the characters online now, sync_done.
@@ -552,12 +566,12 @@ static void ragnasync_on_auth_error( const Record& record ){
 	const std::string refusal = code + ": " + detail;
 
 	if( refusal != ragnasync_link.reported_refusal ){
-		ShowError( "RagnaSync: the bridge refused this map-server (%s). Check ragnasync_server_id in '%s' and the bridge secret; retrying with back-off.\n",
-			refusal.c_str(), channel_conf );
+		ShowError( "RagnaSync: the bridge at %s refused this map-server (%s). Check ragnasync_server_id in '%s' and the bridge secret; retrying with back-off.\n",
+			ragnasync_rotation_label( ragnasync_link.rotation ).c_str(), refusal.c_str(), channel_conf );
 		ragnasync_link.reported_refusal = refusal;
 	}
 	ragnasync_close_link();
-	ragnasync_schedule_retry();
+	ragnasync_try_next();
 }
 
 static void ragnasync_on_error( const Record& record ){

@@ -9,9 +9,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <common/cbasetypes.hpp>
 
+#include "ragnasync_bridges.hpp"
 #include "ragnasync_record.hpp"
 
 class map_session_data;
@@ -28,9 +30,8 @@ struct s_ragnasync_settings {
 	bool ticket_enabled = true; // ragnasync_ticket_support_system_enabled
 	bool close_on_logout = true; // ragnasync_ticket_support_system_close_on_logout
 	bool request_command = true; // ragnasync_request_command: RagnaSync handles @request
-	std::string host = "127.0.0.1"; // ragnasync_bridge_host
-	uint32 ip = 0; // host, resolved
-	uint16 port = 6150; // ragnasync_bridge_port
+	std::vector<s_ragnasync_bridge> bridges; // ragnasync_bridge_host (default "127.0.0.1"), resolved; tried in turn
+	uint16 port = 6150; // ragnasync_bridge_port: the port of the addresses that name none
 	std::string server_id = "xilero"; // ragnasync_server_id
 	std::string secret_file = "conf/import/ragnasync_secret.txt"; // ragnasync_bridge_secret_file
 	std::string secret; // from RAGNASYNC_BRIDGE_SECRET or the secret file; never logged
