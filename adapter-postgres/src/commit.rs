@@ -16,7 +16,7 @@ use deadpool_postgres::GenericClient;
 use ticket_core::ports::{Commit, StoreError};
 use ticket_core::{EffectId, TicketId};
 
-use crate::{PostgresError, applications, outbox, settings, tickets, transcripts};
+use crate::{PostgresError, applications, outbox, receipts, settings, tickets, transcripts};
 
 /// The advisory lock every writing transaction of a schema takes first (keyed by the schema's name).
 pub(crate) const WRITE_LOCK: &str =
@@ -143,6 +143,9 @@ async fn apply<C: GenericClient>(c: &C, commit: &Commit) -> Result<Vec<EffectId>
     }
     for id in &commit.dead {
         outbox::bury(c, *id).await?;
+    }
+    for receipt in &commit.receipts {
+        receipts::save(c, receipt).await?;
     }
     let mut ids = Vec::with_capacity(commit.enqueue.len());
     for (chain, effect) in &commit.enqueue {

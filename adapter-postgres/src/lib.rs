@@ -11,6 +11,7 @@ mod ids;
 mod lease;
 mod migrations;
 mod outbox;
+mod receipts;
 mod settings;
 mod store;
 #[cfg(feature = "test-support")]

@@ -5,13 +5,14 @@ use async_trait::async_trait;
 use deadpool_postgres::{Client, Pool};
 use ticket_core::ports::{Commit, StoreError, TicketStore, TranscriptEntry};
 use ticket_core::{
-    Application, ApplicationId, ChainKey, ChannelId, EffectId, GuildId, GuildSettings, PendingEffect, Pid, Ticket,
-    TicketId,
+    Application, ApplicationId, ChainKey, ChannelId, EffectId, GameReceipt, GuildId, GuildSettings, PendingEffect, Pid,
+    Ticket, TicketId,
 };
 use time::OffsetDateTime;
 
 use crate::{
-    ConnectOptions, PostgresError, applications, commit, ids, migrations, outbox, settings, tickets, transcripts,
+    ConnectOptions, PostgresError, applications, commit, ids, migrations, outbox, receipts, settings, tickets,
+    transcripts,
 };
 
 /// A [`TicketStore`] on PostgreSQL, in one schema of one database. Cheap to share: clone the pool handle inside,
@@ -172,6 +173,10 @@ impl TicketStore for PostgresStore {
 
     async fn next_application_id(&self) -> Result<ApplicationId, StoreError> {
         Ok(ids::next_application(&self.client().await?).await?)
+    }
+
+    async fn has_receipt(&self, receipt: &GameReceipt) -> Result<bool, StoreError> {
+        Ok(receipts::has(&self.client().await?, receipt).await?)
     }
 
     async fn commit(&self, commit: Commit) -> Result<Vec<EffectId>, StoreError> {

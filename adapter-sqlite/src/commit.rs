@@ -8,7 +8,7 @@ use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use ticket_core::ports::{Commit, StoreError};
 use ticket_core::{EffectId, TicketId};
 
-use crate::{SqliteError, applications, outbox, settings, tickets, transcripts};
+use crate::{SqliteError, applications, outbox, receipts, settings, tickets, transcripts};
 
 /// Saves `commit` atomically; returns the ids given to its enqueued effects, in order.
 pub(crate) fn run(conn: &mut Connection, commit: &Commit) -> Result<Vec<EffectId>, StoreError> {
@@ -126,6 +126,9 @@ fn apply(conn: &Connection, commit: &Commit) -> Result<Vec<EffectId>, StoreError
     }
     for id in &commit.dead {
         outbox::bury(conn, *id)?;
+    }
+    for receipt in &commit.receipts {
+        receipts::save(conn, receipt)?;
     }
     let mut ids = Vec::with_capacity(commit.enqueue.len());
     for (chain, effect) in &commit.enqueue {

@@ -11,6 +11,7 @@ mod ids;
 mod migrations;
 mod options;
 mod outbox;
+mod receipts;
 mod settings;
 mod store;
 #[cfg(test)]

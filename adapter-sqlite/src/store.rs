@@ -8,14 +8,16 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
 use ticket_core::ports::{Commit, StoreError, TicketStore, TranscriptEntry};
 use ticket_core::{
-    Application, ApplicationId, ChainKey, ChannelId, EffectId, GuildId, GuildSettings, PendingEffect, Pid, Ticket,
-    TicketId,
+    Application, ApplicationId, ChainKey, ChannelId, EffectId, GameReceipt, GuildId, GuildSettings, PendingEffect, Pid,
+    Ticket, TicketId,
 };
 use time::OffsetDateTime;
 
 use crate::group::GroupCommit;
 use crate::worker::{Opener, Pool};
-use crate::{OpenOptions, SqliteError, applications, ids, migrations, outbox, settings, tickets, transcripts};
+use crate::{
+    OpenOptions, SqliteError, applications, ids, migrations, outbox, receipts, settings, tickets, transcripts,
+};
 
 /// Prepared statements kept per connection; the store uses a few dozen distinct ones.
 const STATEMENT_CACHE: usize = 64;
@@ -280,6 +282,11 @@ impl TicketStore for SqliteStore {
 
     async fn next_application_id(&self) -> Result<ApplicationId, StoreError> {
         Ok(self.write(ids::next_application).await?)
+    }
+
+    async fn has_receipt(&self, receipt: &GameReceipt) -> Result<bool, StoreError> {
+        let receipt = receipt.clone();
+        Ok(self.read(move |conn| receipts::has(conn, &receipt)).await?)
     }
 
     async fn commit(&self, commit: Commit) -> Result<Vec<EffectId>, StoreError> {

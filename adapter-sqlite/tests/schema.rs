@@ -19,9 +19,10 @@ use ticket_core::{
     TicketStore,
 };
 
-const TABLES: [&str; 23] = [
+const TABLES: [&str; 24] = [
     "capability_roles",
     "discord_guild_channels",
+    "game_receipts",
     "guild_settings",
     "id_counters",
     "org_roles",

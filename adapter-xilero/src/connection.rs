@@ -87,8 +87,8 @@ pub(crate) async fn serve(
         _ = shutdown.changed() => Err(NotIn::Silent),
     };
     drop(place);
-    let server = match auth {
-        Ok(server) => server,
+    let (server, run) = match auth {
+        Ok(authenticated) => authenticated,
         Err(not_in) => {
             let refusal = match not_in {
                 NotIn::Silent => None,
@@ -134,7 +134,7 @@ pub(crate) async fn serve(
     link.emit(LinkEvent::Authenticated { server: server.id.clone(), connection, replaced: registration.replaced });
 
     let (work, work_queue) = mpsc::channel(limits.desk_queue);
-    let worker = tokio::spawn(worker::run(link.clone(), desk, server.clone(), work_queue, answers.clone()));
+    let worker = tokio::spawn(worker::run(link.clone(), desk, server.clone(), run, work_queue, answers.clone()));
     let mut session = Session {
         link: &link,
         server: &server,
@@ -176,7 +176,7 @@ async fn authenticate(
     reader: &mut LineReader<OwnedReadHalf>,
     link: &LinkHandle,
     peer: SocketAddr,
-) -> Result<AllowedServer, NotIn> {
+) -> Result<(AllowedServer, Option<String>), NotIn> {
     let refuse = |code, detail: &str| Err(NotIn::Refused(Refusal { code, detail: detail.to_owned() }));
     let record = loop {
         match reader.next_line().await {
@@ -189,8 +189,8 @@ async fn authenticate(
             },
         }
     };
-    let (server_id, secret, protocol) = match FromGame::from_record(&record) {
-        Ok(FromGame::Auth { server_id, secret, protocol }) => (server_id, secret, protocol),
+    let (server_id, secret, protocol, run) = match FromGame::from_record(&record) {
+        Ok(FromGame::Auth { server_id, secret, protocol, run }) => (server_id, secret, protocol, run),
         Ok(_) => return refuse(ErrorCode::AuthRequired, "the first record must be auth"),
         Err(refusal) if record.get("action") == Some("auth") => return Err(NotIn::Refused(refusal)),
         Err(_) => return refuse(ErrorCode::AuthRequired, "the first record must be auth"),
@@ -206,7 +206,7 @@ async fn authenticate(
             if protocol != PROTOCOL_VERSION {
                 return refuse(ErrorCode::UnsupportedProtocol, "this bridge speaks protocol 1");
             }
-            Ok(server.clone())
+            Ok((server.clone(), run))
         }
         _ => refuse(ErrorCode::Refused, "unknown server id or wrong secret"),
     }

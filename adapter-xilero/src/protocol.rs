@@ -143,6 +143,10 @@ pub enum FromGame {
         secret: Secret,
         /// The protocol version asked for (`1` when absent).
         protocol: u32,
+        /// This run of the game server (a new id each time it starts), when it wants receipts: its `ticket`
+        /// records then carry a `ref` unique in the run, the bridge answers each handled one with `received`, and
+        /// a record sent again after a broken link is recognised by its run and `ref` (§9 of the protocol).
+        run: Option<String>,
     },
     /// `[action: config][ticket_enabled: …][ticket_close_on_logout: …]`, from `conf/channels.conf`.
     Config {
@@ -219,6 +223,12 @@ pub enum ToGame {
     TicketClosed {
         /// The player.
         name: GameName,
+    },
+    /// `[action: received][ref]`: the `ticket` record with this `ref` is handled and kept; the game need not send
+    /// it again (only for a game that asked for receipts with `run` in its `auth`).
+    Received {
+        /// The record's `ref`.
+        reference: String,
     },
     /// `[action: pong]`, with the ping's `ref` if it had one.
     Pong {
@@ -369,6 +379,18 @@ impl FromGame {
                     None => 1,
                     Some(_) => parsed(record, "protocol", "a number")?,
                 },
+                run: match record.get("run") {
+                    None => None,
+                    Some(run) if !run.is_empty() && run.len() <= 64 && run.bytes().all(|b| b.is_ascii_graphic()) => {
+                        Some(run.to_owned())
+                    }
+                    Some(_) => {
+                        return Err(Refusal::new(
+                            ErrorCode::InvalidField,
+                            "run should be 1 to 64 bytes of printable ASCII without spaces",
+                        ));
+                    }
+                },
             },
             "config" => Self::Config {
                 ticket_enabled: boolean(record, "ticket_enabled")?,
@@ -396,10 +418,11 @@ impl FromGame {
     pub fn to_record(&self) -> Record {
         let record = Record::action(self.action());
         match self {
-            Self::Auth { server_id, secret, protocol } => record
+            Self::Auth { server_id, secret, protocol, run } => record
                 .with("server_id", server_id.as_str())
                 .with("secret", secret.expose())
-                .with("protocol", protocol.to_string()),
+                .with("protocol", protocol.to_string())
+                .with_some("run", run.as_deref()),
             Self::Config { ticket_enabled, close_on_logout } => record
                 .with("ticket_enabled", ticket_enabled.to_string())
                 .with("ticket_close_on_logout", close_on_logout.to_string()),
@@ -425,6 +448,7 @@ impl ToGame {
             Self::TicketCreated { .. } => "ticket_created",
             Self::Whisper { .. } => "whisper",
             Self::TicketClosed { .. } => "ticket_closed",
+            Self::Received { .. } => "received",
             Self::Pong { .. } => "pong",
             Self::Error { .. } => "error",
         }
@@ -455,6 +479,7 @@ impl ToGame {
                 .with("message", message.as_str())
                 .with_some("ref", reference.as_deref()),
             Self::TicketClosed { name } => record.with("name", name.as_str()),
+            Self::Received { reference } => record.with("ref", reference.as_str()),
             Self::Pong { reference } => record.with_some("ref", reference.as_deref()),
             Self::Error { code, detail, re, name, reference } => record
                 .with("code", code.as_str())
@@ -482,6 +507,7 @@ impl ToGame {
                 reference: reference(record)?,
             },
             "ticket_closed" => Self::TicketClosed { name: game_name(record)? },
+            "received" => Self::Received { reference: required(record, "ref")?.to_owned() },
             "pong" => Self::Pong { reference: reference(record)? },
             "error" => Self::Error {
                 code: code_of(record),
@@ -512,9 +538,32 @@ mod tests {
     }
 
     #[test]
+    fn a_run_is_short_printable_ascii() {
+        let auth = |run: &str| {
+            let line = format!("[action: auth][server_id: x][secret: hunter2-hunter2][run: {run}]");
+            FromGame::from_record(&Record::parse(line.as_bytes()).unwrap().unwrap())
+        };
+        assert!(matches!(auth("r-1"), Ok(FromGame::Auth { run: Some(run), .. }) if run == "r-1"));
+        for bad in ["a b", &"x".repeat(65), "ü"] {
+            assert!(matches!(auth(bad), Err(Refusal { code: ErrorCode::InvalidField, .. })), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn every_record_round_trips() {
         let from_game = [
-            FromGame::Auth { server_id: "xilero".into(), secret: Secret::new("s3cret-s3cret-s3cret"), protocol: 1 },
+            FromGame::Auth {
+                server_id: "xilero".into(),
+                secret: Secret::new("s3cret-s3cret-s3cret"),
+                protocol: 1,
+                run: None,
+            },
+            FromGame::Auth {
+                server_id: "xilero".into(),
+                secret: Secret::new("s3cret-s3cret-s3cret"),
+                protocol: 1,
+                run: Some("5f3a9c".into()),
+            },
             FromGame::Config { ticket_enabled: true, close_on_logout: false },
             FromGame::Ticket { source: TicketSource::Whisper, player: foo(), message: "my [item] vanished".into() },
             FromGame::Login(foo()),
@@ -534,6 +583,7 @@ mod tests {
             assert_eq!(back, message, "{line}");
         }
         let to_game = [
+            ToGame::Received { reference: "t17".into() },
             ToGame::AuthOk { protocol: 1, idle_timeout_secs: 60 },
             ToGame::AuthError { code: ErrorCode::Refused, detail: "no".into() },
             ToGame::TicketCreated { name: name("Foo Bar"), source: TicketSource::Request },
@@ -647,7 +697,7 @@ mod tests {
         let shown = format!(
             "{:?} {:?}",
             FromGame::Login(foo()),
-            FromGame::Auth { server_id: "x".into(), secret: Secret::new("hunter2-hunter2"), protocol: 1 }
+            FromGame::Auth { server_id: "x".into(), secret: Secret::new("hunter2-hunter2"), protocol: 1, run: None }
         );
         assert!(!shown.contains("2000001") && !shown.contains("150001") && !shown.contains("hunter2"), "{shown}");
     }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use ticket_core::lanes::Lanes;
 use ticket_core::relay::GameName;
-use ticket_core::{Desk, DeskError, GamePlayer, TicketSource};
+use ticket_core::{Desk, DeskError, GamePlayer, GameReceipt, TicketSource};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio::task::JoinSet;
 
@@ -66,6 +66,8 @@ struct Worker {
     link: LinkHandle,
     desk: Arc<Desk>,
     server: AllowedServer,
+    /// The game server's run, when it asked for receipts.
+    run: Option<String>,
     answers: Answers,
     lanes: Lanes<GameName, (Work, OwnedSemaphorePermit)>,
 }
@@ -74,7 +76,7 @@ impl Worker {
     /// Handles one record and reports it.
     async fn handle(&self, work: Work) {
         let action = work.action();
-        let error = handle(&self.desk, &self.server, work, &self.answers, &self.link).await;
+        let error = handle(&self.desk, &self.server, self.run.as_deref(), work, &self.answers, &self.link).await;
         self.link.emit(LinkEvent::Handled { server: self.server.id.clone(), action, error });
     }
 
@@ -106,6 +108,7 @@ pub(crate) async fn run(
     link: LinkHandle,
     desk: Arc<Desk>,
     server: AllowedServer,
+    run: Option<String>,
     mut queue: mpsc::Receiver<Work>,
     answers: Answers,
 ) {
@@ -122,7 +125,7 @@ pub(crate) async fn run(
     // A connection that replaced another waits until the records of the old one are all handled.
     let turn = link.turn(&server.id);
     let _turn = turn.lock_owned().await;
-    let worker = Arc::new(Worker { link, desk, server, answers, lanes: Lanes::new() });
+    let worker = Arc::new(Worker { link, desk, server, run, answers, lanes: Lanes::new() });
     let room = worker.link.desk_room();
     let mut runners = JoinSet::new();
     while let Some(work) = queue.recv().await {
@@ -147,6 +150,7 @@ pub(crate) async fn run(
 async fn handle(
     desk: &Desk,
     server: &AllowedServer,
+    run: Option<&str>,
     work: Work,
     answers: &Answers,
     link: &LinkHandle,
@@ -160,8 +164,20 @@ async fn handle(
             (desk.apply_game_config(guild, enabled, close_on_logout).await, None, reference)
         }
         Work::Ticket { source, player, message, reference } => {
-            let result = desk.open_game_ticket(guild, id, &game_player(&player), source, &message).await;
-            (result.map(|_| ()), Some(player.name), reference)
+            let receipt = run.zip(reference.as_deref()).and_then(|(run, r)| GameReceipt::new(id.clone(), run, r).ok());
+            let result = match &receipt {
+                // Kept with what it changes; answered with `received` once it is, so the game may forget it.
+                Some(receipt) => {
+                    let player = game_player(&player);
+                    let handled = desk.open_game_ticket_once(guild, id, &player, source, &message, receipt).await;
+                    if handled.is_ok() {
+                        answers.send(&ToGame::Received { reference: receipt.reference.clone() }).await;
+                    }
+                    handled.map(|_| ())
+                }
+                None => desk.open_game_ticket(guild, id, &game_player(&player), source, &message).await.map(|_| ()),
+            };
+            (result, Some(player.name), reference)
         }
         Work::Login { player, reference } => {
             let result = desk.player_login(guild, id, &game_player(&player)).await;

@@ -27,10 +27,12 @@ use crate::topic::Topic;
 
 mod delegate;
 mod export;
+mod receipts;
 mod timers;
 mod transcripts;
 pub use delegate::{__async_trait, __time};
 pub use export::*;
+pub use receipts::*;
 pub use timers::*;
 pub use transcripts::*;
 
@@ -68,6 +70,7 @@ macro_rules! store_conformance_tests {
             ids_are_never_reused,
             exports_list_in_id_order_and_pages,
             a_whole_store_copies_in_and_out,
+            game_receipts_are_kept_with_their_commit,
         ]);
     };
     (@each #[$attr:meta], $store:expr, [$($check:ident),* $(,)?]) => {

@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod pid;
 pub mod ports;
 pub mod qna;
+pub mod receipt;
 pub mod recruitment;
 pub mod relay;
 pub mod render;
@@ -43,6 +44,7 @@ pub use ports::{
     ChatPlatform, Clock, Commit, GameLink, ProfileDirectory, StoreError, StoreExport, SystemClock, TicketStore,
     TimeZones,
 };
+pub use receipt::GameReceipt;
 pub use recruitment::{Application, RecruitmentInput, RecruitmentStatus, RequestedRole};
 pub use settings::{GuildSettings, TicketType};
 pub use ticket::{Ticket, TicketSource};

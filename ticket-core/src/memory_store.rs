@@ -1,7 +1,7 @@
 //! [`InMemoryStore`]: a [`TicketStore`] in memory, for tests, demos and embedders that bring their own
 //! persistence. It follows exactly the same rules as the SQLite store (both run `ticket_core::conformance` (feature `conformance`)).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -11,6 +11,7 @@ use crate::effect::{ChainKey, PendingEffect};
 use crate::id::{ApplicationId, ChannelId, EffectId, GuildId, TicketId};
 use crate::pid::Pid;
 use crate::ports::{Commit, ExportedEffect, StoreError, StoreExport, TicketStore, TranscriptEntry};
+use crate::receipt::{GameReceipt, RECEIPTS_KEPT};
 use crate::recruitment::Application;
 use crate::settings::GuildSettings;
 use crate::ticket::Ticket;
@@ -27,6 +28,8 @@ struct State {
     last_application: u64,
     last_effect: u64,
     index: Index,
+    /// Per game server: the receipts kept, and their order (oldest first) for dropping the oldest.
+    receipts: HashMap<crate::id::GameServerId, (HashSet<String>, VecDeque<String>)>,
 }
 
 /// Lookups of `tickets` by something other than their id, so that no query scans every ticket. Kept in step
@@ -244,6 +247,11 @@ impl TicketStore for InMemoryStore {
         state.validate(&commit)?;
         Ok(state.apply(commit))
     }
+
+    async fn has_receipt(&self, receipt: &GameReceipt) -> Result<bool, StoreError> {
+        let state = self.lock();
+        Ok(state.receipts.get(&receipt.server).is_some_and(|(kept, _)| kept.contains(&receipt.key())))
+    }
 }
 
 #[async_trait]
@@ -382,6 +390,17 @@ impl State {
         for id in commit.dead {
             if let Some(effect) = self.outbox.remove(&id) {
                 self.dead.insert(id, effect);
+            }
+        }
+        for receipt in commit.receipts {
+            let (kept, order) = self.receipts.entry(receipt.server.clone()).or_default();
+            if kept.insert(receipt.key()) {
+                order.push_back(receipt.key());
+            }
+            while order.len() > RECEIPTS_KEPT {
+                if let Some(oldest) = order.pop_front() {
+                    kept.remove(&oldest);
+                }
             }
         }
         let mut ids = Vec::with_capacity(commit.enqueue.len());

@@ -75,6 +75,22 @@ pub(super) struct Actor {
     syncs: HashMap<String, oneshot::Sender<()>>,
     next_sync: u64,
     wire: VecDeque<WireLine>,
+    /// This run's id, sent in `auth` when asking for receipts.
+    run: String,
+    /// The number of the next `ticket` record's `ref`.
+    next_ref: u64,
+    /// `ticket` records sent and not yet `received`, oldest first, with their `ref`.
+    unreceipted: VecDeque<(String, Record)>,
+}
+
+/// The most `ticket` records kept for sending again (a map server bounds its memory too).
+const UNRECEIPTED_MAX: usize = 1024;
+
+/// A new id for this run of the simulated map server.
+fn new_run_id() -> String {
+    use std::hash::BuildHasher;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{:016x}", std::collections::hash_map::RandomState::new().hash_one(nanos))
 }
 
 impl Actor {
@@ -94,6 +110,9 @@ impl Actor {
             syncs: HashMap::new(),
             next_sync: 1,
             wire: VecDeque::new(),
+            run: new_run_id(),
+            next_ref: 1,
+            unreceipted: VecDeque::new(),
         }
     }
 
@@ -208,6 +227,7 @@ impl Actor {
             server_id: self.config.server_id.as_str().to_owned(),
             secret: self.config.secret.clone(),
             protocol: PROTOCOL_VERSION,
+            run: self.config.receipts.then(|| self.run.clone()),
         };
         self.send(&auth).await;
     }
@@ -331,12 +351,17 @@ impl Actor {
                 }
             }
             ToGame::TicketClosed { name } => self.emit(SimEvent::TicketClosed { player: name.to_string() }),
+            ToGame::Received { reference } => self.unreceipted.retain(|(r, _)| *r != reference),
             ToGame::Pong { reference } => {
                 if let Some(done) = reference.and_then(|r| self.syncs.remove(&r)) {
                     let _ = done.send(());
                 }
             }
-            ToGame::Error { code, re, name, .. } => {
+            ToGame::Error { code, re, name, reference, .. } => {
+                // A refused `ticket` record is answered for good: it is not sent again.
+                if let (Some("ticket"), Some(reference)) = (re.as_deref(), reference.as_deref()) {
+                    self.unreceipted.retain(|(r, _)| r != reference);
+                }
                 let player = name.as_deref().and_then(|n| self.online(n)).cloned();
                 if let (Some("ticket"), Some(player)) = (re.as_deref(), player) {
                     let seen = if code == ErrorCode::Disabled { Seen::Disabled } else { Seen::Offline };
@@ -369,6 +394,11 @@ impl Actor {
             self.send(&FromGame::Login(player)).await;
         }
         self.send(&FromGame::SyncDone).await;
+        // What the last link may have lost: again, in order, before anything new.
+        let again: Vec<Record> = self.unreceipted.iter().map(|(_, record)| record.clone()).collect();
+        for record in again {
+            self.send_record(record).await;
+        }
         if self.is_up() {
             self.emit(SimEvent::LinkUp);
         }
@@ -488,8 +518,22 @@ impl Actor {
         }
         let source = if request { TicketSource::Request } else { TicketSource::Whisper };
         let player = PlayerRef { name, account: ids.account, char: ids.char };
-        self.send(&FromGame::Ticket { source, player, message: text.to_owned() }).await;
-        Ok(self.is_up())
+        let record = FromGame::Ticket { source, player, message: text.to_owned() }.to_record();
+        if !self.config.receipts {
+            self.send_record(record).await;
+            return Ok(self.is_up());
+        }
+        let reference = format!("t{}", self.next_ref);
+        self.next_ref += 1;
+        let record = record.with("ref", reference.as_str());
+        if self.unreceipted.len() >= UNRECEIPTED_MAX {
+            self.unreceipted.pop_front();
+            tracing::warn!("sim: too many ticket records without a receipt; the oldest is no longer kept");
+        }
+        self.unreceipted.push_back((reference, record.clone()));
+        self.send_record(record).await;
+        // Sent, or kept to be sent again: either way the player's line is not lost.
+        Ok(true)
     }
 }
 

@@ -80,6 +80,10 @@ pub struct SimConfig {
     pub io_timeout: Duration,
     /// Keep a log of every line sent and received ([`MapServer::take_wire`]).
     pub record_wire: bool,
+    /// Ask for receipts (`run` in `auth`): every `ticket` record carries a `ref`, is kept until the bridge answers
+    /// `received` (or refuses it), and is sent again, in order, after the next `auth_ok` if it was not (§9 of the
+    /// protocol). Off by default, as in a map server without the feature.
+    pub receipts: bool,
     /// The code page of names and chat on the wire (default UTF-8), as a real server's clients' bytes are.
     pub encoding: CodePage,
 }
@@ -102,6 +106,7 @@ impl SimConfig {
             dead_after: Duration::from_secs(60),
             io_timeout: Duration::from_secs(5),
             record_wire: false,
+            receipts: false,
             encoding: CodePage::UTF_8,
         }
     }

@@ -115,6 +115,12 @@ macro_rules! delegate_store {
             ) -> ::std::result::Result<::std::vec::Vec<$crate::EffectId>, $crate::StoreError> {
                 self.$field.commit(commit).await
             }
+            async fn has_receipt(
+                &self,
+                receipt: &$crate::GameReceipt,
+            ) -> ::std::result::Result<bool, $crate::StoreError> {
+                self.$field.has_receipt(receipt).await
+            }
         }
 
         #[$crate::conformance::__async_trait]

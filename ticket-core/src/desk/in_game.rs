@@ -7,6 +7,7 @@ use crate::id::{AccountId, ChannelId, GameServerId, GuildId, TicketId};
 use crate::permissions::Actor;
 use crate::pid::Pid;
 use crate::ports::{Commit, PlatformError, TranscriptAuthor, TranscriptEntry};
+use crate::receipt::GameReceipt;
 use crate::relay::{self, GameName, channel_slug, unique_channel_name};
 use crate::settings::{GuildSettings, TicketType};
 use crate::ticket::{CloseReason, HeldReply, InGameTicket, Ticket, TicketDetail, TicketSource, in_game_key};
@@ -143,7 +144,32 @@ impl Desk {
         let name = game_name(&player.name)?;
         let text = self.sealed(relayed_text(message)?);
         let pid = self.key.account(player.account);
-        retry_on_conflict!(self.try_player_message(guild, server, pid, &name, source, &text, true).await)
+        retry_on_conflict!(self.try_player_message(guild, server, pid, &name, source, &text, true, None).await)
+    }
+
+    /// [`Desk::open_game_ticket`] for a record the game may send again (it does after a broken link, for records
+    /// the bridge had not acknowledged): with the record's `receipt`, kept with what it changes. `Ok(None)`: this
+    /// record was handled before, and nothing is done again.
+    pub async fn open_game_ticket_once(
+        &self,
+        guild: GuildId,
+        server: &GameServerId,
+        player: &GamePlayer,
+        source: TicketSource,
+        message: &str,
+        receipt: &GameReceipt,
+    ) -> Result<Option<InGameOutcome>, DeskError> {
+        if self.ports.store.has_receipt(receipt).await? {
+            tracing::info!(%server, "game link: a record sent again was handled before; not again");
+            return Ok(None);
+        }
+        let name = game_name(&player.name)?;
+        let text = self.sealed(relayed_text(message)?);
+        let pid = self.key.account(player.account);
+        let outcome = retry_on_conflict!(
+            self.try_player_message(guild, server, pid, &name, source, &text, true, Some(receipt)).await
+        )?;
+        Ok(Some(outcome))
     }
 
     /// A player whispered `@Support` with a ticket open: the message goes to its channel. Without an open ticket
@@ -159,7 +185,7 @@ impl Desk {
         let text = self.sealed(relayed_text(message)?);
         let pid = self.key.account(player.account);
         match retry_on_conflict!(
-            self.try_player_message(guild, server, pid, &name, TicketSource::Whisper, &text, false).await
+            self.try_player_message(guild, server, pid, &name, TicketSource::Whisper, &text, false, None).await
         )? {
             InGameOutcome::Relayed(t) | InGameOutcome::Opened(t) => Ok(t),
         }
@@ -175,6 +201,7 @@ impl Desk {
         source: TicketSource,
         text: &str,
         may_open: bool,
+        receipt: Option<&GameReceipt>,
     ) -> Result<InGameOutcome, DeskError> {
         let settings = self.settings(guild).await?;
         if !settings.in_game.enabled {
@@ -199,6 +226,7 @@ impl Desk {
             ));
             let notice = Notice::PlayerMessage { player: name.clone(), text: text.to_owned() };
             commit.enqueue.push((ChainKey::Ticket(id), Effect::Post { to: Destination::Ticket(id), notice }));
+            commit.receipts.extend(receipt.cloned());
             self.save_game_record(commit).await?;
             return Ok(InGameOutcome::Relayed(id));
         }
@@ -214,6 +242,7 @@ impl Desk {
             tickets: vec![plan.ticket],
             transcript: vec![plan.transcript],
             enqueue: plan.effects.into_iter().map(|e| (chain, e)).collect(),
+            receipts: receipt.into_iter().cloned().collect(),
             ..Commit::default()
         };
         self.save_game_record(commit).await?;

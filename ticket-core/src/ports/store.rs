@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use crate::effect::{ChainKey, Effect, PendingEffect};
 use crate::id::{ApplicationId, ChannelId, EffectId, GuildId, TicketId};
 use crate::pid::Pid;
+use crate::receipt::GameReceipt;
 use crate::recruitment::Application;
 use crate::settings::GuildSettings;
 use crate::ticket::Ticket;
@@ -66,6 +67,10 @@ pub struct Commit {
     pub retry: Vec<Retry>,
     /// Outbox effects given up on: kept for inspection, never run again.
     pub dead: Vec<EffectId>,
+    /// Game records this commit handles: remembered (the newest [`RECEIPTS_KEPT`](crate::receipt::RECEIPTS_KEPT)
+    /// per game server) so that [`TicketStore::has_receipt`] recognises them if the game sends them again. A
+    /// receipt already stored is no conflict.
+    pub receipts: Vec<GameReceipt>,
 }
 
 impl Commit {
@@ -183,4 +188,6 @@ pub trait TicketStore: Send + Sync {
     async fn next_application_id(&self) -> Result<ApplicationId, StoreError>;
     /// Saves a commit atomically; returns the ids given to its enqueued effects, in order.
     async fn commit(&self, commit: Commit) -> Result<Vec<EffectId>, StoreError>;
+    /// Whether a commit with this receipt was saved (among the newest kept for its game server).
+    async fn has_receipt(&self, receipt: &GameReceipt) -> Result<bool, StoreError>;
 }

@@ -50,6 +50,31 @@ async fn further_whispers_land_in_the_same_channel() {
     assert_eq!(world.store.transcript(ticket).await.unwrap().len(), 3);
 }
 
+/// A record the game sends again (its link broke before the bridge acknowledged it, or the bridge process died)
+/// is recognised by its receipt: opened once, relayed once.
+#[pollster::test]
+async fn a_record_sent_again_is_handled_once() {
+    let world = World::configured();
+    let receipt = |r: &str| crate::GameReceipt::new(server(), "run-1", r).unwrap();
+    let foo = player("Foo", 1);
+    let once = |text: &'static str, r: &'static str| {
+        let (world, foo) = (&world, &foo);
+        async move {
+            world.desk.open_game_ticket_once(GUILD, &server(), foo, TicketSource::Request, text, &receipt(r)).await
+        }
+    };
+    let Some(InGameOutcome::Opened(ticket)) = once("help", "t1").await.unwrap() else { panic!("opened") };
+    assert_eq!(once("help", "t1").await.unwrap(), None, "the same record again: nothing more");
+    assert_eq!(once("more", "t2").await.unwrap(), Some(InGameOutcome::Relayed(ticket)));
+    assert_eq!(once("more", "t2").await.unwrap(), None);
+    let other_run = crate::GameReceipt::new(server(), "run-2", "t1").unwrap();
+    let again =
+        world.desk.open_game_ticket_once(GUILD, &server(), &foo, TicketSource::Whisper, "new run", &other_run).await;
+    assert_eq!(again.unwrap(), Some(InGameOutcome::Relayed(ticket)), "a new run of the game counts afresh");
+    let lines: Vec<String> = world.store.transcript(ticket).await.unwrap().into_iter().map(|l| l.text).collect();
+    assert_eq!(lines, ["help", "more", "new run"], "each line once");
+}
+
 #[pollster::test]
 async fn a_whisper_without_a_ticket_is_refused_by_relay_but_opens_one_by_request() {
     let world = World::configured();

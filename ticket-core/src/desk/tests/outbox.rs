@@ -209,6 +209,9 @@ impl TicketStore for Contended {
     async fn next_application_id(&self) -> Result<crate::ApplicationId, StoreError> {
         self.inner.next_application_id().await
     }
+    async fn has_receipt(&self, receipt: &crate::GameReceipt) -> Result<bool, StoreError> {
+        self.inner.has_receipt(receipt).await
+    }
     async fn commit(&self, commit: crate::Commit) -> Result<Vec<crate::EffectId>, StoreError> {
         let first = std::mem::replace(&mut *self.beaten.lock().unwrap(), true);
         if !first {

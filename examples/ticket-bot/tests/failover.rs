@@ -1,0 +1,229 @@
+//! Two `ticket-bot` processes on one Postgres schema, as a community that must survive a machine failure runs them:
+//! one is active, the other stands by (its game link does not listen). `kill -9` of the active one in the middle of
+//! a player's burst: the standby takes over within seconds, the map server (configured with both bridge addresses)
+//! links to it, and in the ticket's channel every line the player typed is there once, in order; staff replies
+//! reach the player, in order.
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use adapter_discord::sim::FakeDiscord;
+use adapter_postgres::test_support::{drop_schema, raw_client, unique_schema, url};
+use adapter_xilero::Secret;
+use adapter_xilero::sim::{MapServer, Seen, SimConfig, SimEvent};
+use serde_json::Value;
+use ticket_bot::offline;
+use ticket_core::GameServerId;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStderr, Command};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+const PATIENCE: Duration = Duration::from_secs(30);
+const LINK_SECRET: &str = "a-link-secret-of-enough-bytes";
+const PID_SECRET: &str = "a-pid-secret-shared-by-both-instances-0123456789";
+/// Lines the player types in the burst; the active bot is killed after `KILL_AFTER` of them.
+const BURST: usize = 60;
+const KILL_AFTER: usize = 25;
+
+/// One bot process and its JSON log lines.
+struct Bot {
+    child: Child,
+    logs: Lines<BufReader<ChildStderr>>,
+    seen: Vec<Value>,
+}
+
+impl Bot {
+    fn start(dir: &Path, config: &str, discord: &FakeDiscord) -> Bot {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ticket-bot"))
+            .args(["--log-format", "json", "--config", config, "run"])
+            .current_dir(dir)
+            .env("DISCORD_TOKEN", discord.token())
+            .env("TICKET_BOT_LINK_SECRET_XILERO", LINK_SECRET)
+            .env("TICKET_BOT_PID_SECRET", PID_SECRET)
+            .env("RUST_LOG", "info")
+            .env_remove("TICKET_BOT_LINK_SECRET")
+            .env_remove("TICKET_BOT_DATABASE_PASSWORD")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let logs = BufReader::new(child.stderr.take().unwrap()).lines();
+        Bot { child, logs, seen: Vec::new() }
+    }
+
+    /// Reads log lines until one has this message.
+    async fn log(&mut self, message: &str) -> Value {
+        let found = tokio::time::timeout(PATIENCE, async {
+            while let Some(line) = self.logs.next_line().await.unwrap() {
+                let event: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+                self.seen.push(event.clone());
+                if event["message"].as_str().is_some_and(|m| m.starts_with(message)) {
+                    return Some(event);
+                }
+            }
+            None
+        })
+        .await;
+        found.ok().flatten().unwrap_or_else(|| panic!("the log says {message:?}; it said: {:#?}", self.seen))
+    }
+}
+
+/// A free port on loopback.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Whether something listens at `port`.
+async fn listens(port: u16) -> bool {
+    tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok()
+}
+
+/// The lines `player` sent that reached `channel`, split back into the lines typed.
+fn player_lines(d: &FakeDiscord, channel: u64, player: &str) -> Vec<String> {
+    let prefix = format!("**{player}** (in game): ");
+    // Lines that waited behind a post go out together: one post, the lines after the prefix.
+    d.messages(channel)
+        .iter()
+        .filter_map(|m| m.content.strip_prefix(&prefix).map(str::to_owned))
+        .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
+}
+
+/// Waits for the game to show `player` this whisper.
+async fn whispered(events: &mut UnboundedReceiver<SimEvent>, player: &str, from: &str, message: &str) -> bool {
+    let wanted =
+        SimEvent::Sees { player: player.into(), line: Seen::Whisper { from: from.into(), message: message.into() } };
+    tokio::time::timeout(PATIENCE, async {
+        while let Some(event) = events.recv().await {
+            if event == wanted {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standby_takes_over_when_the_active_bot_is_killed_mid_burst() {
+    if raw_client().await.is_none() {
+        return;
+    }
+    let schema = Schema(unique_schema());
+    let schema_name = schema.0.clone();
+    let discord = FakeDiscord::start().await.unwrap();
+    let guild = discord.create_guild("Failover");
+    let owner = discord.add_member(guild, "owner", &[]);
+    discord.set_owner(guild, owner);
+    let dir = tempfile::tempdir().unwrap();
+    let (port_a, port_b) = (free_port(), free_port());
+    for (name, port) in [("a.toml", port_a), ("b.toml", port_b)] {
+        let config = format!(
+            "[database]\nurl = \"{}\"\nschema = \"{schema_name}\"\n\n[discord]\napi_base = \"{}\"\n\n[game_link]\nlisten = \
+             \"127.0.0.1:{port}\"\n\n[[game_link.servers]]\nid = \"xilero\"\nguild = \"{guild}\"\n",
+            url(),
+            discord.base_url()
+        );
+        std::fs::write(dir.path().join(name), config).unwrap();
+    }
+
+    let mut a = Bot::start(dir.path(), "a.toml", &discord);
+    a.log("active: this instance holds the database's lease").await;
+    a.log("running").await;
+    assert!(discord.wait_for(PATIENCE, offline::bot_ready).await, "A connected");
+    let mut b = Bot::start(dir.path(), "b.toml", &discord);
+    b.log("standing by").await;
+    assert!(listens(port_a).await && !listens(port_b).await, "only the active bot's game link listens");
+
+    // The map server knows both bridges.
+    let mut config =
+        SimConfig::new("127.0.0.1", port_a, GameServerId::new(offline::SERVER).unwrap(), Secret::new(LINK_SECRET));
+    config.more_bridges = vec![("127.0.0.1".to_owned(), port_b)];
+    config.receipts = true;
+    config.backoff_initial = Duration::from_millis(20);
+    config.backoff_max = Duration::from_millis(200);
+    let (sim, mut events) = MapServer::start(config);
+    assert!(offline::linked(&sim, PATIENCE).await.unwrap(), "linked to A");
+    sim.login("Foo").await.unwrap();
+    assert!(sim.request("Foo", "line 0").await.unwrap());
+    let channel = tokio::time::timeout(PATIENCE, async {
+        loop {
+            if let Some(c) = discord.channels(guild).into_iter().find(|c| c.name == "ticket-foo") {
+                return c.id;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the ticket channel opens");
+
+    // The burst; A is killed in the middle of it. A line typed while no bridge is linked is refused in game
+    // ("Try again"), and the player types it again.
+    let mut killed_at = None;
+    for n in 1..=BURST {
+        let line = format!("line {n}");
+        let deadline = Instant::now() + PATIENCE;
+        while !sim.whisper_support("Foo", &line).await.unwrap() {
+            assert!(Instant::now() < deadline, "{line} was never accepted");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if n == KILL_AFTER {
+            a.child.start_kill().unwrap(); // SIGKILL
+            killed_at = Some(Instant::now());
+        }
+    }
+    let took_over = b.log("active: this instance holds the database's lease").await;
+    b.log("running").await;
+    let killed_at = killed_at.unwrap();
+    println!("taken over {:?} after the kill: {took_over}", killed_at.elapsed());
+
+    let expected: Vec<String> = (0..=BURST).map(|n| format!("line {n}")).collect();
+    let all_there = discord.wait_for(PATIENCE, |d| player_lines(d, channel, "Foo").len() >= expected.len()).await;
+    let lines = player_lines(&discord, channel, "Foo");
+    let mut seen = std::collections::HashSet::new();
+    let doubled: Vec<&String> = lines.iter().filter(|l| !seen.insert(l.as_str())).collect();
+    let lost: Vec<&String> = expected.iter().filter(|l| !lines.contains(l)).collect();
+    println!("{} lines in the channel, {} lost, {} doubled", lines.len(), lost.len(), doubled.len());
+    if !lost.is_empty() {
+        for m in discord.messages(channel) {
+            println!("posted: {:?}", m.content);
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(3), b.log("never")).await;
+        for event in a.seen.iter().chain(&b.seen) {
+            if event["level"] != "INFO" || event["message"].as_str().is_some_and(|m| m.contains("game")) {
+                println!("log: {event}");
+            }
+        }
+    }
+    assert!(doubled.is_empty(), "no line twice: {doubled:?}");
+    assert!(lost.is_empty() && all_there, "every line typed is in the channel: lost {lost:?}");
+    assert_eq!(lines, expected, "in the order typed");
+
+    // Staff replies go through the new active bot, in order.
+    assert!(discord.wait_for(PATIENCE, offline::bot_ready).await, "B connected");
+    for n in 1..=5 {
+        let reply = format!("reply {n}");
+        discord.send_message(channel, owner, &reply).await;
+        assert!(whispered(&mut events, "Foo", "owner", &reply).await, "{reply} reached the player in order");
+    }
+
+    sim.shutdown().await;
+    drop(b);
+    drop(a);
+    discord.shutdown().await;
+}
+
+/// Drops the test's schema however the test ends.
+struct Schema(String);
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        drop_schema(&self.0);
+    }
+}
