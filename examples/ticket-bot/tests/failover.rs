@@ -6,72 +6,23 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
 
-use std::path::Path;
-use std::process::Stdio;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use adapter_discord::sim::FakeDiscord;
 use adapter_postgres::test_support::{drop_schema, raw_client, unique_schema, url};
 use adapter_xilero::Secret;
 use adapter_xilero::sim::{MapServer, Seen, SimConfig, SimEvent};
-use serde_json::Value;
+use common::{Bot, LINK_SECRET, PATIENCE};
 use ticket_bot::offline;
 use ticket_core::GameServerId;
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStderr, Command};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-const PATIENCE: Duration = Duration::from_secs(30);
-const LINK_SECRET: &str = "a-link-secret-of-enough-bytes";
 const PID_SECRET: &str = "a-pid-secret-shared-by-both-instances-0123456789";
 /// Lines the player types in the burst; the active bot is killed after `KILL_AFTER` of them.
 const BURST: usize = 60;
 const KILL_AFTER: usize = 25;
-
-/// One bot process and its JSON log lines.
-struct Bot {
-    child: Child,
-    logs: Lines<BufReader<ChildStderr>>,
-    seen: Vec<Value>,
-}
-
-impl Bot {
-    fn start(dir: &Path, config: &str, discord: &FakeDiscord) -> Bot {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ticket-bot"))
-            .args(["--log-format", "json", "--config", config, "run"])
-            .current_dir(dir)
-            .env("DISCORD_TOKEN", discord.token())
-            .env("TICKET_BOT_LINK_SECRET_XILERO", LINK_SECRET)
-            .env("TICKET_BOT_PID_SECRET", PID_SECRET)
-            .env("RUST_LOG", "info")
-            .env_remove("TICKET_BOT_LINK_SECRET")
-            .env_remove("TICKET_BOT_DATABASE_PASSWORD")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let logs = BufReader::new(child.stderr.take().unwrap()).lines();
-        Bot { child, logs, seen: Vec::new() }
-    }
-
-    /// Reads log lines until one has this message.
-    async fn log(&mut self, message: &str) -> Value {
-        let found = tokio::time::timeout(PATIENCE, async {
-            while let Some(line) = self.logs.next_line().await.unwrap() {
-                let event: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
-                self.seen.push(event.clone());
-                if event["message"].as_str().is_some_and(|m| m.starts_with(message)) {
-                    return Some(event);
-                }
-            }
-            None
-        })
-        .await;
-        found.ok().flatten().unwrap_or_else(|| panic!("the log says {message:?}; it said: {:#?}", self.seen))
-    }
-}
 
 /// A free port on loopback.
 fn free_port() -> u16 {
@@ -133,11 +84,11 @@ async fn the_standby_takes_over_when_the_active_bot_is_killed_mid_burst() {
         std::fs::write(dir.path().join(name), config).unwrap();
     }
 
-    let mut a = Bot::start(dir.path(), "a.toml", &discord);
+    let mut a = Bot::start(dir.path(), &discord, &["--config", "a.toml"], &[("TICKET_BOT_PID_SECRET", PID_SECRET)]);
     a.log("active: this instance holds the database's lease").await;
     a.log("running").await;
     assert!(discord.wait_for(PATIENCE, offline::bot_ready).await, "A connected");
-    let mut b = Bot::start(dir.path(), "b.toml", &discord);
+    let mut b = Bot::start(dir.path(), &discord, &["--config", "b.toml"], &[("TICKET_BOT_PID_SECRET", PID_SECRET)]);
     b.log("standing by").await;
     assert!(listens(port_a).await && !listens(port_b).await, "only the active bot's game link listens");
 

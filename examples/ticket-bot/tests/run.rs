@@ -5,79 +5,12 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
 
-use std::path::Path;
-use std::process::Stdio;
-use std::time::Duration;
+mod common;
 
 use adapter_discord::sim::FakeDiscord;
 use adapter_xilero::sim::SimEvent;
-use serde_json::Value;
+use common::{Bot, LINK_SECRET, PATIENCE};
 use ticket_bot::offline;
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStderr, Command};
-
-const PATIENCE: Duration = Duration::from_secs(20);
-const LINK_SECRET: &str = "a-link-secret-of-enough-bytes";
-
-/// The bot, running, and its log lines.
-struct Bot {
-    child: Child,
-    logs: Lines<BufReader<ChildStderr>>,
-    seen: Vec<Value>,
-}
-
-impl Bot {
-    fn start(dir: &Path, discord: &FakeDiscord) -> Bot {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ticket-bot"))
-            .args(["--log-format", "json", "run"])
-            .current_dir(dir)
-            .env("DISCORD_TOKEN", discord.token())
-            .env("TICKET_BOT_LINK_SECRET_XILERO", LINK_SECRET)
-            .env("RUST_LOG", "info")
-            .env_remove("TICKET_BOT_PID_SECRET")
-            .env_remove("TICKET_BOT_LINK_SECRET")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let logs = BufReader::new(child.stderr.take().unwrap()).lines();
-        Bot { child, logs, seen: Vec::new() }
-    }
-
-    /// Reads log lines until one has this message; every line must be a JSON object.
-    async fn log(&mut self, message: &str) -> Value {
-        let found = tokio::time::timeout(PATIENCE, async {
-            while let Some(line) = self.logs.next_line().await.unwrap() {
-                let event: Value =
-                    serde_json::from_str(&line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
-                self.seen.push(event.clone());
-                if event["message"].as_str().is_some_and(|m| m.starts_with(message)) {
-                    return Some(event);
-                }
-            }
-            None
-        })
-        .await;
-        found.ok().flatten().unwrap_or_else(|| panic!("the log says {message:?}; it said: {:#?}", self.seen))
-    }
-
-    /// Sends SIGTERM (what `systemctl stop` and `docker stop` send) and waits for the process to end.
-    async fn stop(mut self) -> Vec<Value> {
-        let pid = self.child.id().unwrap().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
-        assert!(sent.success());
-        self.log("stopping").await;
-        self.log("ticket bot stopped").await;
-        let status = tokio::time::timeout(PATIENCE, self.child.wait()).await.unwrap().unwrap();
-        assert!(status.success(), "a clean stop exits 0: {status:?}");
-        while let Some(line) = self.logs.next_line().await.unwrap() {
-            self.seen.push(serde_json::from_str(&line).unwrap());
-        }
-        self.seen
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bot_runs_stops_on_sigterm_and_reconciles_at_the_next_start() {
@@ -93,7 +26,7 @@ async fn the_bot_runs_stops_on_sigterm_and_reconciles_at_the_next_start() {
     std::fs::write(dir.path().join("ticket-bot.toml"), config).unwrap();
 
     // First start: the pid secret is created, owner-only.
-    let mut bot = Bot::start(dir.path(), &discord);
+    let mut bot = Bot::start(dir.path(), &discord, &[], &[]);
     let created = bot.log("pid secret: created").await;
     assert_eq!(created["level"], "WARN", "a new secret is worth a warning: back it up");
     let started = bot.log("ticket bot started").await;
@@ -132,7 +65,7 @@ async fn the_bot_runs_stops_on_sigterm_and_reconciles_at_the_next_start() {
     discord.delete_channel_by_hand(channel).await;
 
     // Second start: the same secret is read, and the ticket of the vanished channel is closed.
-    let mut bot = Bot::start(dir.path(), &discord);
+    let mut bot = Bot::start(dir.path(), &discord, &[], &[]);
     bot.log("pid secret: read").await;
     let reconciled = bot.log("closed tickets whose channels are gone").await;
     assert_eq!(reconciled["closed"], 1);
