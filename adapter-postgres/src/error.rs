@@ -16,6 +16,21 @@ use std::fmt::Display;
 use ticket_core::StoreError;
 use tokio_postgres::error::SqlState;
 
+/// An error and its causes, as one line: the pool's and the client's errors keep the useful part (a refused
+/// certificate, a wrong password) in their causes.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = inner.source();
+    }
+    text
+}
+
 /// Why the Postgres store failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -33,10 +48,10 @@ pub enum PostgresError {
     #[error("cannot build the Postgres connection pool: {0}")]
     BuildPool(String),
     /// No connection could be had from the pool (the server is down, refuses us, or the pool timed out).
-    #[error("no Postgres connection: {0}")]
+    #[error("no Postgres connection: {}", with_causes(.0))]
     Pool(#[from] deadpool_postgres::PoolError),
     /// The server or the connection failed a statement.
-    #[error("Postgres failed: {0}")]
+    #[error("Postgres failed: {}", with_causes(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// The schema was migrated by a newer version of this software; using it could damage it.
     #[error(
