@@ -7,6 +7,7 @@ mod commit;
 mod error;
 mod ids;
 mod migrations;
+mod open_views;
 mod outbox;
 mod settings;
 mod store;

@@ -8,6 +8,7 @@ mod error;
 mod group;
 mod ids;
 mod migrations;
+mod open_views;
 mod options;
 mod outbox;
 mod settings;

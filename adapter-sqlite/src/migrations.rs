@@ -7,7 +7,7 @@ use crate::SqliteError;
 
 /// The schema version this build writes. A file with a newer version is refused with
 /// [`SqliteError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// `PRAGMA application_id` of every database this crate made: `RSTK`.
 pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"RSTK");
@@ -48,6 +48,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         rebuilds: true,
     },
     Migration { version: 5, name: "reopening", sql: include_str!("../migrations/0005_reopen.sql"), rebuilds: false },
+    Migration {
+        version: 6,
+        name: "open tickets by game server",
+        sql: include_str!("../migrations/0006_open_by_game_server.sql"),
+        rebuilds: false,
+    },
 ];
 
 /// Runs one migration in its own transaction; `false` if another process ran it meanwhile.

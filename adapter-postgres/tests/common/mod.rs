@@ -118,6 +118,16 @@ impl TicketStore for TestStore {
     async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError> {
         self.store.open_tickets(guild).await
     }
+    async fn open_ticket_channels(&self, guild: GuildId) -> Result<Vec<(TicketId, ChannelId)>, StoreError> {
+        self.store.open_ticket_channels(guild).await
+    }
+    async fn open_game_players(
+        &self,
+        guild: GuildId,
+        server: &ticket_core::GameServerId,
+    ) -> Result<Vec<ticket_core::ports::OpenGamePlayer>, StoreError> {
+        self.store.open_game_players(guild, server).await
+    }
     async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError> {
         self.store.tickets_due(until, limit).await
     }
