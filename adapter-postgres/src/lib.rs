@@ -10,6 +10,7 @@ mod export;
 mod ids;
 mod lease;
 mod migrations;
+mod open_views;
 mod outbox;
 mod receipts;
 mod settings;

@@ -10,7 +10,7 @@ use crate::codec::{execute, get, opt_row};
 
 /// The schema version this build writes. A schema with a newer version is refused with
 /// [`PostgresError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// One step of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -26,7 +26,12 @@ pub(crate) struct Migration {
 /// Every migration, in order. Append only: never edit one that was released.
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "initial schema", sql: include_str!("../migrations/0001_initial.sql") },
-    Migration { version: 2, name: "game receipts", sql: include_str!("../migrations/0002_game_receipts.sql") },
+    Migration {
+        version: 2,
+        name: "open tickets by game server",
+        sql: include_str!("../migrations/0002_open_by_game_server.sql"),
+    },
+    Migration { version: 3, name: "game receipts", sql: include_str!("../migrations/0003_game_receipts.sql") },
 ];
 
 /// Takes the migration lock of `schema` until the transaction ends.

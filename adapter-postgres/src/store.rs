@@ -3,16 +3,16 @@
 
 use async_trait::async_trait;
 use deadpool_postgres::{Client, Pool};
-use ticket_core::ports::{Commit, StoreError, TicketStore, TranscriptEntry};
+use ticket_core::ports::{Commit, OpenGamePlayer, StoreError, TicketStore, TranscriptEntry};
 use ticket_core::{
-    Application, ApplicationId, ChainKey, ChannelId, EffectId, GameReceipt, GuildId, GuildSettings, PendingEffect, Pid,
-    Ticket, TicketId,
+    Application, ApplicationId, ChainKey, ChannelId, EffectId, GameReceipt, GameServerId, GuildId, GuildSettings,
+    PendingEffect, Pid, Ticket, TicketId,
 };
 use time::OffsetDateTime;
 
 use crate::{
-    ConnectOptions, PostgresError, applications, commit, ids, migrations, outbox, receipts, settings, tickets,
-    transcripts,
+    ConnectOptions, PostgresError, applications, commit, ids, migrations, open_views, outbox, receipts, settings,
+    tickets, transcripts,
 };
 
 /// A [`TicketStore`] on PostgreSQL, in one schema of one database. Cheap to share: clone the pool handle inside,
@@ -128,6 +128,18 @@ impl TicketStore for PostgresStore {
 
     async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError> {
         Ok(tickets::open_in_guild(&self.client().await?, guild).await?)
+    }
+
+    async fn open_ticket_channels(&self, guild: GuildId) -> Result<Vec<(TicketId, ChannelId)>, StoreError> {
+        Ok(open_views::channels(&self.client().await?, guild).await?)
+    }
+
+    async fn open_game_players(
+        &self,
+        guild: GuildId,
+        server: &GameServerId,
+    ) -> Result<Vec<OpenGamePlayer>, StoreError> {
+        Ok(open_views::game_players(&self.client().await?, guild, server).await?)
     }
 
     async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError> {

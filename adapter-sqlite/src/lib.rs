@@ -9,6 +9,7 @@ mod export;
 mod group;
 mod ids;
 mod migrations;
+mod open_views;
 mod options;
 mod outbox;
 mod receipts;

@@ -7,7 +7,7 @@ use crate::SqliteError;
 
 /// The schema version this build writes. A file with a newer version is refused with
 /// [`SqliteError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// `PRAGMA application_id` of every database this crate made: `RSTK`.
 pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"RSTK");
@@ -50,8 +50,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration { version: 5, name: "reopening", sql: include_str!("../migrations/0005_reopen.sql"), rebuilds: false },
     Migration {
         version: 6,
+        name: "open tickets by game server",
+        sql: include_str!("../migrations/0006_open_by_game_server.sql"),
+        rebuilds: false,
+    },
+    Migration {
+        version: 7,
         name: "game receipts",
-        sql: include_str!("../migrations/0006_game_receipts.sql"),
+        sql: include_str!("../migrations/0007_game_receipts.sql"),
         rebuilds: false,
     },
 ];

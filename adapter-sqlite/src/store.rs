@@ -6,17 +6,18 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
-use ticket_core::ports::{Commit, StoreError, TicketStore, TranscriptEntry};
+use ticket_core::ports::{Commit, OpenGamePlayer, StoreError, TicketStore, TranscriptEntry};
 use ticket_core::{
-    Application, ApplicationId, ChainKey, ChannelId, EffectId, GameReceipt, GuildId, GuildSettings, PendingEffect, Pid,
-    Ticket, TicketId,
+    Application, ApplicationId, ChainKey, ChannelId, EffectId, GameReceipt, GameServerId, GuildId, GuildSettings,
+    PendingEffect, Pid, Ticket, TicketId,
 };
 use time::OffsetDateTime;
 
 use crate::group::GroupCommit;
 use crate::worker::{Opener, Pool};
 use crate::{
-    OpenOptions, SqliteError, applications, ids, migrations, outbox, receipts, settings, tickets, transcripts,
+    OpenOptions, SqliteError, applications, ids, migrations, open_views, outbox, receipts, settings, tickets,
+    transcripts,
 };
 
 /// Prepared statements kept per connection; the store uses a few dozen distinct ones.
@@ -234,6 +235,19 @@ impl TicketStore for SqliteStore {
 
     async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError> {
         Ok(self.read(move |conn| tickets::open_in_guild(conn, guild)).await?)
+    }
+
+    async fn open_ticket_channels(&self, guild: GuildId) -> Result<Vec<(TicketId, ChannelId)>, StoreError> {
+        Ok(self.read(move |conn| open_views::channels(conn, guild)).await?)
+    }
+
+    async fn open_game_players(
+        &self,
+        guild: GuildId,
+        server: &GameServerId,
+    ) -> Result<Vec<OpenGamePlayer>, StoreError> {
+        let server = server.clone();
+        Ok(self.read(move |conn| open_views::game_players(conn, guild, &server)).await?)
     }
 
     async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError> {

@@ -13,6 +13,7 @@ pub mod libconfig;
 pub mod line;
 mod noisy;
 pub mod protocol;
+mod resync;
 pub mod secret;
 mod server;
 pub mod sessions;

@@ -10,19 +10,24 @@
 //! before any record after it. At most [`LinkLimits::desk_at_once`](crate::LinkLimits::desk_at_once) records, across
 //! every connection, are taken from their queues and not yet handled: beyond that the workers stop taking, and each
 //! reader's back-pressure applies as before. This bounds what a burst of thousands of players holds in memory.
+//!
+//! The logins a game announces between connecting and `sync_done` are held back and handed to the desk with
+//! `sync_done` (see [`crate::resync`]): one store read for the whole server instead of one per player.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use ticket_core::lanes::Lanes;
 use ticket_core::relay::GameName;
 use ticket_core::{Desk, DeskError, GamePlayer, GameReceipt, TicketSource};
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use crate::config::AllowedServer;
 use crate::events::{Counters, LinkEvent};
 use crate::hub::{Answers, LinkHandle};
 use crate::protocol::{ErrorCode, PlayerRef, Refusal, ToGame};
+use crate::resync::ResyncLogins;
 use crate::whispers::SentWhisper;
 
 /// A record for the desk. `SyncDone` carries everyone the game announced since `auth_ok` (`None` if the registry
@@ -38,7 +43,7 @@ pub(crate) enum Work {
 }
 
 impl Work {
-    fn action(&self) -> &'static str {
+    pub(crate) fn action(&self) -> &'static str {
         match self {
             Self::Config { .. } => "config",
             Self::Ticket { .. } => "ticket",
@@ -50,7 +55,7 @@ impl Work {
     }
 
     /// The player whose lane the record goes into; `None` for a server-wide record.
-    fn player(&self) -> Option<&GameName> {
+    pub(crate) fn player(&self) -> Option<&GameName> {
         match self {
             Self::Ticket { player, .. } | Self::Login { player, .. } | Self::Logout { player, .. } => {
                 Some(&player.name)
@@ -77,6 +82,11 @@ impl Worker {
     async fn handle(&self, work: Work) {
         let action = work.action();
         let error = handle(&self.desk, &self.server, self.run.as_deref(), work, &self.answers, &self.link).await;
+        self.report(action, error);
+    }
+
+    /// Reports a record handled.
+    fn report(&self, action: &'static str, error: Option<ErrorCode>) {
         self.link.emit(LinkEvent::Handled { server: self.server.id.clone(), action, error });
     }
 
@@ -126,24 +136,99 @@ pub(crate) async fn run(
     let turn = link.turn(&server.id);
     let _turn = turn.lock_owned().await;
     let worker = Arc::new(Worker { link, desk, server, run, answers, lanes: Lanes::new() });
-    let room = worker.link.desk_room();
-    let mut runners = JoinSet::new();
-    while let Some(work) = queue.recv().await {
-        while runners.try_join_next().is_some() {}
-        let Some(player) = work.player().cloned() else {
-            // Server-wide: after everything before it, before anything after it.
-            while runners.join_next().await.is_some() {}
-            worker.handle(work).await;
-            continue;
+    let mut runners = Runners { room: worker.link.desk_room(), worker, tasks: JoinSet::new() };
+    let mut resync = ResyncLogins::new(runners.worker.link.config().limits.max_players_per_server);
+    loop {
+        let next = if resync.holds_any() {
+            match tokio::time::timeout(RESYNC_QUIET, queue.recv()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    // The game went quiet before `sync_done`: what it announced goes through on its own.
+                    runners.start_all(resync.drain()).await;
+                    continue;
+                }
+            }
+        } else {
+            queue.recv().await
         };
+        let Some(work) = next else { break };
+        runners.reap();
+        let Some(work) = resync.hold(work) else { continue };
+        if work.player().is_none() {
+            runners.server_wide(work, &mut resync).await;
+            continue;
+        }
+        if let Some(login) = work.player().and_then(|player| resync.take(player)) {
+            runners.start(login).await;
+        }
+        runners.start(work).await;
+    }
+    runners.start_all(resync.finish()).await;
+    while runners.tasks.join_next().await.is_some() {}
+    let _ = resume.await;
+}
+
+/// How long the game may go quiet during its resync, before `sync_done`, until the logins held back go through
+/// on their own (a game that never sends `sync_done` still has its players' held replies whispered).
+const RESYNC_QUIET: Duration = Duration::from_secs(1);
+
+/// The lanes' runner tasks of one connection.
+struct Runners {
+    worker: Arc<Worker>,
+    room: Arc<Semaphore>,
+    tasks: JoinSet<()>,
+}
+
+impl Runners {
+    /// Forgets the runners that are done.
+    fn reap(&mut self) {
+        while self.tasks.try_join_next().is_some() {}
+    }
+
+    /// Puts a player's record into their lane, starting a runner if the lane was idle. Waits for room (see
+    /// [`LinkLimits::desk_at_once`](crate::LinkLimits::desk_at_once)).
+    async fn start(&mut self, work: Work) {
+        let Some(player) = work.player().cloned() else { return };
         // The semaphore is never closed, so acquiring only waits.
-        let Ok(permit) = room.clone().acquire_owned().await else { break };
-        if let Some(first) = worker.lanes.push(player.clone(), (work, permit)) {
-            runners.spawn(worker.clone().run_lane(player, first));
+        let Ok(permit) = self.room.clone().acquire_owned().await else { return };
+        if let Some(first) = self.worker.lanes.push(player.clone(), (work, permit)) {
+            self.tasks.spawn(self.worker.clone().run_lane(player, first));
         }
     }
-    while runners.join_next().await.is_some() {}
-    let _ = resume.await;
+
+    async fn start_all(&mut self, works: Vec<Work>) {
+        for work in works {
+            self.start(work).await;
+        }
+    }
+
+    /// A server-wide record: after everything before it, before anything after it. `sync_done` ends the resync:
+    /// with the full list of who is online it stands for the logins held back (the desk logs in those whose
+    /// ticket needs it); without it, or if the desk failed on it, they go through on their own.
+    async fn server_wide(&mut self, work: Work, resync: &mut ResyncLogins) {
+        let covered = match &work {
+            Work::SyncDone { online: Some(_) } => resync.finish(),
+            Work::SyncDone { online: None } => {
+                self.start_all(resync.finish()).await;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+        while self.tasks.join_next().await.is_some() {}
+        let worker = &self.worker;
+        let action = work.action();
+        let error =
+            handle(&worker.desk, &worker.server, worker.run.as_deref(), work, &worker.answers, &worker.link).await;
+        if error.is_some() {
+            self.start_all(covered).await;
+        } else {
+            // Reported before `sync_done` itself, which stands for them.
+            for login in &covered {
+                self.worker.report(login.action(), None);
+            }
+        }
+        self.worker.report(action, error);
+    }
 }
 
 /// Handles one record; returns the `error` code answered, if any.

@@ -166,9 +166,19 @@ async fn main() -> Result<(), Error> {
     eprintln!("restarting the bot with {} open tickets…", tickets.len());
     bot.stop()?;
     let since = world.discord.request_count();
+    let (own, machine) = (process::own_cpu()?, process::machine_busy()?);
     let bot = setup.spawn()?;
     world.wait_ready(since, Duration::from_secs(120)).await?;
     report.add(format!("restart to ready at {} open tickets", tickets.len()), ms(bot.started.elapsed()));
+    report.add(
+        "CPU from the restart to ready: the bot / the benchmark (fake Discord, map servers) / every process",
+        format!(
+            "{} / {} / {}",
+            ms(bot.cpu()?),
+            ms(process::own_cpu()?.saturating_sub(own)),
+            ms(process::machine_busy()?.saturating_sub(machine))
+        ),
+    );
     for n in 0..world.places.len() {
         if !ticket_bot::offline::linked(&world.sim(n), Duration::from_secs(60)).await? {
             return Err(format!("map server {n} did not link up again").into());

@@ -121,6 +121,35 @@ impl BotSetup {
     }
 }
 
+/// The CPU time (user + system) in a `/proc/PID/stat` line.
+fn cpu_of(stat: &str) -> Result<Duration, Error> {
+    // The command name may hold spaces; the fields after its closing parenthesis do not.
+    let rest = stat.rsplit_once(')').ok_or("stat")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11).ok_or("utime")?.parse::<u64>()? + fields.get(12).ok_or("stime")?.parse::<u64>()?;
+    Ok(Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
+}
+
+/// The CPU time this process (the benchmark: the fake Discord and the simulated map servers) used so far.
+pub fn own_cpu() -> Result<Duration, Error> {
+    cpu_of(&std::fs::read_to_string("/proc/self/stat")?)
+}
+
+/// The CPU time every process on the machine used so far (the `cpu` line of `/proc/stat`, without idle and
+/// I/O wait): more than the bot and the benchmark used means something else ran meanwhile.
+pub fn machine_busy() -> Result<Duration, Error> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let line = stat.lines().find(|l| l.starts_with("cpu ")).ok_or("no cpu line in /proc/stat")?;
+    let mut ticks = 0u64;
+    // user nice system idle iowait irq softirq steal …: all but idle (3) and iowait (4).
+    for (n, field) in line.split_whitespace().skip(1).take(8).enumerate() {
+        if n != 3 && n != 4 {
+            ticks += field.parse::<u64>()?;
+        }
+    }
+    Ok(Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
+}
+
 /// A running bot.
 pub struct Bot {
     child: Child,
@@ -142,13 +171,7 @@ impl Bot {
 
     /// CPU time used so far (user + system).
     pub fn cpu(&self) -> Result<Duration, Error> {
-        let stat = self.proc_file("stat")?;
-        // The command name may hold spaces; the fields after its closing parenthesis do not.
-        let rest = stat.rsplit_once(')').ok_or("stat")?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 =
-            fields.get(11).ok_or("utime")?.parse::<u64>()? + fields.get(12).ok_or("stime")?.parse::<u64>()?;
-        Ok(Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
+        cpu_of(&self.proc_file("stat")?)
     }
 
     /// Stops it as a service manager would (SIGTERM), waiting for it to exit.

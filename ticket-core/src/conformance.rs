@@ -27,11 +27,13 @@ use crate::topic::Topic;
 
 mod delegate;
 mod export;
+mod open_views;
 mod receipts;
 mod timers;
 mod transcripts;
 pub use delegate::{__async_trait, __time};
 pub use export::*;
+pub use open_views::*;
 pub use receipts::*;
 pub use timers::*;
 pub use transcripts::*;
@@ -53,6 +55,8 @@ macro_rules! store_conformance_tests {
             open_channel_names_match_the_base,
             open_channel_names_are_unique_per_guild,
             open_lookups_follow_renames_closes_and_reopens,
+            open_ticket_channels_list_open_tickets_with_a_channel,
+            open_game_players_list_one_servers_open_tickets,
             applications_round_trip_and_list,
             application_needs_its_ticket,
             transcripts_append_in_order_and_outlive_the_channel,

@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::effect::{ChainKey, PendingEffect};
-use crate::id::{ApplicationId, ChannelId, EffectId, GuildId, TicketId};
+use crate::id::{ApplicationId, ChannelId, EffectId, GameServerId, GuildId, TicketId};
 use crate::pid::Pid;
-use crate::ports::{Commit, ExportedEffect, StoreError, StoreExport, TicketStore, TranscriptEntry};
+use crate::ports::{Commit, ExportedEffect, OpenGamePlayer, StoreError, StoreExport, TicketStore, TranscriptEntry};
 use crate::receipt::{GameReceipt, RECEIPTS_KEPT};
 use crate::recruitment::Application;
 use crate::settings::GuildSettings;
@@ -165,6 +165,33 @@ impl TicketStore for InMemoryStore {
         let state = self.lock();
         let open = state.index.open_in_guild.get(&guild).into_iter().flatten();
         Ok(open.filter_map(|id| state.tickets.get(id)).cloned().collect())
+    }
+
+    async fn open_ticket_channels(&self, guild: GuildId) -> Result<Vec<(TicketId, ChannelId)>, StoreError> {
+        let state = self.lock();
+        let open = state.index.open_in_guild.get(&guild).into_iter().flatten();
+        Ok(open.filter_map(|id| state.tickets.get(id)?.channel.map(|channel| (*id, channel))).collect())
+    }
+
+    async fn open_game_players(
+        &self,
+        guild: GuildId,
+        server: &GameServerId,
+    ) -> Result<Vec<OpenGamePlayer>, StoreError> {
+        let state = self.lock();
+        let open = state.index.open_in_guild.get(&guild).into_iter().flatten();
+        Ok(open
+            .filter_map(|id| {
+                let game = state.tickets.get(id)?.in_game().ok().filter(|game| game.server == *server)?;
+                Some(OpenGamePlayer {
+                    ticket: *id,
+                    player: game.player,
+                    name: game.name.clone(),
+                    online: game.online,
+                    held: !game.held.is_empty(),
+                })
+            })
+            .collect())
     }
 
     async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError> {

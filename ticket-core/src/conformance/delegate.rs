@@ -49,6 +49,19 @@ macro_rules! delegate_store {
             ) -> ::std::result::Result<::std::vec::Vec<$crate::Ticket>, $crate::StoreError> {
                 self.$field.open_tickets(guild).await
             }
+            async fn open_ticket_channels(
+                &self,
+                guild: $crate::GuildId,
+            ) -> ::std::result::Result<::std::vec::Vec<($crate::TicketId, $crate::ChannelId)>, $crate::StoreError> {
+                self.$field.open_ticket_channels(guild).await
+            }
+            async fn open_game_players(
+                &self,
+                guild: $crate::GuildId,
+                server: &$crate::GameServerId,
+            ) -> ::std::result::Result<::std::vec::Vec<$crate::ports::OpenGamePlayer>, $crate::StoreError> {
+                self.$field.open_game_players(guild, server).await
+            }
             async fn tickets_due(
                 &self,
                 until: $crate::conformance::__time::OffsetDateTime,

@@ -484,10 +484,9 @@ impl Desk {
         let name = game_name(player)?;
         retry_on_conflict!(
             async {
-                let open = self.ports.store.open_tickets(guild).await?;
-                let Some(mut ticket) =
-                    open.into_iter().find(|t| t.in_game().is_ok_and(|g| g.server == *server && g.name == name))
-                else {
+                let open = self.ports.store.open_game_players(guild, server).await?;
+                let Some(found) = open.into_iter().find(|p| p.name == name) else { return Ok(None) };
+                let Some(mut ticket) = self.ports.store.ticket(found.ticket).await?.filter(Ticket::is_open) else {
                     return Ok(None);
                 };
                 let id = ticket.id;
@@ -512,23 +511,32 @@ impl Desk {
 
     /// The game announced every player online on `server` (after it (re)connected): the open tickets of players
     /// it did not announce are handled as logouts (closed if `close_on_logout` is on). This catches logouts the
-    /// bridge missed while it or the link was down. Returns the tickets handled.
+    /// bridge missed while it or the link was down. Announced players whose ticket has them offline, or holds
+    /// replies for them, are logged in as [`Desk::player_login`] would. Reads only the server's open in-game
+    /// tickets ([`TicketStore::open_game_players`](crate::TicketStore::open_game_players)), not whole tickets.
+    /// Returns the tickets handled as logouts.
     pub async fn sync_players(
         &self,
         guild: GuildId,
         server: &GameServerId,
         online: &[GamePlayer],
     ) -> Result<Vec<TicketId>, DeskError> {
-        let online: std::collections::HashSet<Pid> = online.iter().map(|p| self.key.account(p.account)).collect();
+        let online: std::collections::HashMap<Pid, &GamePlayer> =
+            online.iter().map(|p| (self.key.account(p.account), p)).collect();
         let mut handled = Vec::new();
-        for ticket in self.ports.store.open_tickets(guild).await? {
-            let Ok(game) = ticket.in_game() else { continue };
-            if game.server != *server || !game.online || online.contains(&game.player) {
-                continue;
-            }
-            let (pid, name) = (game.player, game.name.clone());
-            if retry_on_conflict!(self.try_logout(guild, server, pid, &name).await)?.is_some() {
-                handled.push(ticket.id);
+        for open in self.ports.store.open_game_players(guild, server).await? {
+            match online.get(&open.player) {
+                None if open.online => {
+                    let (pid, name) = (open.player, &open.name);
+                    if retry_on_conflict!(self.try_logout(guild, server, pid, name).await)?.is_some() {
+                        handled.push(open.ticket);
+                    }
+                }
+                Some(player) if !open.online || open.held => {
+                    let Ok(name) = game_name(&player.name) else { continue };
+                    retry_on_conflict!(self.try_login(server, open.player, &name).await)?;
+                }
+                _ => {}
             }
         }
         Ok(handled)
@@ -586,14 +594,8 @@ impl Desk {
     pub async fn reconcile(&self, guild: GuildId, existing: &[ChannelId]) -> Result<Vec<TicketId>, DeskError> {
         // A guild's channels and its open tickets are both in the hundreds: looked up, not scanned per ticket.
         let existing: std::collections::HashSet<ChannelId> = existing.iter().copied().collect();
-        let missing: Vec<(TicketId, ChannelId)> = self
-            .ports
-            .store
-            .open_tickets(guild)
-            .await?
-            .into_iter()
-            .filter_map(|ticket| ticket.channel.filter(|c| !existing.contains(c)).map(|c| (ticket.id, c)))
-            .collect();
+        let mut missing = self.ports.store.open_ticket_channels(guild).await?;
+        missing.retain(|(_, channel)| !existing.contains(channel));
         if missing.is_empty() {
             return Ok(Vec::new());
         }

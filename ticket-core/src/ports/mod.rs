@@ -17,7 +17,7 @@ pub use export::{ExportedEffect, StoreExport};
 pub use game::{GameLink, GameLinkError, WhisperOutcome};
 pub use profile::{CitizenProfile, OrgProfile, OrgSummary, ProfileDirectory, ProfileError};
 pub use store::{
-    Commit, Retry, StoreError, TicketStore, TranscriptAttachment, TranscriptAuthor, TranscriptChange,
+    Commit, OpenGamePlayer, Retry, StoreError, TicketStore, TranscriptAttachment, TranscriptAuthor, TranscriptChange,
     TranscriptChangeKind, TranscriptEdit, TranscriptEntry,
 };
 pub use zones::{OffsetZones, TimeZones, ZoneInfo};

@@ -6,10 +6,11 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::effect::{ChainKey, Effect, PendingEffect};
-use crate::id::{ApplicationId, ChannelId, EffectId, GuildId, TicketId};
+use crate::id::{ApplicationId, ChannelId, EffectId, GameServerId, GuildId, TicketId};
 use crate::pid::Pid;
 use crate::receipt::GameReceipt;
 use crate::recruitment::Application;
+use crate::relay::GameName;
 use crate::settings::GuildSettings;
 use crate::ticket::Ticket;
 pub use crate::transcript::{
@@ -25,6 +26,22 @@ pub struct Retry {
     pub attempts: u32,
     /// Not before.
     pub not_before: OffsetDateTime,
+}
+
+/// An open in-game ticket as a game server's resync reads it ([`TicketStore::open_game_players`]): whose it is,
+/// whether it has them online and whether replies wait for their next login, without the rest of the ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenGamePlayer {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The player.
+    pub player: Pid,
+    /// Their character's name, as last seen.
+    pub name: GameName,
+    /// Whether the ticket has them online.
+    pub online: bool,
+    /// Whether staff replies are held for their next login.
+    pub held: bool,
 }
 
 /// Everything one use case (or one effect's completion) changes, saved atomically.
@@ -163,6 +180,14 @@ pub trait TicketStore: Send + Sync {
     async fn open_ticket_by_key(&self, key: &str) -> Result<Option<Ticket>, StoreError>;
     /// A guild's open tickets, oldest first.
     async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError>;
+    /// The channels of a guild's open tickets, as `(ticket, channel)` by ticket id; tickets without a channel yet
+    /// are left out. What a start-up reconciliation compares with the channels the platform lists, without
+    /// reading whole tickets.
+    async fn open_ticket_channels(&self, guild: GuildId) -> Result<Vec<(TicketId, ChannelId)>, StoreError>;
+    /// The open in-game tickets of one game server in a guild, by ticket id: what the game's announcement of who
+    /// is online is compared with. Read through an index.
+    async fn open_game_players(&self, guild: GuildId, server: &GameServerId)
+    -> Result<Vec<OpenGamePlayer>, StoreError>;
     /// Open tickets whose [`due_at`](crate::ticket::TicketTimers::due_at) is at or before `until`, soonest first
     /// (then by id), at most `limit`. Read through an index: the desk asks at every run of its outbox.
     async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError>;

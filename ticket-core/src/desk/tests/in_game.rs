@@ -452,3 +452,36 @@ async fn players_missing_from_a_resync_are_logged_out() {
     let other = GameServerId::new("other").unwrap();
     assert!(world.desk.sync_players(GUILD, &other, &[]).await.unwrap().is_empty(), "other servers are untouched");
 }
+
+#[pollster::test]
+async fn players_announced_by_a_resync_are_logged_in_and_get_their_held_replies() {
+    let world = World::configured();
+    world.configure(|s| {
+        s.in_game.close_on_logout = false;
+        s
+    });
+    let away = open(&world, "Foo", 1, "help");
+    let held = open(&world, "Bar", 2, "help");
+    let here = open(&world, "Baz", 3, "help");
+    world.desk.player_logout(GUILD, &server(), &player("Foo", 1)).await.unwrap();
+    world.desk.reply_undelivered(GUILD, &server(), "Bar", "Bob", "missed you").await.unwrap();
+    world.take_calls();
+    let announced = [player("Foo", 1), player("Bar", 2), player("Baz", 3)];
+    assert!(world.desk.sync_players(GUILD, &server(), &announced).await.unwrap().is_empty(), "nobody logged out");
+    let calls = world.take_calls();
+    let back = world.channel_of(away).get();
+    assert!(
+        calls.iter().any(
+            |c| matches!(c, Call::Send { channel, message } if *channel == back && message.content.contains("Foo"))
+        ),
+        "staff are told Foo is back: {calls:?}"
+    );
+    assert!(calls.contains(&Call::Whisper { player: "Bar".into(), from: "Bob".into(), text: "missed you".into() }));
+    assert_eq!(calls.len(), 3, "Foo is back, Bar gets the reply and staff are told; Baz changes nothing: {calls:?}");
+    for ticket in [away, held, here] {
+        let stored = world.store.ticket(ticket).await.unwrap().unwrap();
+        assert!(stored.in_game().unwrap().online && stored.in_game().unwrap().held.is_empty(), "{ticket}");
+    }
+    assert!(world.desk.sync_players(GUILD, &server(), &announced).await.unwrap().is_empty());
+    assert!(world.take_calls().is_empty(), "a second resync changes nothing");
+}

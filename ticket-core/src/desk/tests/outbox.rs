@@ -179,6 +179,16 @@ impl TicketStore for Contended {
     async fn open_tickets(&self, g: GuildId) -> Result<Vec<crate::Ticket>, StoreError> {
         self.inner.open_tickets(g).await
     }
+    async fn open_ticket_channels(&self, g: GuildId) -> Result<Vec<(crate::TicketId, ChannelId)>, StoreError> {
+        self.inner.open_ticket_channels(g).await
+    }
+    async fn open_game_players(
+        &self,
+        g: GuildId,
+        server: &crate::GameServerId,
+    ) -> Result<Vec<crate::ports::OpenGamePlayer>, StoreError> {
+        self.inner.open_game_players(g, server).await
+    }
     async fn tickets_due(&self, until: time::OffsetDateTime, n: usize) -> Result<Vec<crate::Ticket>, StoreError> {
         self.inner.tickets_due(until, n).await
     }
