@@ -26,6 +26,7 @@
 #include "pc.hpp"
 #include "ragnasync_bridges.hpp"
 #include "ragnasync_link.hpp"
+#include "ragnasync_receipts.hpp"
 #include "ragnasync_record.hpp"
 
 using ragnasync::Record;
@@ -368,12 +369,13 @@ bool ragnasync_owns_request_command( void ){
 	return ragnasync_settings.request_command;
 }
 
-/// Sends the player's message as a ticket. False if it could not be sent.
+/// Sends the player's message as a ticket, kept until the bridge confirms it. False if it could not be written.
 static bool ragnasync_send_ticket( map_session_data& sd, const char* source, const std::string& text ){
 	Record record = ragnasync_player_record( "ticket", source, sd );
 
+	ragnasync_receipts_add_ref( record ); // before `message`, so that even a refusal of a line too long names it
 	record.add( "message", text );
-	return ragnasync_send( record );
+	return ragnasync_receipts_send( record );
 }
 
 int32 ragnasync_atcommand_request( const int32 fd, map_session_data& sd, const char* message ){
@@ -499,6 +501,7 @@ void do_init_ragnasync( void ){
 		ragnasync_read_config();
 	}
 
+	ragnasync_receipts_init();
 	ragnasync_link_init();
 	ragnasync_initialised = true;
 
@@ -507,6 +510,7 @@ void do_init_ragnasync( void ){
 
 void do_final_ragnasync( void ){
 	ragnasync_link_final();
+	ragnasync_receipts_final();
 	ragnasync_online.clear();
 	ragnasync_initialised = false;
 }

@@ -15,7 +15,7 @@
 //   WAITING        - waiting for the next attempt: at once on the next address, or after the back-off
 //   PROBING        - a non-blocking connection attempt is under way (see ragnasync_start_attempt)
 //   AUTHENTICATING - connected, `auth` sent, waiting for `auth_ok`
-//   UP             - `auth_ok` received; `config`, a `login` per online character and `sync_done` sent
+//   UP             - `auth_ok` received; `config`, the `login`s, `sync_done` and unconfirmed tickets sent
 // While the link is not UP, players who use @request or whisper Support are told
 // "RagnaSync: Ticket Offline, Try again" and nothing is sent or queued.
 //
@@ -50,6 +50,7 @@
 #include "map.hpp"
 #include "pc.hpp"
 #include "ragnasync_bridges.hpp"
+#include "ragnasync_receipts.hpp"
 #include "ragnasync_record.hpp"
 
 using ragnasync::e_record_error;
@@ -153,15 +154,8 @@ const char* ragnasync_link_state_name( void ){
 // ---------------------------------------------------------------------------------------------------------
 // Sending
 
-/// Writes one record on the link. Returns false if it could not be queued.
-bool ragnasync_send( const Record& record ){
-	const int32 fd = ragnasync_link.fd;
-
-	if( fd <= 0 || !session_isActive( fd ) ){
-		return false;
-	}
-
-	std::string line;
+/// Encodes one record as a line (without its '\n'). False, after a ShowError, if it cannot be written.
+bool ragnasync_encode( const Record& record, std::string& line ){
 	const e_record_error error = ragnasync::record_encode( record, line );
 
 	if( error != e_record_error::NONE || line.size() > RAGNASYNC_MAX_SEND_LINE ){
@@ -169,7 +163,23 @@ bool ragnasync_send( const Record& record ){
 			record.get( "action" ).c_str(), ragnasync::record_error_name( error ), line.size() );
 		return false;
 	}
+	return true;
+}
 
+/// Writes one record on the link. Returns false if it could not be queued.
+bool ragnasync_send( const Record& record ){
+	std::string line;
+
+	return ragnasync_encode( record, line ) && ragnasync_send_line( line );
+}
+
+/// Writes one encoded line on the link. Returns false if it could not be queued.
+bool ragnasync_send_line( const std::string& line ){
+	const int32 fd = ragnasync_link.fd;
+
+	if( fd <= 0 || !session_isActive( fd ) ){
+		return false;
+	}
 	if( session[fd]->wdata_size > RAGNASYNC_MAX_WFIFO ){
 		ShowWarning( "RagnaSync: the bridge is not reading what this map-server sends; closing the link.\n" );
 		set_eof( fd );
@@ -449,6 +459,7 @@ static void ragnasync_connect( t_tick tick ){
 	auth.add( "server_id", ragnasync_settings.server_id );
 	auth.add( "secret", ragnasync_settings.secret );
 	auth.add( "protocol", std::to_string( RAGNASYNC_PROTOCOL ) );
+	auth.add( "run", ragnasync_run_id() ); // asks for receipts (ragnasync_receipts.hpp)
 	if( !ragnasync_send( auth ) ){
 		ragnasync_link_lost( "cannot send auth" );
 	}
@@ -555,9 +566,10 @@ static void ragnasync_on_auth_ok( const Record& record ){
 		ragnasync_rotation_label( ragnasync_link.rotation ).c_str(), ragnasync_settings.server_id.c_str(),
 		ragnasync_settings.ticket_enabled ? "enabled" : "disabled" );
 
-	// In this order: config, the characters online now, sync_done.
+	// In this order: config, the characters online now, sync_done, the ticket lines not yet confirmed.
 	ragnasync_send_config();
 	ragnasync_announce_online();
+	ragnasync_receipts_resend();
 }
 
 static void ragnasync_on_auth_error( const Record& record ){
@@ -579,6 +591,9 @@ static void ragnasync_on_error( const Record& record ){
 	const std::string re = record.get( "re" );
 	const std::string name = record.get( "name" );
 
+	if( re == "ticket" && record.has( "ref" ) ){
+		ragnasync_receipts_answered( record.get( "ref" ) ); // a refusal is final: not sent again
+	}
 	// A ticket the bridge could not take: tell the player.
 	if( re == "ticket" && !name.empty() ){
 		map_session_data* sd = ragnasync_find_player( name );
@@ -672,6 +687,8 @@ static void ragnasync_handle_line( std::string_view line ){
 	if( action == "pong" || action == "ticket_closed" ){
 		// pong: the link is alive (last_heard is updated for every line).
 		// ticket_closed: nothing to show; the next @request or whisper to Support opens a new ticket.
+	}else if( action == "received" ){
+		ragnasync_receipts_answered( record.get( "ref" ) ); // a ticket record is stored: not sent again
 	}else if( action == "whisper" ){
 		ragnasync_on_whisper( record );
 	}else if( action == "ticket_created" ){

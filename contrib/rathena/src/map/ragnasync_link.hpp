@@ -76,5 +76,9 @@ bool ragnasync_link_up( void );
 const char* ragnasync_link_state_name( void );
 /// Writes one record on the link. Returns false if it could not be queued.
 bool ragnasync_send( const ragnasync::Record& record );
+/// Encodes one record as a line (without its '\n'). False, after a ShowError, if it cannot be written.
+bool ragnasync_encode( const ragnasync::Record& record, std::string& line );
+/// Writes one encoded line on the link. Returns false if it could not be queued.
+bool ragnasync_send_line( const std::string& line );
 
 #endif /* RAGNASYNC_LINK_HPP */
