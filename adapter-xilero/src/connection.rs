@@ -123,7 +123,11 @@ pub(crate) async fn serve(
     let (out, queue) = mpsc::channel(limits.outgoing_queue);
     let (control, controls) = mpsc::channel(CONTROL_QUEUE);
     let answers = Answers { control, page };
-    let ok = ToGame::AuthOk { protocol: PROTOCOL_VERSION, idle_timeout_secs: limits.idle_timeout.as_secs().max(1) };
+    let ok = ToGame::AuthOk {
+        protocol: PROTOCOL_VERSION,
+        idle_timeout_secs: limits.idle_timeout.as_secs().max(1),
+        receipts: run.is_some(),
+    };
     // The queue is new and empty: the first record always fits.
     let _ = answers.control.try_send(Control::Line(line_for(&ok, page)));
     let writer = tokio::spawn(write_loop(write, controls, queue, limits.write_timeout));

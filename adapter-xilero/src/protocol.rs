@@ -192,6 +192,9 @@ pub enum ToGame {
         protocol: u32,
         /// Seconds of silence after which the bridge closes the link; ping more often than this.
         idle_timeout_secs: u64,
+        /// `[receipts: true]`: the game's `auth` had a `run`, and this bridge answers `ticket` records with
+        /// `received`. A game keeps and sends records again only then (a bridge without receipts ignores `run`).
+        receipts: bool,
     },
     /// `[action: auth_error][code: …][detail: …]`, then the bridge closes the connection.
     AuthError {
@@ -468,9 +471,10 @@ impl ToGame {
     pub fn to_record(&self) -> Record {
         let record = Record::action(self.action());
         match self {
-            Self::AuthOk { protocol, idle_timeout_secs } => {
-                record.with("protocol", protocol.to_string()).with("idle_timeout", idle_timeout_secs.to_string())
-            }
+            Self::AuthOk { protocol, idle_timeout_secs, receipts } => record
+                .with("protocol", protocol.to_string())
+                .with("idle_timeout", idle_timeout_secs.to_string())
+                .with_some("receipts", receipts.then_some("true")),
             Self::AuthError { code, detail } => record.with("code", code.as_str()).with("detail", detail.as_str()),
             Self::TicketCreated { name, source } => record.with("name", name.as_str()).with("source", source.as_str()),
             Self::Whisper { name, from, message, reference } => record
@@ -497,6 +501,7 @@ impl ToGame {
             "auth_ok" => Self::AuthOk {
                 protocol: parsed(record, "protocol", "a number")?,
                 idle_timeout_secs: parsed(record, "idle_timeout", "a number")?,
+                receipts: record.get("receipts") == Some("true"),
             },
             "auth_error" => Self::AuthError { code: code_of(record), detail: detail() },
             "ticket_created" => Self::TicketCreated { name: game_name(record)?, source: source(record)? },
@@ -584,7 +589,8 @@ mod tests {
         }
         let to_game = [
             ToGame::Received { reference: "t17".into() },
-            ToGame::AuthOk { protocol: 1, idle_timeout_secs: 60 },
+            ToGame::AuthOk { protocol: 1, idle_timeout_secs: 60, receipts: false },
+            ToGame::AuthOk { protocol: 1, idle_timeout_secs: 60, receipts: true },
             ToGame::AuthError { code: ErrorCode::Refused, detail: "no".into() },
             ToGame::TicketCreated { name: name("Foo Bar"), source: TicketSource::Request },
             ToGame::Whisper {

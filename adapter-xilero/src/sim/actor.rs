@@ -81,6 +81,8 @@ pub(super) struct Actor {
     next_ref: u64,
     /// `ticket` records sent and not yet `received`, oldest first, with their `ref`.
     unreceipted: VecDeque<(String, Record)>,
+    /// Whether the bridge of the last `auth_ok` answers with receipts.
+    bridge_receipts: bool,
 }
 
 /// The most `ticket` records kept for sending again (a map server bounds its memory too).
@@ -113,6 +115,7 @@ impl Actor {
             run: new_run_id(),
             next_ref: 1,
             unreceipted: VecDeque::new(),
+            bridge_receipts: false,
         }
     }
 
@@ -329,7 +332,7 @@ impl Actor {
 
     async fn on_message(&mut self, message: ToGame) {
         match message {
-            ToGame::AuthOk { idle_timeout_secs, .. } => self.on_auth_ok(idle_timeout_secs).await,
+            ToGame::AuthOk { idle_timeout_secs, receipts, .. } => self.on_auth_ok(idle_timeout_secs, receipts).await,
             ToGame::AuthError { code, .. } => {
                 self.emit(SimEvent::AuthRefused { code: code.clone() });
                 self.lost(format!("authentication refused: {code}"));
@@ -376,8 +379,18 @@ impl Actor {
         }
     }
 
-    async fn on_auth_ok(&mut self, idle_timeout_secs: u64) {
+    async fn on_auth_ok(&mut self, idle_timeout_secs: u64, receipts: bool) {
         let Some(conn) = self.conn.as_mut() else { return };
+        // Records are kept for sending again only while the bridge answers them; one without receipts would take
+        // every kept record as new.
+        self.bridge_receipts = self.config.receipts && receipts;
+        if self.config.receipts && !receipts && !self.unreceipted.is_empty() {
+            tracing::warn!(
+                kept = self.unreceipted.len(),
+                "sim: the bridge has no receipts; kept ticket records dropped"
+            );
+            self.unreceipted.clear();
+        }
         conn.up = true;
         // Ping often enough for the bridge's idle timeout, whatever the configuration says.
         let idle = Duration::from_secs(idle_timeout_secs.max(1));
@@ -519,7 +532,7 @@ impl Actor {
         let source = if request { TicketSource::Request } else { TicketSource::Whisper };
         let player = PlayerRef { name, account: ids.account, char: ids.char };
         let record = FromGame::Ticket { source, player, message: text.to_owned() }.to_record();
-        if !self.config.receipts {
+        if !self.bridge_receipts {
             self.send_record(record).await;
             return Ok(self.is_up());
         }

@@ -567,6 +567,7 @@ static void ragnasync_on_auth_ok( const Record& record ){
 		ragnasync_settings.ticket_enabled ? "enabled" : "disabled" );
 
 	// In this order: config, the characters online now, sync_done, the ticket lines not yet confirmed.
+	ragnasync_receipts_linked( record.get( "receipts" ) == "true" );
 	ragnasync_send_config();
 	ragnasync_announce_online();
 	ragnasync_receipts_resend();

@@ -31,6 +31,7 @@ struct s_ragnasync_receipts {
 	uint64 next_ref = 1; // the number of the next `ref`: t1, t2...
 	std::deque<s_ragnasync_kept> kept; // oldest first
 	uint32 dropped = 0; // lines dropped because too many were kept, since the queue was last empty
+	bool bridge_answers = false; // the bridge of the last auth_ok said `receipts: true`
 };
 
 static s_ragnasync_receipts ragnasync_receipts;
@@ -65,11 +66,27 @@ void ragnasync_receipts_add_ref( Record& record ){
 	record.add( "ref", "t" + std::to_string( ragnasync_receipts.next_ref++ ) );
 }
 
+void ragnasync_receipts_linked( bool bridge_answers ){
+	ragnasync_receipts.bridge_answers = bridge_answers;
+	if( !bridge_answers && !ragnasync_receipts.kept.empty() ){
+		// A bridge without receipts would take every kept line as new: they are not sent again.
+		ShowWarning( "RagnaSync: this bridge does not confirm ticket lines (it predates receipts); %u unconfirmed line(s) are not sent again.\n",
+			static_cast<uint32>( ragnasync_receipts.kept.size() ) );
+		ragnasync_receipts.kept.clear();
+		ragnasync_receipts.dropped = 0;
+	}
+}
+
 bool ragnasync_receipts_send( const Record& record ){
 	std::string line;
 
 	if( !ragnasync_encode( record, line ) ){
 		return false;
+	}
+
+	if( !ragnasync_receipts.bridge_answers ){
+		ragnasync_send_line( line ); // nothing will confirm it: not kept
+		return true;
 	}
 
 	if( ragnasync_receipts.kept.size() >= RAGNASYNC_RECEIPTS_MAX ){

@@ -26,6 +26,9 @@ void ragnasync_receipts_final( void );
 /// This run's id, sent as `run` in `auth`.
 const std::string& ragnasync_run_id( void );
 
+/// At `auth_ok`, before anything is sent: whether this bridge confirms `ticket` records (`receipts: true`). Lines
+/// are kept for sending again only while it does; an older bridge would take them as new, so they are dropped then.
+void ragnasync_receipts_linked( bool bridge_answers );
 /// Gives `record` (a `ticket`, its `message` not added yet) the next `ref` of the run: t1, t2...
 void ragnasync_receipts_add_ref( ragnasync::Record& record );
 /// Sends a `ticket` record that has its `ref`, and keeps its line until the bridge answers it. Returns false only
