@@ -131,6 +131,11 @@ impl Desk {
         InGamePlan { ticket, transcript, effects }
     }
 
+    /// A player's line as the desk keeps it: their name checked, the text cut and sealed, and their pid.
+    fn player_line(&self, player: &GamePlayer, message: &str) -> Result<(GameName, String, Pid), DeskError> {
+        Ok((game_name(&player.name)?, self.sealed(relayed_text(message)?), self.key.account(player.account)))
+    }
+
     /// A player used `@request <message>` or whispered `@Support`: opens their ticket, or adds the message to the
     /// one they have open.
     pub async fn open_game_ticket(
@@ -141,9 +146,7 @@ impl Desk {
         source: TicketSource,
         message: &str,
     ) -> Result<InGameOutcome, DeskError> {
-        let name = game_name(&player.name)?;
-        let text = self.sealed(relayed_text(message)?);
-        let pid = self.key.account(player.account);
+        let (name, text, pid) = self.player_line(player, message)?;
         retry_on_conflict!(self.try_player_message(guild, server, pid, &name, source, &text, true, None).await)
     }
 
@@ -163,9 +166,7 @@ impl Desk {
             tracing::info!(%server, "game link: a record sent again was handled before; not again");
             return Ok(None);
         }
-        let name = game_name(&player.name)?;
-        let text = self.sealed(relayed_text(message)?);
-        let pid = self.key.account(player.account);
+        let (name, text, pid) = self.player_line(player, message)?;
         let outcome = retry_on_conflict!(
             self.try_player_message(guild, server, pid, &name, source, &text, true, Some(receipt)).await
         )?;
@@ -181,9 +182,7 @@ impl Desk {
         player: &GamePlayer,
         message: &str,
     ) -> Result<TicketId, DeskError> {
-        let name = game_name(&player.name)?;
-        let text = self.sealed(relayed_text(message)?);
-        let pid = self.key.account(player.account);
+        let (name, text, pid) = self.player_line(player, message)?;
         match retry_on_conflict!(
             self.try_player_message(guild, server, pid, &name, TicketSource::Whisper, &text, false, None).await
         )? {
