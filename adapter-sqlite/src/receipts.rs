@@ -1,7 +1,7 @@
 //! Game receipts on the `game_receipts` table: one row per handled game record, the newest
 //! [`RECEIPTS_KEPT`] per game server.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use ticket_core::GameReceipt;
 use ticket_core::receipt::RECEIPTS_KEPT;
 
@@ -13,16 +13,21 @@ pub(crate) fn has(conn: &Connection, receipt: &GameReceipt) -> Result<bool, Sqli
     Ok(stmt.exists(params![receipt.server.as_str(), receipt.key()])?)
 }
 
-/// Keeps a receipt (once), then drops its server's oldest beyond [`RECEIPTS_KEPT`].
+/// Keeps a receipt (once) as its server's next `seq`, then drops that server's receipts [`RECEIPTS_KEPT`] or more
+/// behind it: two lookups in the primary key, whatever the number kept.
 pub(crate) fn save(conn: &Connection, receipt: &GameReceipt) -> Result<(), SqliteError> {
     let server = receipt.server.as_str();
-    conn.prepare_cached("INSERT OR IGNORE INTO game_receipts (server_id, key) VALUES (?1, ?2)")?
-        .execute(params![server, receipt.key()])?;
+    let seq: Option<i64> = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO game_receipts (server_id, seq, key) \
+             SELECT ?1, coalesce(max(seq), 0) + 1, ?2 FROM game_receipts WHERE server_id = ?1 RETURNING seq",
+        )?
+        .query_row(params![server, receipt.key()], |r| r.get(0))
+        .optional()?;
+    // Kept already: nothing new to drop.
+    let Some(seq) = seq else { return Ok(()) };
     let kept = i64::try_from(RECEIPTS_KEPT).unwrap_or(i64::MAX);
-    conn.prepare_cached(
-        "DELETE FROM game_receipts WHERE server_id = ?1 AND id <= \
-         (SELECT id FROM game_receipts WHERE server_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-    )?
-    .execute(params![server, kept])?;
+    conn.prepare_cached("DELETE FROM game_receipts WHERE server_id = ?1 AND seq <= ?2")?
+        .execute(params![server, seq - kept])?;
     Ok(())
 }
