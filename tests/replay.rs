@@ -8,18 +8,8 @@
 
 use adapter_discord::sim::{FakeDiscord, Fault};
 use adapter_xilero::sim::{Seen, SimEvent};
-use e2e::{PATIENCE, Stack, channel_in, custom_ids, digit_parts, eventually, game_event, readable, relayed_text};
+use e2e::{PATIENCE, Stack, custom_ids, digit_parts, eventually, game_event, readable, relayed_text};
 use ticket_core::ticket::CloseReason;
-
-/// Opens a support ticket as `user`; returns its channel.
-async fn open_support_ticket(stack: &Stack, user: u64, question: &str) -> u64 {
-    let (d, panel_channel) = (&stack.discord, stack.places.support_panel);
-    let panel = stack.wait_message(panel_channel, |m| custom_ids(m) == ["tickets:open-support"]).await;
-    let click = d.click_button(panel_channel, panel.id, "tickets:open-support", user).await;
-    let modal = click.modal().expect("the opening question is asked in a modal");
-    let submitted = d.submit_modal(panel_channel, &modal.custom_id, &[("question", question)], user).await;
-    channel_in(&submitted.reply_text().unwrap(), "Your support ticket is open: <#")
-}
 
 /// The log's "Support ticket resolved" entries.
 fn resolutions(d: &FakeDiscord, log: u64) -> usize {
@@ -30,7 +20,7 @@ fn resolutions(d: &FakeDiscord, log: u64) -> usize {
 async fn a_resolution_posted_just_before_the_bot_died_is_logged_once() {
     let stack = Stack::start().await;
     let (people, places, d) = (stack.people, stack.places, stack.discord.clone());
-    let channel = open_support_ticket(&stack, people.ann, "my hangar is gone").await;
+    let channel = stack.open_support_ticket(people.ann, "my hangar is gone").await;
     let welcome = stack.wait_message(channel, |m| custom_ids(m) == ["tickets:resolve", "tickets:claim"]).await;
     let click = d.click_button(channel, welcome.id, "tickets:resolve", people.staff).await;
     let form = click.modal().expect("staff get the resolution modal").custom_id;

@@ -10,6 +10,7 @@ use ticket_core::ports::ChatPlatform;
 use tokio::sync::watch;
 
 use crate::DiscordError;
+use crate::catch_up::GatewayWatermark;
 use crate::convert::from;
 use crate::guilds::GuildView;
 use crate::handler::Handler;
@@ -144,6 +145,8 @@ pub struct BotStopper {
     shards: Arc<ShardManager>,
     stop: Arc<watch::Sender<bool>>,
     driver: DriverTask,
+    desk: Arc<Desk>,
+    watermark: Arc<GatewayWatermark>,
 }
 
 impl std::fmt::Debug for BotStopper {
@@ -159,6 +162,8 @@ impl BotStopper {
         self.stop.send_replace(true);
         self.driver.wait().await;
         self.shards.shutdown_all().await;
+        // What the next start catches up from: nothing after this reached the bot.
+        self.watermark.save(&self.desk).await;
     }
 }
 
@@ -169,6 +174,7 @@ pub struct DiscordBot {
     desk: Arc<Desk>,
     stop: Arc<watch::Sender<bool>>,
     driver: DriverTask,
+    watermark: Arc<GatewayWatermark>,
 }
 
 impl std::fmt::Debug for DiscordBot {
@@ -194,14 +200,24 @@ impl DiscordBot {
         let cell = Arc::new(OnceLock::new());
         let (stop, stopped) = watch::channel(false);
         let driver = DriverTask::default();
-        let handler = Handler::new(cell.clone(), config.resume_every, stopped, driver.clone(), guilds.clone());
+        let watermark = Arc::new(GatewayWatermark::default());
+        let handler =
+            Handler::new(cell.clone(), config.resume_every, stopped, driver.clone(), guilds.clone(), watermark.clone());
         let client =
             ClientBuilder::new_with_http(http, INTENTS).event_handler(handler).await.map_err(DiscordError::Connect)?;
         let platform = Arc::new(SerenityPlatform::new(client.http.clone(), from::user(me.id)).with_guilds(guilds));
         let desk = build_desk(platform.clone());
         // Set once, here, before any event can arrive (events only flow after `run`).
         let _ = cell.set(desk.clone());
-        Ok(Self { client, platform, desk, stop: Arc::new(stop), driver })
+        // Read now, once this process is the one that runs (after taking the database's lease, where there is one).
+        match desk.gateway_seen().await {
+            Ok(seen) => watermark.restore(seen),
+            Err(error) => tracing::warn!(
+                %error,
+                "could not read when the bot last heard from Discord; messages posted while it was away are not caught up"
+            ),
+        }
+        Ok(Self { client, platform, desk, stop: Arc::new(stop), driver, watermark })
     }
 
     /// The desk the bot serves.
@@ -216,7 +232,13 @@ impl DiscordBot {
 
     /// A handle that stops the bot: the gateway connection and the periodic outbox retries.
     pub fn stopper(&self) -> BotStopper {
-        BotStopper { shards: self.client.shard_manager.clone(), stop: self.stop.clone(), driver: self.driver.clone() }
+        BotStopper {
+            shards: self.client.shard_manager.clone(),
+            stop: self.stop.clone(),
+            driver: self.driver.clone(),
+            desk: self.desk.clone(),
+            watermark: self.watermark.clone(),
+        }
     }
 
     /// Runs until the gateway connection ends (see [`DiscordBot::stopper`] to stop it).

@@ -309,6 +309,11 @@ impl GuildView {
         self.read().contains_key(&guild)
     }
 
+    /// The ticket the channel's topic names (its `TID:` marker), if the view knows the channel.
+    pub(crate) fn marked_ticket(&self, guild: GuildId, channel: ChannelId) -> Option<TicketId> {
+        self.read().get(&guild)?.channels.get(&channel)?.ticket
+    }
+
     /// Whether the view shows this channel in this guild.
     pub fn has_channel(&self, guild: GuildId, channel: ChannelId) -> bool {
         self.read().get(&guild).is_some_and(|g| g.channels.contains_key(&channel))

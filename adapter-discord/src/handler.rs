@@ -14,6 +14,7 @@ use ticket_core::ports::TranscriptAttachment;
 use ticket_core::strings::REOPEN_QNA_PREFIX_COMMAND;
 use tokio::sync::watch;
 
+use crate::catch_up::{CatchUp, GatewayWatermark};
 use crate::convert::{self, from};
 use crate::guilds::{Change as ViewChange, GuildView};
 use crate::ordered::OrderedMessages;
@@ -29,6 +30,8 @@ pub(crate) struct Handler {
     driver: crate::outbox_driver::DriverTask,
     /// Guild messages, in gateway order per channel, and the guild view.
     ordered: Arc<OrderedMessages>,
+    /// When the bot last heard from Discord, kept for catching up after a gap (see [`crate::catch_up`]).
+    watermark: Arc<GatewayWatermark>,
 }
 
 impl Handler {
@@ -38,9 +41,10 @@ impl Handler {
         stopped: watch::Receiver<bool>,
         driver: crate::outbox_driver::DriverTask,
         guilds: Arc<GuildView>,
+        watermark: Arc<GatewayWatermark>,
     ) -> Self {
-        let ordered = Arc::new(OrderedMessages::new(guilds));
-        Self { desk, resumer_started: AtomicBool::new(false), resume_every, stopped, driver, ordered }
+        let ordered = Arc::new(OrderedMessages::new(guilds, watermark.clone()));
+        Self { desk, resumer_started: AtomicBool::new(false), resume_every, stopped, driver, ordered, watermark }
     }
 
     fn guilds(&self) -> &Arc<GuildView> {
@@ -64,7 +68,7 @@ impl Handler {
 }
 
 /// A message as the desk takes it: its id, its text, and its attachments as links.
-fn channel_post(message: &DiscordMessage) -> ChannelPost {
+pub(crate) fn channel_post(message: &DiscordMessage) -> ChannelPost {
     ChannelPost {
         message: Some(from::message(message.id)),
         content: message.content.clone(),
@@ -81,19 +85,27 @@ impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(guilds = ready.guilds.len(), "connected to Discord");
         let Some(desk) = self.desk() else { return };
+        // Messages made from here on reach this session; those made since the last event before it are read from
+        // the channels' history as their guilds arrive.
+        self.watermark.session_ready(&ready.session_id, time::OffsetDateTime::now_utc());
         // Every shard runner (a new one after each reconnection that identifies again) reports READY.
         self.ordered.collect(&ctx, desk.clone());
         if self.resumer_started.swap(true, Ordering::SeqCst) {
             return;
         }
         tokio::spawn(crate::housekeeping::sweep(self.guilds().clone(), desk.clone(), self.stopped.clone()));
+        tokio::spawn(self.watermark.clone().keep_saving(desk.clone(), self.stopped.clone()));
         let task = tokio::spawn(crate::outbox_driver::drive_outbox(desk, self.resume_every, self.stopped.clone()));
         self.driver.set(task);
     }
 
     async fn guild_create(&self, ctx: Context, guild: Guild, _is_new: Option<bool>) {
-        self.unless_taken(ViewChange::GuildCreated(guild.id), |v| v.guild_created(&guild));
         let Some(desk) = self.desk() else { return };
+        if !self.guilds().was_taken(ViewChange::GuildCreated(guild.id)) {
+            // Arrived before the collector was registered: its missed messages are caught up from here.
+            self.guilds().guild_created(&guild);
+            self.ordered.catch_up(&ctx, &desk, &guild);
+        }
         tracing::debug!(guild = %guild.id, channels = guild.channels.len(), "guild arrived; registering commands");
         match guild.id.set_commands(&ctx.http, commands::definitions()).await {
             Ok(_) => tracing::debug!(guild = %guild.id, "slash commands registered"),
@@ -275,6 +287,8 @@ pub(crate) enum Incoming {
         /// Which message.
         message: serenity::all::MessageId,
     },
+    /// The channel's messages posted while the bot was away are to be read (see [`crate::catch_up`]).
+    CatchUp(CatchUp),
 }
 
 impl Change {
@@ -321,35 +335,39 @@ impl Incoming {
     pub(crate) fn channel(&self) -> ChannelId {
         match self {
             Self::Posted { channel, .. } | Self::Edited { channel, .. } | Self::Deleted { channel, .. } => *channel,
+            Self::CatchUp(job) => job.channel(),
         }
     }
 }
 
 /// Hands a guild message event to the desk (a staff reply in a ticket channel, a player-visible message, the Q&A
 /// reopen prefix command, an edit or a deletion for the transcript). Called in gateway order per channel (see
-/// [`crate::ordered`]).
-pub(crate) async fn handle_message(ctx: &Context, desk: &Desk, message: &Incoming) {
+/// [`crate::ordered`]). Returns `false` for a message the desk left alone because no open ticket has its channel.
+pub(crate) async fn handle_message(ctx: &Context, desk: &Desk, message: &Incoming) -> bool {
     let (channel, actor, post) = match message {
         Incoming::Posted { channel, actor, post } => (channel, actor, post),
         Incoming::Edited { channel, message, text } => {
             if let Err(error) = desk.message_edited(from::channel(*channel), from::message(*message), text).await {
                 tracing::warn!(%error, "an edited ticket message could not be kept in its transcript");
             }
-            return;
+            return true;
         }
         Incoming::Deleted { channel, message } => {
             if let Err(error) = desk.message_deleted(from::channel(*channel), from::message(*message)).await {
                 tracing::warn!(%error, "a deleted ticket message could not be marked in its transcript");
             }
-            return;
+            return true;
         }
+        // Run by the lane itself, which holds what it needs.
+        Incoming::CatchUp(_) => return true,
     };
     if post.content.trim() == REOPEN_QNA_PREFIX_COMMAND {
         interactions::reopen_by_prefix(ctx, desk, *channel, actor).await;
-        return;
+        return true;
     }
     match desk.channel_post(from::channel(*channel), actor, post).await {
-        Ok(MessageOutcome::Relayed { held: true, .. }) | Ok(_) => {}
+        Ok(MessageOutcome::NotATicket) => return false,
+        Ok(_) => {}
         Err(DeskError::Invalid { problem: Problem::Empty, .. }) => {}
         Err(DeskError::NotPermitted { .. }) => {
             let note = ticket_core::Message::text(
@@ -361,4 +379,5 @@ pub(crate) async fn handle_message(ctx: &Context, desk: &Desk, message: &Incomin
         }
         Err(error) => tracing::warn!(%error, "a ticket message could not be handled"),
     }
+    true
 }

@@ -3,6 +3,7 @@
 
 mod actor;
 mod bot;
+mod catch_up;
 pub mod commands;
 mod convert;
 mod error;

@@ -17,10 +17,13 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serenity::all::{ChannelId, CollectorCallback, Context, Event, MessageId};
+use serenity::all::{ChannelId, CollectorCallback, Context, Event, Guild, MessageId};
 use ticket_core::Desk;
+use ticket_core::desk::ChannelPost;
 use ticket_core::lanes::Lanes;
 
+use crate::catch_up::{self, CaughtUp, GatewayWatermark};
+use crate::convert::to;
 use crate::guilds::GuildView;
 use crate::handler::{Change, Incoming};
 
@@ -30,12 +33,16 @@ pub(crate) struct OrderedMessages {
     lanes: Lanes<ChannelId, Incoming>,
     /// Message events a collector put into a lane, until the event handler's own call for them has seen that.
     taken: Mutex<HashSet<(MessageId, Change)>>,
+    /// When the bot last heard from Discord: every event the collector sees moves it.
+    watermark: Arc<GatewayWatermark>,
+    /// Messages a catch-up handled that may still arrive live.
+    caught_up: CaughtUp,
 }
 
 impl OrderedMessages {
     /// No lanes yet; the collector will keep `guilds` up to date.
-    pub(crate) fn new(guilds: Arc<GuildView>) -> Self {
-        Self { guilds, lanes: Lanes::default(), taken: Mutex::default() }
+    pub(crate) fn new(guilds: Arc<GuildView>, watermark: Arc<GatewayWatermark>) -> Self {
+        Self { guilds, lanes: Lanes::default(), taken: Mutex::default(), watermark, caught_up: CaughtUp::default() }
     }
 
     /// The guild view the collector keeps.
@@ -52,7 +59,17 @@ impl OrderedMessages {
     pub(crate) fn collect(self: &Arc<Self>, ctx: &Context, desk: Arc<Desk>) {
         let (me, ctx2) = (self.clone(), ctx.clone());
         ctx.shard.add_collector(CollectorCallback(Box::new(move |event| {
+            match event {
+                // The first event of a session (when this collector outlived the previous one).
+                Event::Ready(ready) => {
+                    me.watermark.session_ready(&ready.ready.session_id, time::OffsetDateTime::now_utc())
+                }
+                _ => me.watermark.heard(time::OffsetDateTime::now_utc()),
+            }
             if me.guilds.take(event).is_some() {
+                if let Event::GuildCreate(created) = event {
+                    me.catch_up(&ctx2, &desk, &created.guild);
+                }
                 return true;
             }
             let taken = match event {
@@ -82,16 +99,51 @@ impl OrderedMessages {
         if !self.taken().insert((message, change)) {
             return;
         }
+        self.push(ctx, desk, incoming);
+    }
+
+    /// Puts a guild's catch-ups (see [`crate::catch_up`]) into their channels' lanes, ahead of anything the session
+    /// delivers for those channels after the guild's arrival.
+    pub(crate) fn catch_up(self: &Arc<Self>, ctx: &Context, desk: &Arc<Desk>, guild: &Guild) {
+        let wanted = catch_up::for_guild(&self.watermark, guild);
+        if !wanted.is_empty() {
+            tracing::debug!(guild = %guild.id, channels = wanted.len(), "reading channels with messages since the bot last heard from Discord");
+        }
+        for job in wanted {
+            self.push(ctx, desk, Incoming::CatchUp(job));
+        }
+    }
+
+    fn push(self: &Arc<Self>, ctx: &Context, desk: &Arc<Desk>, incoming: Incoming) {
         let channel = incoming.channel();
         if let Some(first) = self.lanes.push(channel, incoming) {
             let (me, ctx, desk) = (self.clone(), ctx.clone(), desk.clone());
             tokio::spawn(async move {
                 let mut next = Some(first);
                 while let Some(message) = next {
-                    crate::handler::handle_message(&ctx, &desk, &message).await;
+                    me.handle(&ctx, &desk, message).await;
                     next = me.lanes.next(&channel);
                 }
             });
+        }
+    }
+
+    async fn handle(&self, ctx: &Context, desk: &Desk, incoming: Incoming) {
+        match incoming {
+            Incoming::CatchUp(job) => {
+                catch_up::run(ctx, desk, &self.guilds, &self.watermark, &self.caught_up, job).await;
+            }
+            Incoming::Posted { post: ChannelPost { message: Some(id), .. }, .. }
+                if self.caught_up.take(to::message(id)) => {}
+            other => {
+                let taken = crate::handler::handle_message(ctx, desk, &other).await;
+                if let Incoming::Posted { channel, actor, .. } = &other
+                    && !taken
+                    && catch_up::wait_for_ticket_channel(desk, &self.guilds, to::guild(actor.guild), *channel).await
+                {
+                    crate::handler::handle_message(ctx, desk, &other).await;
+                }
+            }
         }
     }
 

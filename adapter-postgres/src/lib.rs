@@ -7,6 +7,7 @@ mod commit;
 mod connect;
 mod error;
 mod export;
+mod gateway;
 mod ids;
 mod lease;
 mod migrations;

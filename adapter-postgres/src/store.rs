@@ -11,8 +11,8 @@ use ticket_core::{
 use time::OffsetDateTime;
 
 use crate::{
-    ConnectOptions, PostgresError, applications, commit, ids, migrations, open_views, outbox, receipts, settings,
-    tickets, transcripts,
+    ConnectOptions, PostgresError, applications, commit, gateway, ids, migrations, open_views, outbox, receipts,
+    settings, tickets, transcripts,
 };
 
 /// A [`TicketStore`] on PostgreSQL, in one schema of one database. Cheap to share: clone the pool handle inside,
@@ -189,6 +189,14 @@ impl TicketStore for PostgresStore {
 
     async fn has_receipt(&self, receipt: &GameReceipt) -> Result<bool, StoreError> {
         Ok(receipts::has(&self.client().await?, receipt).await?)
+    }
+
+    async fn gateway_seen(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        Ok(gateway::seen(&self.client().await?).await?)
+    }
+
+    async fn set_gateway_seen(&self, at: OffsetDateTime) -> Result<(), StoreError> {
+        Ok(gateway::save(&self.client().await?, at).await?)
     }
 
     async fn commit(&self, commit: Commit) -> Result<Vec<EffectId>, StoreError> {

@@ -6,6 +6,7 @@ mod codec;
 mod commit;
 mod error;
 mod export;
+mod gateway;
 mod group;
 mod ids;
 mod migrations;

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use crate::group::GroupCommit;
 use crate::worker::{Opener, Pool};
 use crate::{
-    OpenOptions, SqliteError, applications, ids, migrations, open_views, outbox, receipts, settings, tickets,
+    OpenOptions, SqliteError, applications, gateway, ids, migrations, open_views, outbox, receipts, settings, tickets,
     transcripts,
 };
 
@@ -301,6 +301,14 @@ impl TicketStore for SqliteStore {
     async fn has_receipt(&self, receipt: &GameReceipt) -> Result<bool, StoreError> {
         let receipt = receipt.clone();
         Ok(self.read(move |conn| receipts::has(conn, &receipt)).await?)
+    }
+
+    async fn gateway_seen(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        Ok(self.read(|conn| gateway::seen(conn)).await?)
+    }
+
+    async fn set_gateway_seen(&self, at: OffsetDateTime) -> Result<(), StoreError> {
+        Ok(self.write(move |conn| gateway::save(conn, at)).await?)
     }
 
     async fn commit(&self, commit: Commit) -> Result<Vec<EffectId>, StoreError> {

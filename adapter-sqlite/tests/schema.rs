@@ -19,10 +19,11 @@ use ticket_core::{
     TicketStore,
 };
 
-const TABLES: [&str; 24] = [
+const TABLES: [&str; 25] = [
     "capability_roles",
     "discord_guild_channels",
     "game_receipts",
+    "gateway_watermark",
     "guild_settings",
     "id_counters",
     "org_roles",

@@ -256,6 +256,16 @@ impl Stack {
         (sim, events)
     }
 
+    /// Opens a support ticket from the panel as `user`, answering the opening question; returns its channel.
+    pub async fn open_support_ticket(&self, user: u64, question: &str) -> u64 {
+        let (d, panel_channel) = (&self.discord, self.places.support_panel);
+        let panel = self.wait_message(panel_channel, |m| custom_ids(m) == ["tickets:open-support"]).await;
+        let click = d.click_button(panel_channel, panel.id, "tickets:open-support", user).await;
+        let modal = click.modal().expect("the opening question is asked in a modal");
+        let submitted = d.submit_modal(panel_channel, &modal.custom_id, &[("question", question)], user).await;
+        channel_in(&submitted.reply_text().unwrap(), "Your support ticket is open: <#")
+    }
+
     /// The guild's channel with this name.
     pub fn channel_named(&self, name: &str) -> Option<u64> {
         self.discord.channels(self.places.guild).into_iter().find(|c| c.name == name).map(|c| c.id)

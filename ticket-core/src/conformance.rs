@@ -27,12 +27,14 @@ use crate::topic::Topic;
 
 mod delegate;
 mod export;
+mod gateway;
 mod open_views;
 mod receipts;
 mod timers;
 mod transcripts;
 pub use delegate::{__async_trait, __time};
 pub use export::*;
+pub use gateway::*;
 pub use open_views::*;
 pub use receipts::*;
 pub use timers::*;
@@ -75,6 +77,7 @@ macro_rules! store_conformance_tests {
             exports_list_in_id_order_and_pages,
             a_whole_store_copies_in_and_out,
             game_receipts_are_kept_with_their_commit,
+            the_gateway_watermark_is_kept,
         ]);
     };
     (@each #[$attr:meta], $store:expr, [$($check:ident),* $(,)?]) => {

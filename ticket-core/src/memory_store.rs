@@ -30,6 +30,8 @@ struct State {
     index: Index,
     /// Per game server: the receipts kept, and their order (oldest first) for dropping the oldest.
     receipts: HashMap<crate::id::GameServerId, (HashSet<String>, VecDeque<String>)>,
+    /// When the bot last heard from Discord.
+    gateway_seen: Option<OffsetDateTime>,
 }
 
 /// Lookups of `tickets` by something other than their id, so that no query scans every ticket. Kept in step
@@ -278,6 +280,15 @@ impl TicketStore for InMemoryStore {
     async fn has_receipt(&self, receipt: &GameReceipt) -> Result<bool, StoreError> {
         let state = self.lock();
         Ok(state.receipts.get(&receipt.server).is_some_and(|(kept, _)| kept.contains(&receipt.key())))
+    }
+
+    async fn gateway_seen(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        Ok(self.lock().gateway_seen)
+    }
+
+    async fn set_gateway_seen(&self, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.lock().gateway_seen = Some(at);
+        Ok(())
     }
 }
 

@@ -1,8 +1,9 @@
 //! Two `ticket-bot` processes on one Postgres schema, as a community that must survive a machine failure runs them:
 //! one is active, the other stands by (its game link does not listen). `kill -9` of the active one in the middle of
 //! a player's burst: the standby takes over within seconds, the map server (configured with both bridge addresses)
-//! links to it, and in the ticket's channel every line the player typed is there once, in order; staff replies
-//! reach the player, in order.
+//! links to it, and in the ticket's channel every line the player typed is there once, in order. Staff reply in
+//! the channel throughout, some while no bot is connected to Discord at all: every reply reaches the player once,
+//! in order (those written while no bot was connected are read from the channel's history by the new active one).
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a failed unwrap is a failed test.
 
@@ -45,20 +46,35 @@ fn player_lines(d: &FakeDiscord, channel: u64, player: &str) -> Vec<String> {
         .collect()
 }
 
-/// Waits for the game to show `player` this whisper.
-async fn whispered(events: &mut UnboundedReceiver<SimEvent>, player: &str, from: &str, message: &str) -> bool {
-    let wanted =
-        SimEvent::Sees { player: player.into(), line: Seen::Whisper { from: from.into(), message: message.into() } };
-    tokio::time::timeout(PATIENCE, async {
-        while let Some(event) = events.recv().await {
-            if event == wanted {
-                return true;
+/// The whispers from `from` the game shows `player` until `count` came or nothing more comes for a while.
+async fn whispers_from(
+    events: &mut UnboundedReceiver<SimEvent>,
+    player: &str,
+    from: &str,
+    count: usize,
+) -> Vec<String> {
+    let mut heard = Vec::new();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while heard.len() < count {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(SimEvent::Sees { player: p, line: Seen::Whisper { from: f, message } }))
+                if p == player && f == from =>
+            {
+                heard.push(message)
+            }
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
+    // Anything more (a reply whispered twice) would come soon after.
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_secs(2), events.recv()).await {
+        if let SimEvent::Sees { player: p, line: Seen::Whisper { from: f, message } } = event {
+            if p == player && f == from {
+                heard.push(message);
             }
         }
-        false
-    })
-    .await
-    .unwrap_or(false)
+    }
+    heard
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,8 +131,10 @@ async fn the_standby_takes_over_when_the_active_bot_is_killed_mid_burst() {
     .expect("the ticket channel opens");
 
     // The burst; A is killed in the middle of it. A line typed while no bridge is linked is refused in game
-    // ("Try again"), and the player types it again.
+    // ("Try again"), and the player types it again. Staff reply every few lines, and three times right after the
+    // kill, while no bot is connected to Discord.
     let mut killed_at = None;
+    let mut replies = Vec::new();
     for n in 1..=BURST {
         let line = format!("line {n}");
         let deadline = Instant::now() + PATIENCE;
@@ -127,6 +145,16 @@ async fn the_standby_takes_over_when_the_active_bot_is_killed_mid_burst() {
         if n == KILL_AFTER {
             a.child.start_kill().unwrap(); // SIGKILL
             killed_at = Some(Instant::now());
+            assert!(discord.wait_for(PATIENCE, |d| !d.is_connected()).await, "A's gateway session ended");
+            for gap in ["a", "b", "c"] {
+                replies.push(format!("reply {n}{gap} (no bot connected)"));
+                discord.send_message(channel, owner, replies.last().unwrap()).await;
+            }
+            assert!(!discord.is_connected(), "these replies were written while no bot was connected");
+        }
+        if n % 5 == 0 {
+            replies.push(format!("reply {n}"));
+            discord.send_message(channel, owner, replies.last().unwrap()).await;
         }
     }
     let took_over = b.log("active: this instance holds the database's lease").await;
@@ -156,13 +184,31 @@ async fn the_standby_takes_over_when_the_active_bot_is_killed_mid_burst() {
     assert!(lost.is_empty() && all_there, "every line typed is in the channel: lost {lost:?}");
     assert_eq!(lines, expected, "in the order typed");
 
-    // Staff replies go through the new active bot, in order.
+    // Staff replies, before, during and after the gap, reach the player once each, in order; and more after the
+    // take-over go through the new active bot.
     assert!(discord.wait_for(PATIENCE, offline::bot_ready).await, "B connected");
-    for n in 1..=5 {
-        let reply = format!("reply {n}");
-        discord.send_message(channel, owner, &reply).await;
-        assert!(whispered(&mut events, "Foo", "owner", &reply).await, "{reply} reached the player in order");
+    for n in 1..=3 {
+        replies.push(format!("after {n}"));
+        discord.send_message(channel, owner, replies.last().unwrap()).await;
     }
+    let heard = whispers_from(&mut events, "Foo", "owner", replies.len()).await;
+    println!("{} of {} staff replies whispered", heard.len(), replies.len());
+    if heard != replies {
+        for m in discord.messages(channel) {
+            if !m.content.starts_with("**Foo**") {
+                println!("posted: {:?}", m.content);
+            }
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), b.log("never")).await;
+        a.drain().await;
+        for event in a.seen.iter() {
+            println!("log A: {event}");
+        }
+        for event in b.seen.iter() {
+            println!("log B: {event}");
+        }
+    }
+    assert_eq!(heard, replies, "every staff reply reached the player once, in the order written");
 
     sim.shutdown().await;
     drop(b);

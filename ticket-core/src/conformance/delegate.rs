@@ -134,6 +134,20 @@ macro_rules! delegate_store {
             ) -> ::std::result::Result<bool, $crate::StoreError> {
                 self.$field.has_receipt(receipt).await
             }
+            async fn gateway_seen(
+                &self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<$crate::conformance::__time::OffsetDateTime>,
+                $crate::StoreError,
+            > {
+                self.$field.gateway_seen().await
+            }
+            async fn set_gateway_seen(
+                &self,
+                at: $crate::conformance::__time::OffsetDateTime,
+            ) -> ::std::result::Result<(), $crate::StoreError> {
+                self.$field.set_gateway_seen(at).await
+            }
         }
 
         #[$crate::conformance::__async_trait]

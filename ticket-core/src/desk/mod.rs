@@ -7,6 +7,7 @@
 //! half-closed. If two use cases race on the same record, the loser reloads and decides again.
 
 mod admin;
+mod catch_up;
 mod channel_gone;
 mod channel_queue;
 mod claims;
@@ -34,6 +35,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use admin::{AdminCommand, OrgRolesUpdate, TargetsUpdate};
+pub use catch_up::RecordedMessages;
 pub use channel_queue::QUEUE_RECHECK;
 pub use claims::ClaimOutcome;
 pub use closing::next_due as ticket_next_due;

@@ -215,4 +215,18 @@ pub trait TicketStore: Send + Sync {
     async fn commit(&self, commit: Commit) -> Result<Vec<EffectId>, StoreError>;
     /// Whether a commit with this receipt was saved (among the newest kept for its game server).
     async fn has_receipt(&self, receipt: &GameReceipt) -> Result<bool, StoreError>;
+    /// When the bot last received an event from Discord, as [`set_gateway_seen`](Self::set_gateway_seen) last
+    /// saved it (by this process or an earlier one); `None` if never. Messages posted in ticket channels after it
+    /// were never delivered to the bot, and are read from the channels' history at the next connection (see
+    /// [`Desk::recorded_messages`](crate::desk::Desk::recorded_messages)). The default keeps nothing: a store that
+    /// does not implement it gets no such catch-up.
+    async fn gateway_seen(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        Ok(None)
+    }
+    /// Saves when the bot last received an event from Discord (replacing the previous time, even a later one: the
+    /// clock of the process that saves it now is the one that counts).
+    async fn set_gateway_seen(&self, at: OffsetDateTime) -> Result<(), StoreError> {
+        let _ = at;
+        Ok(())
+    }
 }

@@ -66,6 +66,15 @@ impl Bot {
         found.ok().flatten().unwrap_or_else(|| panic!("the log says {message:?}; it said: {:#?}", self.seen))
     }
 
+    /// Reads the log lines left after the process ended (killed, or stopped) into `seen`.
+    pub async fn drain(&mut self) {
+        while let Ok(Some(line)) = self.logs.next_line().await {
+            if let Ok(event) = serde_json::from_str(&line) {
+                self.seen.push(event);
+            }
+        }
+    }
+
     /// Sends SIGTERM (what `systemctl stop` and `docker stop` send) and waits for the process to end; returns every
     /// log line.
     pub async fn stop(mut self) -> Vec<Value> {
