@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use adapter_discord::sim::Fault;
 use adapter_xilero::sim::{Seen, SimEvent};
 use e2e::{PATIENCE, Stack, custom_ids, player_lines};
 use ticket_core::ChannelId;
@@ -124,4 +125,27 @@ async fn a_support_ticket_keeps_what_was_written_while_the_bot_was_down() {
 /// Waits until the members' lines of the ticket are `expected`.
 async fn eventually_lines(stack: &Stack, channel: u64, expected: &[&str]) -> bool {
     e2e::eventually(async || (members_lines(stack, channel).await == expected).then_some(())).await.is_some()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_written_before_the_bot_recorded_the_new_channel_waits_for_it() {
+    // Discord makes the ticket's channel but its answer never comes: the bot records the channel only after its
+    // request times out and the replayed creation finds the channel by its marker.
+    let stack = Stack::start_settled(Duration::from_secs(3)).await;
+    let (d, people, places) = (&stack.discord, stack.people, stack.places);
+    d.fail_route("POST", &format!("/guilds/{}/channels", places.guild), Fault::Timeout, 1);
+    let (sim, mut events) = stack.game().await;
+    sim.login("Foo").await.unwrap();
+    assert!(sim.request("Foo", "help").await.unwrap());
+    let game = stack.wait_channel("ticket-foo").await;
+    d.send_message(game, people.gm, "on my way").await;
+    assert_eq!(
+        whispers(&mut events, "Foo", 1).await,
+        ["on my way"],
+        "the reply waited for the ticket to record its channel, and was whispered"
+    );
+    assert_eq!(members_lines(&stack, game).await, ["on my way"]);
+    stack.assert_no_violations();
+    sim.shutdown().await;
+    stack.stop().await;
 }
