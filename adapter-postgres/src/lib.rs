@@ -9,6 +9,7 @@ mod error;
 mod export;
 mod ids;
 mod lease;
+mod limits;
 mod migrations;
 mod open_views;
 mod outbox;

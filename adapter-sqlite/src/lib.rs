@@ -8,6 +8,7 @@ mod error;
 mod export;
 mod group;
 mod ids;
+mod limits;
 mod migrations;
 mod open_views;
 mod options;
