@@ -9,7 +9,9 @@ use ticket_core::{GuildId, Pid, RoleId};
 use time::OffsetDateTime;
 
 use crate::PostgresError;
-use crate::codec::{execute, from_name, get, id, name, opt_row, parse, parse_opt, position, raw_id, rows, stored_count};
+use crate::codec::{
+    execute, from_name, get, id, name, opt_row, parse, parse_opt, position, raw_id, rows, stored_count,
+};
 
 const KINDS: [TicketType; 3] = [TicketType::InGame, TicketType::Support, TicketType::Recruitment];
 
@@ -106,8 +108,7 @@ pub(crate) async fn save<C: GenericClient>(
 
     execute(c, "DELETE FROM ticket_snippets WHERE guild_id = $1", &[&g]).await?;
     for Snippet { name, text } in snippets {
-        execute(c, "INSERT INTO ticket_snippets (guild_id, name, body) VALUES ($1, $2, $3)", &[&g, name, text])
-            .await?;
+        execute(c, "INSERT INTO ticket_snippets (guild_id, name, body) VALUES ($1, $2, $3)", &[&g, name, text]).await?;
     }
     Ok(())
 }

@@ -9,7 +9,9 @@ use ticket_core::{GuildId, Pid, RoleId};
 use time::OffsetDateTime;
 
 use crate::SqliteError;
-use crate::codec::{from_name, id, name, opt_time, parse, parse_opt, parse_opt_time, parse_time, position, raw_id, time};
+use crate::codec::{
+    from_name, id, name, opt_time, parse, parse_opt, parse_opt_time, parse_time, position, raw_id, time,
+};
 
 const KINDS: [TicketType; 3] = [TicketType::InGame, TicketType::Support, TicketType::Recruitment];
 
@@ -19,8 +21,8 @@ pub(crate) const BY_PERSON: &str = "guild_id = ?1 AND kind = ?2 AND person_pid =
 /// Reads the limits, blocklist and snippets of `settings.guild` into `settings`.
 pub(crate) fn load(conn: &Connection, settings: &mut GuildSettings) -> Result<(), SqliteError> {
     let g = id(settings.guild.get());
-    let mut limits = conn
-        .prepare_cached("SELECT ticket_type, max_open, cooldown_minutes FROM ticket_limits WHERE guild_id = ?1")?;
+    let mut limits =
+        conn.prepare_cached("SELECT ticket_type, max_open, cooldown_minutes FROM ticket_limits WHERE guild_id = ?1")?;
     for row in limits.query_map([g], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u8>(1)?, r.get::<_, u32>(2)?)))? {
         let (kind, max_open, cooldown_minutes) = row?;
         let kind = from_name::<TicketType>(&kind, "limit ticket type")?;
@@ -31,7 +33,8 @@ pub(crate) fn load(conn: &Connection, settings: &mut GuildSettings) -> Result<()
         "SELECT target_kind, target_pid, role_id, contact, label, reason, until, blocked_by, blocked_at
          FROM ticket_blocks WHERE guild_id = ?1 ORDER BY position",
     )?;
-    type Row = (String, Option<String>, Option<i64>, Option<String>, String, Option<String>, Option<String>, String, String);
+    type Row =
+        (String, Option<String>, Option<i64>, Option<String>, String, Option<String>, Option<String>, String, String);
     let rows = blocks.query_map([g], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
     })?;
@@ -57,7 +60,8 @@ pub(crate) fn load(conn: &Connection, settings: &mut GuildSettings) -> Result<()
         });
     }
 
-    let mut snippets = conn.prepare_cached("SELECT name, body FROM ticket_snippets WHERE guild_id = ?1 ORDER BY name")?;
+    let mut snippets =
+        conn.prepare_cached("SELECT name, body FROM ticket_snippets WHERE guild_id = ?1 ORDER BY name")?;
     for row in snippets.query_map([g], |r| Ok(Snippet { name: r.get(0)?, text: r.get(1)? }))? {
         settings.snippets.push(row?);
     }

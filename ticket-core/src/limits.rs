@@ -72,7 +72,12 @@ impl TicketLimits {
     }
 
     /// When a person whose last opening of `kind` was at `last` may open the next one; `None`: now.
-    pub fn cooldown_until(&self, kind: TicketType, last: Option<OffsetDateTime>, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    pub fn cooldown_until(
+        &self,
+        kind: TicketType,
+        last: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Option<OffsetDateTime> {
         let minutes = self.of(kind).cooldown_minutes;
         let until = last? + time::Duration::minutes(i64::from(minutes));
         (minutes > 0 && until > now).then_some(until)
@@ -178,7 +183,10 @@ mod tests {
         let later = t0 + time::Duration::hours(1);
         let list = vec![block(other, None), block(BlockTarget::Role(RoleId::new(9)), Some(later))];
         assert!(blocking(&list, me, &[], t0).is_none(), "someone else's block");
-        assert_eq!(blocking(&list, me, &[RoleId::new(9)], t0).map(|b| b.target), Some(BlockTarget::Role(RoleId::new(9))));
+        assert_eq!(
+            blocking(&list, me, &[RoleId::new(9)], t0).map(|b| b.target),
+            Some(BlockTarget::Role(RoleId::new(9)))
+        );
         assert!(blocking(&list, me, &[RoleId::new(9)], later).is_none(), "ended");
         assert!(blocking(&list, other, &[], later).is_some(), "no end");
         // A player's pid and a member's are different targets even with the same bytes.

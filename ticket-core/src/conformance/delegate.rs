@@ -48,8 +48,10 @@ macro_rules! delegate_store {
                 guild: $crate::GuildId,
                 kind: $crate::TicketType,
                 person: $crate::Pid,
-            ) -> ::std::result::Result<::std::option::Option<$crate::conformance::__time::OffsetDateTime>, $crate::StoreError>
-            {
+            ) -> ::std::result::Result<
+                ::std::option::Option<$crate::conformance::__time::OffsetDateTime>,
+                $crate::StoreError,
+            > {
                 self.$field.last_opened(guild, kind, person).await
             }
             async fn open_tickets(

@@ -199,7 +199,11 @@ impl Desk {
             }
             _ => return Err(DeskError::TooManyOpen { max, channels: held.iter().filter_map(|t| t.channel).collect() }),
         };
-        let last = self.ports.store.last_opened(guild, kind, pid).await?;
+        // Read only when a cooldown is set: a guild without one pays nothing for it.
+        let last = match settings.limits.of(kind).cooldown_minutes {
+            0 => None,
+            _ => self.ports.store.last_opened(guild, kind, pid).await?,
+        };
         if let Some(until) = settings.limits.cooldown_until(kind, last, now) {
             return Err(DeskError::Cooldown { kind, until });
         }
@@ -217,7 +221,10 @@ impl Desk {
         let refusal = if let Some(block) = blocking(&settings.blocklist, BlockTarget::Player(player), &[], now) {
             DeskError::Blocked { reason: block.reason.clone(), until: block.until }
         } else {
-            let last = self.ports.store.last_opened(settings.guild, TicketType::InGame, player).await?;
+            let last = match settings.limits.in_game.cooldown_minutes {
+                0 => None,
+                _ => self.ports.store.last_opened(settings.guild, TicketType::InGame, player).await?,
+            };
             match settings.limits.cooldown_until(TicketType::InGame, last, now) {
                 Some(until) => DeskError::Cooldown { kind: TicketType::InGame, until },
                 None => return Ok(None),

@@ -43,9 +43,9 @@ pub use error::{Action, DeskError, Problem};
 pub use execute::ResumeReport;
 pub use in_game::{GamePlayer, InGameOutcome, MessageOutcome};
 pub use limits::{BlockWho, LimitsCommand};
-pub use snippets::{SNIPPET_CHOICES_MAX, SnippetCommand};
 pub use recruitment::{DEFAULT_AREA, QnaProgress, Step1Input, area_names};
 pub use reopen::REOPEN_RECAP_LINES;
+pub use snippets::{SNIPPET_CHOICES_MAX, SnippetCommand};
 pub use support::Opened;
 pub use transcripts::{ChannelPost, TRANSCRIPT_FILE_MAX, TranscriptTarget, transcript_file};
 

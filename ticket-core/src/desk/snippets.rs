@@ -72,7 +72,11 @@ fn snippet_list(settings: &GuildSettings) -> Message {
         } else {
             lines.join("\n")
         }),
-        footer: Some(format!("{} of {} · post one in a ticket with /snippet", settings.snippets.len(), Snippet::MAX_PER_GUILD)),
+        footer: Some(format!(
+            "{} of {} · post one in a ticket with /snippet",
+            settings.snippets.len(),
+            Snippet::MAX_PER_GUILD
+        )),
         ..Embed::default()
     })
 }
@@ -145,21 +149,32 @@ impl Desk {
             return Err(DeskError::NotPermitted { action, needs: action.requirement() });
         }
         Desk::check_claim(&settings, &ticket, staff, pid)?;
-        let snippet = settings.snippets.iter().find(|s| s.name == name).ok_or_else(|| DeskError::NoSuchSnippet(name.into()))?;
+        let snippet =
+            settings.snippets.iter().find(|s| s.name == name).ok_or_else(|| DeskError::NoSuchSnippet(name.into()))?;
         let (id, now) = (ticket.id, self.ports.clock.now());
         let chain = ChainKey::Ticket(id);
         let by = staff.display_name.clone();
         let notice = Notice::Snippet { name: snippet.name.clone(), by: by.clone(), text: snippet.text.clone() };
         let mut commit = Commit {
-            transcript: vec![TranscriptEntry::line(id, now, TranscriptAuthor::staff(pid, by.clone()), snippet.text.clone())],
+            transcript: vec![TranscriptEntry::line(
+                id,
+                now,
+                TranscriptAuthor::staff(pid, by.clone()),
+                snippet.text.clone(),
+            )],
             enqueue: vec![(chain, Effect::Post { to: Destination::Ticket(id), notice })],
             ..Commit::default()
         };
         if let TicketDetail::InGame(game) = &ticket.detail {
             // Whispered like a staff reply: split to the game's size; held by the outbox if the player is offline.
             for text in relay::for_game(&by, &snippet.text) {
-                let whisper =
-                    Effect::Whisper { ticket: id, server: game.server.clone(), player: game.name.clone(), from: by.clone(), text };
+                let whisper = Effect::Whisper {
+                    ticket: id,
+                    server: game.server.clone(),
+                    player: game.name.clone(),
+                    from: by.clone(),
+                    text,
+                };
                 commit.enqueue.push((chain, whisper));
             }
         }
