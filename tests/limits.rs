@@ -51,6 +51,11 @@ fn snippet_group(name: &str, options: Vec<Value>) -> Value {
 async fn limits_and_cooldowns_refuse_with_their_reasons() {
     let stack = Stack::start().await;
     let (people, places) = (stack.people, stack.places);
+    // The commands as the fake Discord took them: /tickets within Discord's 25 subcommands and groups.
+    let registered = stack.discord.commands();
+    let tickets = registered.iter().find(|c| c["name"] == "tickets").expect("/tickets is registered");
+    assert!(tickets["options"].as_array().unwrap().len() <= 25);
+    assert!(registered.iter().any(|c| c["name"] == "snippet"));
     // The default is today's rule: one open ticket.
     let first = open_ticket(&stack, people.ann).await;
     let refused = click_open(&stack, people.ann).await.unwrap_err();
@@ -158,6 +163,8 @@ async fn an_in_game_player_is_blocked_from_their_ticket_channel_and_told_in_game
     sim.login("Foo").await.unwrap();
     assert!(sim.request("Foo", "give me items").await.unwrap());
     let channel = stack.wait_channel("ticket-foo").await;
+    // The ticket knows its channel once the welcome is posted in it.
+    stack.wait_message(channel, |m| readable(m).contains("In-game ticket: Foo")).await;
     let blocked = d
         .run_command(
             stack.places.guild,
@@ -238,6 +245,7 @@ async fn snippets_are_autocompleted_posted_and_whispered() {
     sim.login("Foo").await.unwrap();
     assert!(sim.request("Foo", "lost items").await.unwrap());
     let channel = stack.wait_channel("ticket-foo").await;
+    stack.wait_message(channel, |m| readable(m).contains("In-game ticket: Foo")).await;
     let used = d.run_command(places.guild, channel, people.gm, "snippet", json!([opt("name", 3, "relog")])).await;
     assert_eq!(used.reply_text().as_deref(), Some("Snippet `relog` posted."));
     let mut heard = String::new();

@@ -566,6 +566,25 @@ mod tests {
     }
 
     #[test]
+    fn tickets_stays_within_discords_25_subcommands_and_groups() {
+        let json: Vec<serde_json::Value> = definitions().iter().map(|c| serde_json::to_value(c).unwrap()).collect();
+        for command in &json {
+            let count = command["options"].as_array().map_or(0, Vec::len);
+            assert!(count <= 25, "/{} has {count} options", command["name"]);
+        }
+        let tickets = json.iter().find(|c| c["name"] == "tickets").unwrap();
+        let names: Vec<&str> =
+            tickets["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+        assert_eq!(names.len(), 24, "room is left for exactly one more: {names:?}");
+        assert!(!names.contains(&"transcript"), "/ticket transcript serves staff for any ticket");
+        for s in ["set-limits", "block", "unblock", "blocked", "snippet"] {
+            assert!(names.contains(&s), "/tickets {s}");
+        }
+        let snippet = json.iter().find(|c| c["name"] == "snippet").unwrap();
+        assert_eq!(snippet["options"][0]["autocomplete"], true, "/snippet's name is autocompleted");
+    }
+
+    #[test]
     fn every_spec_command_is_defined() {
         let json: Vec<serde_json::Value> = definitions().iter().map(|c| serde_json::to_value(c).unwrap()).collect();
         let subs = |name: &str| -> Vec<String> {
