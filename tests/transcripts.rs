@@ -157,11 +157,11 @@ async fn the_transcript_command_serves_the_opener_and_staff_only() {
     assert_eq!(name, "transcript-support-ann-1.html");
     assert!(html.contains("help") && html.contains("still there?"), "the opening question and the message");
 
-    // Staff by number, from elsewhere; the admin with /tickets.
+    // Staff by number, from elsewhere; the admin too (with /ticket: /tickets has no copy of it).
     let by_number = sub("transcript", vec![opt("ticket", 4, 1)]);
     let staff = d.run_command(places.guild, places.support_panel, people.staff, "ticket", by_number.clone()).await;
     assert_eq!(d.response_attachments(staff.id).len(), 1);
-    let admin = stack.admin_command("tickets", by_number.clone()).await;
+    let admin = stack.admin_command("ticket", by_number.clone()).await;
     assert_eq!(d.response_attachments(admin.id).len(), 1);
 
     // Another member is refused, and sees no file.

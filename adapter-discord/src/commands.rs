@@ -23,7 +23,7 @@ pub enum Command {
     ReopenQna,
     /// `/recruit-config remove-member`.
     RemoveMember(UserId),
-    /// `/ticket transcript` or `/tickets transcript`: a ticket's transcript as a file.
+    /// `/ticket transcript`: a ticket's transcript as a file (staff may ask for any ticket's).
     Transcript(TranscriptTarget),
     /// `/ticket claim` in the current channel.
     Claim,
@@ -35,6 +35,8 @@ pub enum Command {
     RequestClose,
     /// `/ticket close`: the opener closes their support ticket.
     CloseOwn,
+    /// `/snippet <name>`: post a saved answer in the current ticket.
+    PostSnippet(String),
 }
 
 /// A member named in a command, as Discord resolved them.
@@ -63,7 +65,7 @@ pub enum CommandError {
     Option(&'static str),
 }
 
-fn opt(kind: CommandOptionType, name: &str, description: &str, required: bool) -> CreateCommandOption {
+pub(crate) fn opt(kind: CommandOptionType, name: &str, description: &str, required: bool) -> CreateCommandOption {
     CreateCommandOption::new(kind, name, description).required(required)
 }
 
@@ -71,7 +73,7 @@ fn channel(name: &str, description: &str, kind: ChannelType, required: bool) -> 
     opt(CommandOptionType::Channel, name, description, required).channel_types(vec![kind])
 }
 
-fn sub(name: &str, description: &str, options: Vec<CreateCommandOption>) -> CreateCommandOption {
+pub(crate) fn sub(name: &str, description: &str, options: Vec<CreateCommandOption>) -> CreateCommandOption {
     options.into_iter().fold(opt(CommandOptionType::SubCommand, name, description, false), |s, o| s.add_sub_option(o))
 }
 
@@ -226,8 +228,10 @@ pub fn definitions() -> Vec<CreateCommand> {
             "set-claim",
             "Set whether only the claimer may write in a claimed ticket",
             vec![opt(Boolean, "exclusive", "Only the claimer and administrators write; staff keep reading", true)],
-        ))
-        .add_option(sub("transcript", "Get a ticket's transcript as a file", transcript_options()));
+        ));
+    // `/ticket transcript` serves staff for any ticket, so `/tickets` has no copy of it (Discord allows 25
+    // subcommands and groups per command).
+    let tickets = crate::limit_commands::add_to_tickets(tickets);
     // Everyone's: members get their own tickets' transcripts; the desk checks who asks.
     let ticket = CreateCommand::new("ticket")
         .description("Tickets: transcripts, and claiming for staff")
@@ -326,60 +330,60 @@ pub fn definitions() -> Vec<CreateCommand> {
             ],
         ))
         .add_option(sub("show", "Show the role mapping", vec![]));
-    vec![tickets, ticket, recruit, roles]
+    vec![tickets, ticket, recruit, roles, crate::limit_commands::snippet_command()]
 }
 
 /// The options of a subcommand, by name.
-struct Options<'a>(&'a [ResolvedOption<'a>]);
+pub(crate) struct Options<'a>(pub(crate) &'a [ResolvedOption<'a>]);
 
 impl<'a> Options<'a> {
-    fn get(&self, name: &str) -> Option<&'a ResolvedValue<'a>> {
+    pub(crate) fn get(&self, name: &str) -> Option<&'a ResolvedValue<'a>> {
         self.0.iter().find(|o| o.name == name).map(|o| &o.value)
     }
-    fn channel(&self, name: &'static str) -> Option<ChannelId> {
+    pub(crate) fn channel(&self, name: &'static str) -> Option<ChannelId> {
         match self.get(name) {
             Some(ResolvedValue::Channel(c)) => Some(from::channel(c.id)),
             _ => None,
         }
     }
-    fn role(&self, name: &'static str) -> Option<RoleId> {
+    pub(crate) fn role(&self, name: &'static str) -> Option<RoleId> {
         match self.get(name) {
             Some(ResolvedValue::Role(r)) => Some(from::role(r.id)),
             _ => None,
         }
     }
-    fn text(&self, name: &'static str) -> Option<&'a str> {
+    pub(crate) fn text(&self, name: &'static str) -> Option<&'a str> {
         match self.get(name) {
             Some(ResolvedValue::String(s)) => Some(s),
             _ => None,
         }
     }
-    fn flag(&self, name: &'static str) -> Option<bool> {
+    pub(crate) fn flag(&self, name: &'static str) -> Option<bool> {
         match self.get(name) {
             Some(ResolvedValue::Boolean(b)) => Some(*b),
             _ => None,
         }
     }
-    fn position(&self, name: &'static str) -> Option<usize> {
+    pub(crate) fn position(&self, name: &'static str) -> Option<usize> {
         self.integer(name).and_then(|i| usize::try_from(i).ok())
     }
     /// An hours option: absent is `None`; present but not a valid number of hours is an error.
-    fn hours(&self, name: &'static str) -> Result<Option<u32>, CommandError> {
+    pub(crate) fn hours(&self, name: &'static str) -> Result<Option<u32>, CommandError> {
         self.integer(name).map(|h| u32::try_from(h).map_err(|_| CommandError::Option(name))).transpose()
     }
-    fn integer(&self, name: &'static str) -> Option<i64> {
+    pub(crate) fn integer(&self, name: &'static str) -> Option<i64> {
         match self.get(name) {
             Some(ResolvedValue::Integer(i)) => Some(*i),
             _ => None,
         }
     }
-    fn user(&self, name: &'static str) -> Option<UserId> {
+    pub(crate) fn user(&self, name: &'static str) -> Option<UserId> {
         match self.get(name) {
             Some(ResolvedValue::User(u, _)) => Some(from::user(u.id)),
             _ => None,
         }
     }
-    fn member(&self, name: &'static str) -> Option<Member> {
+    pub(crate) fn member(&self, name: &'static str) -> Option<Member> {
         match self.get(name) {
             Some(ResolvedValue::User(u, m)) => Some(Member {
                 user: from::user(u.id),
@@ -391,7 +395,7 @@ impl<'a> Options<'a> {
             _ => None,
         }
     }
-    fn need<T>(value: Option<T>, name: &'static str) -> Result<T, CommandError> {
+    pub(crate) fn need<T>(value: Option<T>, name: &'static str) -> Result<T, CommandError> {
         value.ok_or(CommandError::Option(name))
     }
 }
@@ -409,6 +413,9 @@ fn answer_kind(text: &str) -> Option<AnswerKind> {
 /// Reads a slash command (`name` and its resolved options) issued in `here`.
 pub fn parse(name: &str, options: &[ResolvedOption<'_>], here: ChannelId) -> Result<Command, CommandError> {
     let Some(first) = options.first() else { return Err(CommandError::Unknown(name.to_owned())) };
+    if let Some(parsed) = crate::limit_commands::parse(name, first, here) {
+        return parsed;
+    }
     let ResolvedValue::SubCommand(sub) = &first.value else { return Err(CommandError::Unknown(name.to_owned())) };
     let o = Options(sub);
     use AdminCommand as A;
@@ -438,7 +445,7 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>], here: ChannelId) -> Res
         ("tickets", "remove-option") => A::RemoveOption { name: Options::need(o.text("name"), "name")?.to_owned() },
         ("tickets", "list-options") => A::ListOptions,
         ("tickets" | "recruit-config", "reopen-qna") => return Ok(Command::ReopenQna),
-        ("tickets" | "ticket", "transcript") => {
+        ("ticket", "transcript") => {
             let target = match (o.integer("ticket"), o.channel("channel")) {
                 (Some(n), _) => TranscriptTarget::Ticket(TicketId::new(
                     u64::try_from(n).ok().filter(|n| *n > 0).ok_or(CommandError::Option("ticket"))?,
@@ -559,6 +566,25 @@ mod tests {
     }
 
     #[test]
+    fn tickets_stays_within_discords_25_subcommands_and_groups() {
+        let json: Vec<serde_json::Value> = definitions().iter().map(|c| serde_json::to_value(c).unwrap()).collect();
+        for command in &json {
+            let count = command["options"].as_array().map_or(0, Vec::len);
+            assert!(count <= 25, "/{} has {count} options", command["name"]);
+        }
+        let tickets = json.iter().find(|c| c["name"] == "tickets").unwrap();
+        let names: Vec<&str> =
+            tickets["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+        assert_eq!(names.len(), 24, "room is left for exactly one more: {names:?}");
+        assert!(!names.contains(&"transcript"), "/ticket transcript serves staff for any ticket");
+        for s in ["set-limits", "block", "unblock", "blocked", "snippet"] {
+            assert!(names.contains(&s), "/tickets {s}");
+        }
+        let snippet = json.iter().find(|c| c["name"] == "snippet").unwrap();
+        assert_eq!(snippet["options"][0]["autocomplete"], true, "/snippet's name is autocompleted");
+    }
+
+    #[test]
     fn every_spec_command_is_defined() {
         let json: Vec<serde_json::Value> = definitions().iter().map(|c| serde_json::to_value(c).unwrap()).collect();
         let subs = |name: &str| -> Vec<String> {
@@ -597,7 +623,7 @@ mod tests {
             assert!(subs("recruit-config").contains(&s.to_owned()), "/recruit-config {s}");
         }
         assert_eq!(subs("roles"), vec!["set", "set-org", "show"]);
-        for s in ["set-transcripts", "show-workflow", "transcript", "set-claim", "set-closing", "set-auto-close"] {
+        for s in ["set-transcripts", "show-workflow", "set-claim", "set-closing", "set-auto-close"] {
             assert!(subs("tickets").contains(&s.to_owned()), "/tickets {s}");
         }
         assert_eq!(subs("ticket"), vec!["transcript", "claim", "unclaim", "transfer", "close-request", "close"]);

@@ -180,6 +180,7 @@ impl EventHandler for Handler {
             Interaction::Component(i) => interactions::component(&ctx, &desk, i).await,
             Interaction::Modal(i) => interactions::modal(&ctx, &desk, i).await,
             Interaction::Command(i) => interactions::command(&ctx, &desk, i).await,
+            Interaction::Autocomplete(i) => interactions::autocomplete(&ctx, &desk, i).await,
             _ => {}
         }
     }

@@ -380,12 +380,34 @@ pub(crate) async fn command(ctx: &Context, desk: &Desk, i: &CommandInteraction) 
             };
             desk.transfer_ticket(asked.channel, &asked.actor, &to).await.map(|o| Message::text(o.reply()))
         }
+        Ok(Command::PostSnippet(name)) => desk
+            .post_snippet(asked.channel, &asked.actor, &name)
+            .await
+            .map(|_| Message::text(format!("Snippet `{}` posted.", name.trim().to_lowercase()))),
         Ok(Command::RemoveMember(member)) => desk
             .remove_member(asked.guild, &asked.actor, member)
             .await
             .map(|app| Message::text(format!("Application #{app} is marked Removed."))),
     };
     finish!(asked, i, outcome(reply));
+}
+
+/// An autocomplete (`/snippet name:`): up to 25 snippet names containing what was typed, answered at once.
+pub(crate) async fn autocomplete(ctx: &Context, desk: &Desk, i: &CommandInteraction) {
+    let Some(asked) = Asked::new(ctx, i.guild_id, i.channel_id, i.member.as_deref(), &i.user) else { return };
+    let typed = i.data.autocomplete().map(|o| o.value.to_owned()).unwrap_or_default();
+    let names = match (i.data.name.as_str(), desk.snippet_choices(asked.guild, &asked.actor, &typed).await) {
+        ("snippet", Ok(names)) => names,
+        (_, Err(error)) => {
+            tracing::warn!(%error, "could not list snippets for an autocomplete");
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    let choices = names
+        .into_iter()
+        .fold(serenity::all::CreateAutocompleteResponse::new(), |r, name| r.add_string_choice(name.clone(), name));
+    respond!(asked, i, CreateInteractionResponse::Autocomplete(choices));
 }
 
 /// `!reopen_qna` typed in a recruitment ticket.

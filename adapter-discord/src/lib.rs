@@ -12,6 +12,7 @@ mod handler;
 mod housekeeping;
 mod interactions;
 mod lanes;
+mod limit_commands;
 mod ordered;
 mod outbox_driver;
 pub mod platform;

@@ -10,6 +10,7 @@ mod export;
 mod gateway;
 mod ids;
 mod lease;
+mod limits;
 mod migrations;
 mod open_views;
 mod outbox;

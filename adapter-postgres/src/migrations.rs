@@ -10,7 +10,7 @@ use crate::codec::{execute, get, opt_row};
 
 /// The schema version this build writes. A schema with a newer version is refused with
 /// [`PostgresError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// One step of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +33,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 3, name: "game receipts", sql: include_str!("../migrations/0003_game_receipts.sql") },
     Migration { version: 4, name: "gateway watermark", sql: include_str!("../migrations/0004_gateway_watermark.sql") },
+    Migration {
+        version: 5,
+        name: "limits, blocklist and snippets",
+        sql: include_str!("../migrations/0005_limits.sql"),
+    },
 ];
 
 /// Takes the migration lock of `schema` until the transaction ends.

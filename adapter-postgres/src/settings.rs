@@ -179,6 +179,7 @@ pub(crate) async fn load<C: GenericClient>(c: &C, guild: GuildId) -> Result<Guil
             reopen_window_hours: hours(6)?,
         };
     }
+    crate::limits::load(c, &mut settings).await?;
     Ok(settings)
 }
 
@@ -203,6 +204,9 @@ pub(crate) async fn save<C: GenericClient>(c: &C, settings: &GuildSettings) -> R
         transcripts,
         claims,
         closing,
+        limits,
+        blocklist,
+        snippets,
         version,
     } = settings;
     let PanelTargets { support_panel, recruitment_panel, support_category, recruitment_category, log_channel } =
@@ -395,5 +399,6 @@ pub(crate) async fn save<C: GenericClient>(c: &C, settings: &GuildSettings) -> R
         ],
     )
     .await?;
+    crate::limits::save(c, *guild, limits, blocklist, snippets).await?;
     Ok(())
 }

@@ -122,6 +122,15 @@ impl TicketStore for PostgresStore {
         Ok(tickets::by_channel(&self.client().await?, channel).await?)
     }
 
+    async fn last_opened(
+        &self,
+        guild: GuildId,
+        kind: ticket_core::TicketType,
+        person: ticket_core::Pid,
+    ) -> Result<Option<time::OffsetDateTime>, StoreError> {
+        Ok(crate::limits::last_opened(&self.client().await?, guild, kind, person).await?)
+    }
+
     async fn open_ticket_by_key(&self, key: &str) -> Result<Option<Ticket>, StoreError> {
         Ok(tickets::by_open_key(&self.client().await?, key).await?)
     }

@@ -21,7 +21,7 @@ pub(crate) const COLUMNS: &str = "id, guild_id, kind, channel_id, channel_name, 
                        player_name, player_online, held_replies, question, application_id, opened_at, closed_at, \
                        close_reason, resolution, closed_by, version, claimed_by_pid, claimed_by_contact, \
                        claimed_by_name, claimed_at, close_requested_by_pid, close_requested_by_name, \
-                       close_requested_at, close_request_closes_at, opener_active_at, inactivity_warned_at, due_at";
+                       close_requested_at, close_request_closes_at, opener_active_at, inactivity_warned_at, due_at, slot";
 
 /// Lookups, each served by an index: the primary key, `tickets_by_channel`,
 /// `tickets_by_open_key`, `tickets_open_by_guild` and `tickets_due`.
@@ -53,6 +53,7 @@ fn decode(r: &Row) -> Result<Ticket, PostgresError> {
             opener: parse(&person, "opener pid")?,
             contact: parse(&required(contact, "opener contact")?, "opener contact")?,
             question: required(get(r, 11)?, "question")?,
+            slot: stored_count(i64::from(get::<i16>(r, 30)?), "slot")?,
         }),
         TicketType::Recruitment => TicketDetail::Recruitment(RecruitmentTicket {
             applicant: parse(&person, "applicant pid")?,
@@ -253,6 +254,7 @@ struct KindColumns<'a> {
     held: Option<serde_json::Value>,
     question: Option<&'a str>,
     application: Option<u64>,
+    slot: u8,
 }
 
 impl<'a> KindColumns<'a> {
@@ -266,6 +268,7 @@ impl<'a> KindColumns<'a> {
             held: None,
             question: None,
             application: None,
+            slot: 0,
         }
     }
 
@@ -278,8 +281,8 @@ impl<'a> KindColumns<'a> {
                 held: Some(json::<Vec<HeldReply>>(held, "held replies")?),
                 ..Self::person(*player)
             },
-            TicketDetail::Support(SupportTicket { opener, contact, question }) => {
-                Self { contact: Some(*contact), question: Some(question), ..Self::person(*opener) }
+            TicketDetail::Support(SupportTicket { opener, contact, question, slot }) => {
+                Self { contact: Some(*contact), question: Some(question), slot: *slot, ..Self::person(*opener) }
             }
             TicketDetail::Recruitment(RecruitmentTicket { applicant, contact, application }) => Self {
                 contact: Some(*contact),
@@ -312,9 +315,9 @@ pub(crate) async fn save<C: GenericClient>(c: &C, ticket: &Ticket) -> Result<(),
              player_name, player_online, held_replies, question, application_id, open_key, opened_at, closed_at,
              close_reason, resolution, closed_by, version, claimed_by_pid, claimed_by_contact, claimed_by_name,
              claimed_at, close_requested_by_pid, close_requested_by_name, close_requested_at, close_request_closes_at,
-             opener_active_at, inactivity_warned_at, due_at)
+             opener_active_at, inactivity_warned_at, due_at, slot)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-             $23, $24, $25, $26, $27, $28, $29, $30, $31)
+             $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
          ON CONFLICT (id) DO UPDATE SET
              guild_id = excluded.guild_id, kind = excluded.kind, channel_id = excluded.channel_id,
              channel_name = excluded.channel_name, person_pid = excluded.person_pid, contact = excluded.contact,
@@ -330,7 +333,7 @@ pub(crate) async fn save<C: GenericClient>(c: &C, ticket: &Ticket) -> Result<(),
              close_requested_at = excluded.close_requested_at,
              close_request_closes_at = excluded.close_request_closes_at,
              opener_active_at = excluded.opener_active_at, inactivity_warned_at = excluded.inactivity_warned_at,
-             due_at = excluded.due_at",
+             due_at = excluded.due_at, slot = excluded.slot",
         &[
             &id(ticket_id.get()),
             &id(guild.get()),
@@ -363,6 +366,7 @@ pub(crate) async fn save<C: GenericClient>(c: &C, ticket: &Ticket) -> Result<(),
             opener_active_at,
             warned_at,
             &due_at,
+            &i16::from(kind.slot),
         ],
     )
     .await?;

@@ -9,6 +9,7 @@ mod export;
 mod gateway;
 mod group;
 mod ids;
+mod limits;
 mod migrations;
 mod open_views;
 mod options;

@@ -190,6 +190,7 @@ pub(crate) fn load(conn: &Connection, guild: GuildId) -> Result<GuildSettings, S
     if let Some(closing) = closing {
         settings.closing = closing;
     }
+    crate::limits::load(conn, &mut settings)?;
     Ok(settings)
 }
 
@@ -214,6 +215,9 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
         transcripts,
         claims,
         closing,
+        limits,
+        blocklist,
+        snippets,
         version,
     } = settings;
     let PanelTargets { support_panel, recruitment_panel, support_category, recruitment_category, log_channel } =
@@ -377,5 +381,6 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
         recruitment_inactivity.map(|i| i.close_after_hours),
         reopen_window_hours,
     ])?;
+    crate::limits::save(conn, *guild, limits, blocklist, snippets)?;
     Ok(())
 }

@@ -228,6 +228,15 @@ impl TicketStore for SqliteStore {
         Ok(self.read(move |conn| tickets::by_channel(conn, channel)).await?)
     }
 
+    async fn last_opened(
+        &self,
+        guild: GuildId,
+        kind: ticket_core::TicketType,
+        person: ticket_core::Pid,
+    ) -> Result<Option<time::OffsetDateTime>, StoreError> {
+        Ok(self.read(move |conn| crate::limits::last_opened(conn, guild, kind, person)).await?)
+    }
+
     async fn open_ticket_by_key(&self, key: &str) -> Result<Option<Ticket>, StoreError> {
         let key = key.to_owned();
         Ok(self.read(move |conn| tickets::by_open_key(conn, &key)).await?)

@@ -50,7 +50,7 @@ const COLUMNS: &str = "id, guild_id, kind, channel_id, channel_name, person_pid,
                        player_online, held_replies, question, application_id, opened_at, closed_at, close_reason, \
                        resolution, closed_by, version, claimed_by_pid, claimed_by_contact, claimed_by_name, \
                        claimed_at, close_requested_by_pid, close_requested_by_name, close_requested_at, \
-                       close_request_closes_at, opener_active_at, inactivity_warned_at, due_at";
+                       close_request_closes_at, opener_active_at, inactivity_warned_at, due_at, slot";
 
 const BY_ID: &str = "id = ?1";
 const BY_CHANNEL: &str = "channel_id = ?1 ORDER BY id DESC LIMIT 1";
@@ -98,6 +98,7 @@ struct TicketRow {
     opener_active_at: Option<String>,
     warned_at: Option<String>,
     due_at: Option<i64>,
+    slot: u8,
 }
 
 impl TicketRow {
@@ -133,6 +134,7 @@ impl TicketRow {
             opener_active_at: r.get(27)?,
             warned_at: r.get(28)?,
             due_at: r.get(29)?,
+            slot: r.get(30)?,
         })
     }
 
@@ -151,6 +153,7 @@ impl TicketRow {
                 opener: parse(&self.person, "opener pid")?,
                 contact: parse(&required(self.contact, "opener contact")?, "opener contact")?,
                 question: required(self.question, "question")?,
+                slot: self.slot,
             }),
             TicketType::Recruitment => TicketDetail::Recruitment(RecruitmentTicket {
                 applicant: parse(&self.person, "applicant pid")?,
@@ -314,6 +317,7 @@ struct KindColumns<'a> {
     held: Option<String>,
     question: Option<&'a str>,
     application: Option<u64>,
+    slot: u8,
 }
 
 impl<'a> KindColumns<'a> {
@@ -327,6 +331,7 @@ impl<'a> KindColumns<'a> {
             held: None,
             question: None,
             application: None,
+            slot: 0,
         }
     }
 
@@ -339,8 +344,8 @@ impl<'a> KindColumns<'a> {
                 held: Some(json::<Vec<HeldReply>>(held, "held replies")?),
                 ..Self::person(*player)
             },
-            TicketDetail::Support(SupportTicket { opener, contact, question }) => {
-                Self { contact: Some(*contact), question: Some(question), ..Self::person(*opener) }
+            TicketDetail::Support(SupportTicket { opener, contact, question, slot }) => {
+                Self { contact: Some(*contact), question: Some(question), slot: *slot, ..Self::person(*opener) }
             }
             TicketDetail::Recruitment(RecruitmentTicket { applicant, contact, application }) => Self {
                 contact: Some(*contact),
@@ -370,9 +375,9 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
              player_name, player_online, held_replies, question, application_id, open_key, opened_at, closed_at,
              close_reason, resolution, closed_by, version, claimed_by_pid, claimed_by_contact, claimed_by_name,
              claimed_at, close_requested_by_pid, close_requested_by_name, close_requested_at, close_request_closes_at,
-             opener_active_at, inactivity_warned_at, due_at)
+             opener_active_at, inactivity_warned_at, due_at, slot)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-             ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)
+             ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)
          ON CONFLICT (id) DO UPDATE SET
              guild_id = excluded.guild_id, kind = excluded.kind, channel_id = excluded.channel_id,
              channel_name = excluded.channel_name, person_pid = excluded.person_pid, contact = excluded.contact,
@@ -388,7 +393,7 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
              close_requested_at = excluded.close_requested_at,
              close_request_closes_at = excluded.close_request_closes_at,
              opener_active_at = excluded.opener_active_at, inactivity_warned_at = excluded.inactivity_warned_at,
-             due_at = excluded.due_at",
+             due_at = excluded.due_at, slot = excluded.slot",
     )?
     .execute(params![
         id(ticket_id.get()),
@@ -423,6 +428,7 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
         opt_time(*warned_at, "inactivity warned at")?,
         // Open tickets only: a closed ticket is due for nothing.
         due_at.filter(|_| closed.is_none()).map(|t| millis(t, "due at")).transpose()?,
+        kind.slot,
     ])?;
     Ok(())
 }

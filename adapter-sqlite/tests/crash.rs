@@ -66,6 +66,7 @@ async fn child_stream(path: &Path, round: u64) {
             desk.open_game_ticket(GUILD, &server, &player, TicketSource::Request, &format!("help-{tag}")).await;
         let ticket = match opened.unwrap() {
             InGameOutcome::Opened(t) | InGameOutcome::Relayed(t) => t,
+            InGameOutcome::Refused => panic!("no limits are set"),
         };
         println!("ACK open {ticket} help-{tag}");
         desk.relay_player_message(GUILD, &server, &player, &format!("more-{tag}")).await.unwrap();

@@ -19,7 +19,7 @@ use ticket_core::{
     TicketStore,
 };
 
-const TABLES: [&str; 25] = [
+const TABLES: [&str; 28] = [
     "capability_roles",
     "discord_guild_channels",
     "game_receipts",
@@ -35,11 +35,14 @@ const TABLES: [&str; 25] = [
     "recruit_qna_questions",
     "recruit_settings",
     "sqlite_sequence",
+    "ticket_blocks",
     "ticket_claim_settings",
     "ticket_close_settings",
+    "ticket_limits",
     "ticket_notify_roles",
     "ticket_panel_config",
     "ticket_recruitment_options",
+    "ticket_snippets",
     "ticket_transcript_settings",
     "tickets",
     "transcript_attachments",

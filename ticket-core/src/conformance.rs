@@ -28,6 +28,7 @@ use crate::topic::Topic;
 mod delegate;
 mod export;
 mod gateway;
+mod limits;
 mod open_views;
 mod receipts;
 mod timers;
@@ -35,6 +36,7 @@ mod transcripts;
 pub use delegate::{__async_trait, __time};
 pub use export::*;
 pub use gateway::*;
+pub use limits::*;
 pub use open_views::*;
 pub use receipts::*;
 pub use timers::*;
@@ -78,6 +80,9 @@ macro_rules! store_conformance_tests {
             a_whole_store_copies_in_and_out,
             game_receipts_are_kept_with_their_commit,
             the_gateway_watermark_is_kept,
+            limits_blocklist_and_snippets_round_trip,
+            support_slots_are_open_keys_of_their_own,
+            the_last_opening_is_found_per_person_and_kind,
         ]);
     };
     (@each #[$attr:meta], $store:expr, [$($check:ident),* $(,)?]) => {
@@ -140,6 +145,7 @@ pub fn sample_support(id: u64, guild: u64, user: u64) -> Ticket {
             opener: key.user(UserId::new(user)),
             contact: key.seal(UserId::new(user)),
             question: "My ship is stuck".into(),
+            slot: 0,
         }),
         opened_at: T0,
         closed: None,
@@ -234,6 +240,7 @@ pub fn sample_effects() -> Vec<Effect> {
         },
         Notice::PlayerMessage { player: name("Foo"), text: "line one\nline two ünïcode".into() },
         Notice::ReplyHeld { player: name("Foo") },
+        Notice::Snippet { name: "hello".into(), by: "GM Alice".into(), text: "Hi!".into() },
         Notice::HeldDelivered { player: name("Foo"), count: 2 },
         Notice::PlayerLoggedOut { player: name("Foo") },
         Notice::PlayerLoggedIn { player: name("Foo") },
@@ -328,6 +335,7 @@ pub fn sample_effects() -> Vec<Effect> {
             text: "hi".into(),
         },
         Effect::GameTicketCreated { server: server.clone(), player: name("Foo"), source: TicketSource::Whisper },
+        Effect::GameNotice { server: server.clone(), player: name("Foo"), text: "You are blocked.".into() },
         Effect::GameTicketClosed { server, player: name("Foo") },
     ];
     effects.push(Effect::Post { to: Destination::Dm(user), notice: Notice::DeclinedDm });

@@ -159,6 +159,15 @@ pub enum Notice {
         /// What they wrote (cleaned; neutralised and split when rendered).
         text: String,
     },
+    /// A saved answer staff posted with `/snippet`.
+    Snippet {
+        /// The snippet's name.
+        name: String,
+        /// Who used it (display name).
+        by: String,
+        /// Its text.
+        text: String,
+    },
     /// A staff reply could not be whispered because the player is offline; it is held.
     ReplyHeld {
         /// The player.
@@ -460,6 +469,16 @@ pub enum Effect {
         player: GameName,
         /// How it was opened.
         source: TicketSource,
+    },
+    /// Whisper a player a word from the bridge itself (why their ticket was refused); not held if they went
+    /// offline.
+    GameNotice {
+        /// The server.
+        server: GameServerId,
+        /// The player.
+        player: GameName,
+        /// One whisper's text (already split to the game's limit).
+        text: String,
     },
     /// Tell the game a ticket closed.
     GameTicketClosed {

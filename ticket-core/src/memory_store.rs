@@ -49,6 +49,8 @@ struct Index {
     by_channel: HashMap<ChannelId, BTreeSet<TicketId>>,
     /// Open tickets with a due time, soonest first.
     due: BTreeSet<(OffsetDateTime, TicketId)>,
+    /// (guild, kind, person) → their tickets (open or closed): the newest is their last opening.
+    by_person: HashMap<(GuildId, crate::settings::TicketType, Pid), BTreeSet<TicketId>>,
 }
 
 impl Index {
@@ -67,6 +69,7 @@ impl Index {
         if let Some(channel) = ticket.channel {
             self.by_channel.entry(channel).or_default().insert(ticket.id);
         }
+        self.by_person.entry((ticket.guild, ticket.kind(), ticket.person())).or_default().insert(ticket.id);
         if !ticket.is_open() {
             return;
         }
@@ -91,6 +94,10 @@ impl Index {
             if self.by_channel.get_mut(&channel).is_some_and(|set| unlist(set, ticket.id)) {
                 self.by_channel.remove(&channel);
             }
+        }
+        let person = (ticket.guild, ticket.kind(), ticket.person());
+        if self.by_person.get_mut(&person).is_some_and(|set| unlist(set, ticket.id)) {
+            self.by_person.remove(&person);
         }
         if !ticket.is_open() {
             return;
@@ -161,6 +168,17 @@ impl TicketStore for InMemoryStore {
     async fn open_ticket_by_key(&self, key: &str) -> Result<Option<Ticket>, StoreError> {
         let state = self.lock();
         Ok(state.index.open_keys.get(key).and_then(|id| state.tickets.get(id)).cloned())
+    }
+
+    async fn last_opened(
+        &self,
+        guild: GuildId,
+        kind: crate::settings::TicketType,
+        person: Pid,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let state = self.lock();
+        let newest = state.index.by_person.get(&(guild, kind, person)).and_then(|ids| ids.last());
+        Ok(newest.and_then(|id| state.tickets.get(id)).map(|t| t.opened_at))
     }
 
     async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError> {

@@ -291,6 +291,12 @@ pub struct GuildSettings {
     pub claims: ClaimSettings,
     /// Closing settings.
     pub closing: CloseSettings,
+    /// Limits on opening tickets, per kind.
+    pub limits: crate::limits::TicketLimits,
+    /// Members, roles and players who may not open tickets.
+    pub blocklist: Vec<crate::limits::Block>,
+    /// Saved answers, by name.
+    pub snippets: Vec<crate::snippet::Snippet>,
     /// Optimistic-concurrency version, maintained by the store.
     pub version: u64,
 }
@@ -325,6 +331,9 @@ impl GuildSettings {
             transcripts: TranscriptSettings::default(),
             claims: ClaimSettings::default(),
             closing: CloseSettings::default(),
+            limits: crate::limits::TicketLimits::default(),
+            blocklist: Vec::new(),
+            snippets: Vec::new(),
             version: 0,
         }
     }

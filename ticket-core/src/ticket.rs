@@ -69,6 +69,10 @@ pub struct SupportTicket {
     pub contact: SealedUser,
     /// Their answer to the opening question.
     pub question: String,
+    /// Which of the opener's open tickets this is, from 0 (see [`support_slot_key`]): a guild that lets a member
+    /// hold several support tickets gives each its own open key.
+    #[serde(default)]
+    pub slot: u8,
 }
 
 /// A recruitment ticket's own data.
@@ -259,6 +263,17 @@ pub fn support_key(guild: GuildId, opener: Pid) -> String {
     format!("support:{guild}:{opener}")
 }
 
+/// The [open key](Ticket::open_key) of a member's support ticket in `slot`: slot 0 is [`support_key`] (one open
+/// ticket per member, as before limits existed); slot `n` adds `#n`. A member with several open support tickets
+/// holds one slot each, and an opening takes the first free slot below the guild's limit, so two openings racing
+/// for the last slot still conflict in the store.
+pub fn support_slot_key(guild: GuildId, opener: Pid, slot: u8) -> String {
+    match slot {
+        0 => support_key(guild, opener),
+        n => format!("support:{guild}:{opener}#{n}"),
+    }
+}
+
 /// The [open key](Ticket::open_key) of a member's recruitment ticket.
 pub fn recruitment_key(guild: GuildId, applicant: Pid) -> String {
     format!("recruitment:{guild}:{applicant}")
@@ -315,9 +330,18 @@ impl Ticket {
         }
         Some(match &self.detail {
             TicketDetail::InGame(t) => in_game_key(&t.server, t.player),
-            TicketDetail::Support(t) => support_key(self.guild, t.opener),
+            TicketDetail::Support(t) => support_slot_key(self.guild, t.opener, t.slot),
             TicketDetail::Recruitment(t) => recruitment_key(self.guild, t.applicant),
         })
+    }
+
+    /// The person it is for, as a pid: the player (of their game account), the support opener or the applicant.
+    pub fn person(&self) -> Pid {
+        match &self.detail {
+            TicketDetail::InGame(t) => t.player,
+            TicketDetail::Support(t) => t.opener,
+            TicketDetail::Recruitment(t) => t.applicant,
+        }
     }
 
     /// The person who opened it on Discord, if any.
@@ -392,6 +416,7 @@ mod tests {
                 opener: key.user(user),
                 contact: key.seal(user),
                 question: "help".into(),
+                slot: 0,
             }),
             opened_at: now,
             closed: None,

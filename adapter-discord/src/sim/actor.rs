@@ -324,14 +324,28 @@ impl FakeDiscord {
     /// `user` runs the slash command `name` in `channel` of `guild` with Discord's `options` array
     /// (subcommands nest as on Discord; user, role and channel values get `resolved` data).
     pub async fn run_command(&self, guild: u64, channel: u64, user: u64, name: &str, options: Value) -> Interaction {
-        let asked = Asked {
-            what: "run_command",
-            channel,
-            user,
-            message: None,
-            triggered_by: None,
-            kind: InteractionKind::Command,
-        };
+        self.command_interaction(guild, channel, user, name, options, InteractionKind::Command).await
+    }
+
+    /// `user` types in an option of the slash command `name` that has `autocomplete`: Discord sends an
+    /// APPLICATION_COMMAND_AUTOCOMPLETE interaction (type 4) with the options so far, the one being typed marked
+    /// `"focused": true`, and the bot answers with up to 25 choices (callback type 8, read with
+    /// [`Interaction::choices`]).
+    pub async fn autocomplete(&self, guild: u64, channel: u64, user: u64, name: &str, options: Value) -> Interaction {
+        self.command_interaction(guild, channel, user, name, options, InteractionKind::Autocomplete).await
+    }
+
+    async fn command_interaction(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: u64,
+        name: &str,
+        options: Value,
+        kind: InteractionKind,
+    ) -> Interaction {
+        let what = if kind == InteractionKind::Command { "run_command" } else { "autocomplete" };
+        let asked = Asked { what, channel, user, message: None, triggered_by: None, kind };
         self.interact(asked, |w| {
             let c = w.channels.get(&channel).ok_or_else(|| format!("channel {channel} does not exist"))?;
             if c.guild != Some(guild) {

@@ -16,6 +16,8 @@ pub(crate) enum InteractionKind {
     Component,
     /// A modal submission (type 5).
     ModalSubmit,
+    /// An option being typed that has `autocomplete` (type 4).
+    Autocomplete,
 }
 
 impl InteractionKind {
@@ -24,6 +26,7 @@ impl InteractionKind {
             InteractionKind::Command => 2,
             InteractionKind::Component => 3,
             InteractionKind::ModalSubmit => 5,
+            InteractionKind::Autocomplete => 4,
         }
     }
 }
@@ -111,6 +114,20 @@ impl Interaction {
     /// The callback type (4 message, 5 deferred, 6 deferred update, 7 update, 9 modal).
     pub fn response_type(&self) -> Option<u64> {
         self.response.as_ref().and_then(|r| r.get("type")).and_then(Value::as_u64)
+    }
+
+    /// The choices the bot offered for an autocomplete (callback type 8), as `(name, value)`.
+    pub fn choices(&self) -> Option<Vec<(String, String)>> {
+        if self.response_type() != Some(8) {
+            return None;
+        }
+        let choices = self.response.as_ref()?.get("data")?.get("choices")?.as_array()?;
+        let text = |c: &Value, key: &str| match c.get(key) {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        Some(choices.iter().map(|c| (text(c, "name"), text(c, "value"))).collect())
     }
 
     /// The modal the bot opened (callback type 9).

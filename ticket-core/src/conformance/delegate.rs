@@ -43,6 +43,17 @@ macro_rules! delegate_store {
             ) -> ::std::result::Result<::std::option::Option<$crate::Ticket>, $crate::StoreError> {
                 self.$field.open_ticket_by_key(key).await
             }
+            async fn last_opened(
+                &self,
+                guild: $crate::GuildId,
+                kind: $crate::TicketType,
+                person: $crate::Pid,
+            ) -> ::std::result::Result<
+                ::std::option::Option<$crate::conformance::__time::OffsetDateTime>,
+                $crate::StoreError,
+            > {
+                self.$field.last_opened(guild, kind, person).await
+            }
             async fn open_tickets(
                 &self,
                 guild: $crate::GuildId,

@@ -167,6 +167,10 @@ pub enum AdminCommand {
         /// Exclusive replies.
         exclusive: bool,
     },
+    /// `/tickets set-limits`, `block`, `unblock`, `blocked`.
+    Limits(super::LimitsCommand),
+    /// `/tickets snippet add|remove|list`.
+    Snippet(super::SnippetCommand),
     /// `/tickets set-ingame`: where in-game tickets open and who staffs them.
     SetInGame {
         /// Category.
@@ -494,6 +498,8 @@ impl Desk {
                 };
                 reply
             }
+            C::Limits(command) => self.limits_command(&mut settings, actor, command).await?,
+            C::Snippet(command) => self.snippet_command(&mut settings, command)?,
             C::SetInGame { category, staff_role } => {
                 settings.in_game.category = category.or(settings.in_game.category);
                 settings.in_game.staff_role = staff_role.or(settings.in_game.staff_role);

@@ -181,6 +181,33 @@ pub enum DeskError {
     /// The guild does not let openers close their own tickets.
     #[error("Closing your own ticket is turned off on this server: staff will close it when it is done.")]
     OpenerCloseOff,
+    /// The person is on the guild's blocklist (`/tickets block`).
+    #[error("{}", super::limits::blocked_text(.reason, .until))]
+    Blocked {
+        /// Why, as staff wrote it.
+        reason: Option<String>,
+        /// When the block ends; `None`: until unblocked.
+        until: Option<time::OffsetDateTime>,
+    },
+    /// The person opened a ticket of this kind too recently (`/tickets set-limits cooldown_minutes`).
+    #[error("{}", super::limits::cooldown_text(.kind, .until))]
+    Cooldown {
+        /// The kind of ticket.
+        kind: crate::settings::TicketType,
+        /// When they may open the next one.
+        until: time::OffsetDateTime,
+    },
+    /// The member has as many open support tickets as the guild allows (`/tickets set-limits max_open`).
+    #[error("{}", super::limits::too_many_text(.max, .channels))]
+    TooManyOpen {
+        /// The limit.
+        max: u8,
+        /// The channels of their open tickets.
+        channels: Vec<ChannelId>,
+    },
+    /// No snippet has that name.
+    #[error("There is no snippet called {0:?}. `/tickets snippet list` shows them.")]
+    NoSuchSnippet(String),
     /// The ticket to reopen is still open.
     #[error("This ticket is still open{}.", .channel.map(|c| format!(": <#{c}>")).unwrap_or_default())]
     StillOpen {

@@ -562,6 +562,12 @@ impl Desk {
                     }
                 }
             }
+            Effect::GameNotice { server, player, text } => {
+                match self.ports.game.whisper(server, player, super::limits::GAME_NOTICE_FROM, text).await {
+                    Err(crate::ports::GameLinkError::Congested(_)) => Outcome::Retry(None),
+                    Ok(_) | Err(_) => Outcome::Done(None),
+                }
+            }
             Effect::GameTicketClosed { server, player } => match self.ports.game.ticket_closed(server, player).await {
                 Ok(()) => Outcome::Done(None),
                 Err(crate::ports::GameLinkError::Congested(_)) => Outcome::Retry(None),

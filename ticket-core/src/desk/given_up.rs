@@ -87,5 +87,6 @@ pub(super) fn describe(effect: &Effect) -> String {
         Effect::Whisper { player, .. } => format!("whisper {player}"),
         Effect::GameTicketCreated { player, .. } => format!("tell the game {player}'s ticket opened"),
         Effect::GameTicketClosed { player, .. } => format!("tell the game {player}'s ticket closed"),
+        Effect::GameNotice { player, .. } => format!("tell {player} in game why no ticket opened"),
     }
 }

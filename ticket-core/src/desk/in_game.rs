@@ -38,6 +38,8 @@ pub enum InGameOutcome {
     Opened(TicketId),
     /// The message went to the player's open ticket.
     Relayed(TicketId),
+    /// No ticket opened: the player is blocked or in their cooldown, and was whispered why.
+    Refused,
 }
 
 /// What became of a message typed in a ticket channel.
@@ -187,6 +189,7 @@ impl Desk {
             self.try_player_message(guild, server, pid, &name, TicketSource::Whisper, &text, false, None).await
         )? {
             InGameOutcome::Relayed(t) | InGameOutcome::Opened(t) => Ok(t),
+            InGameOutcome::Refused => Err(DeskError::NoOpenTicket),
         }
     }
 
@@ -231,6 +234,22 @@ impl Desk {
         }
         if !may_open {
             return Err(DeskError::NoOpenTicket);
+        }
+        if let Some(why) = self.in_game_refusal(&settings, pid, now).await? {
+            // The player is told why in a whisper; the record is handled (no `error`: the game would show its
+            // own "try again").
+            let chain = ChainKey::Guild(guild);
+            let commit = Commit {
+                enqueue: relay::for_game(super::limits::GAME_NOTICE_FROM, &why)
+                    .into_iter()
+                    .map(|text| (chain, Effect::GameNotice { server: server.clone(), player: name.clone(), text }))
+                    .collect(),
+                receipts: receipt.into_iter().cloned().collect(),
+                ..Commit::default()
+            };
+            self.save_game_record(commit).await?;
+            tracing::info!(player = %pid, %server, "in-game ticket refused: blocked or cooling down");
+            return Ok(InGameOutcome::Refused);
         }
         self.check_channels_refused(guild, now)?;
         let id = store.next_ticket_id().await?;

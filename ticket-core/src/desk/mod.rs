@@ -17,11 +17,13 @@ mod error;
 mod execute;
 mod given_up;
 mod in_game;
+mod limits;
 mod panel;
 mod pings;
 mod recruitment;
 mod reopen;
 mod schedule;
+mod snippets;
 mod support;
 #[cfg(test)]
 mod tests;
@@ -42,8 +44,10 @@ pub use closing::next_due as ticket_next_due;
 pub use error::{Action, DeskError, Problem};
 pub use execute::ResumeReport;
 pub use in_game::{GamePlayer, InGameOutcome, MessageOutcome};
+pub use limits::{BlockWho, LimitsCommand};
 pub use recruitment::{DEFAULT_AREA, QnaProgress, Step1Input, area_names};
 pub use reopen::REOPEN_RECAP_LINES;
+pub use snippets::{SNIPPET_CHOICES_MAX, SnippetCommand};
 pub use support::Opened;
 pub use transcripts::{ChannelPost, TRANSCRIPT_FILE_MAX, TranscriptTarget, transcript_file};
 

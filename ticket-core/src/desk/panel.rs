@@ -8,7 +8,7 @@ use crate::ports::{Commit, TranscriptAuthor, TranscriptEntry};
 use crate::relay::{channel_name, unique_channel_name};
 use crate::settings::{GuildSettings, TicketType};
 use crate::ticket::CloseReason;
-use crate::ticket::{Ticket, TicketDetail, recruitment_key, support_key};
+use crate::ticket::{Ticket, TicketDetail};
 use crate::topic::Topic;
 
 use super::{Desk, DeskError, Opened};
@@ -36,19 +36,14 @@ impl Desk {
         Ok(Opened { ticket, channel: stored.channel.filter(|_| !failed), failed, queued })
     }
 
-    /// Whether `opener` may open a panel ticket of `kind` in `guild` (one open ticket of each kind per member):
-    /// lets a platform answer a click with [`DeskError::AlreadyOpen`] before showing a form. Opening checks again.
+    /// Whether `opener` may open a panel ticket of `kind` in `guild` now: not blocked, below the guild's limit of
+    /// open tickets of that kind, and past its cooldown. Lets a platform answer a click with the refusal
+    /// ([`DeskError::AlreadyOpen`], [`DeskError::TooManyOpen`], [`DeskError::Blocked`], [`DeskError::Cooldown`])
+    /// before showing a form. Opening checks again, inside its decision.
     pub async fn may_open_ticket(&self, guild: GuildId, opener: &Actor, kind: TicketType) -> Result<(), DeskError> {
         self.same_guild(opener, guild)?;
-        let pid = self.pid_of(opener.user);
-        let key = match kind {
-            TicketType::Recruitment => recruitment_key(guild, pid),
-            TicketType::Support | TicketType::InGame => support_key(guild, pid),
-        };
-        match self.ports.store.open_ticket_by_key(&key).await? {
-            Some(t) => Err(DeskError::AlreadyOpen { ticket: t.id, channel: t.channel }),
-            None => Ok(()),
-        }
+        let settings = self.settings(guild).await?;
+        self.opening_slot(&settings, opener, kind).await.map(|_| ())
     }
 
     /// Opens a private panel ticket for `opener`: `make` gives the kind-specific parts.
@@ -60,8 +55,9 @@ impl Desk {
         make: impl FnOnce(&GuildSettings, TicketId, Pid, SealedUser) -> PanelTicket,
     ) -> Result<TicketId, DeskError> {
         let store = &self.ports.store;
-        self.may_open_ticket(guild, opener, kind).await?;
+        self.same_guild(opener, guild)?;
         let settings = self.settings(guild).await?;
+        let slot = self.opening_slot(&settings, opener, kind).await?;
         let pid = self.pid_of(opener.user);
         let contact = self.key.seal(opener.user);
         let prefix = match kind {
@@ -73,7 +69,10 @@ impl Desk {
         let base = channel_name(prefix, &opener.display_name, "member");
         let taken = store.open_channel_names(guild, &base).await?;
         let name = unique_channel_name(&base, |n| taken.iter().any(|t| t == n));
-        let parts = make(&settings, id, pid, contact);
+        let mut parts = make(&settings, id, pid, contact);
+        if let TicketDetail::Support(support) = &mut parts.detail {
+            support.slot = slot;
+        }
         let mut ticket = Ticket {
             id,
             guild,

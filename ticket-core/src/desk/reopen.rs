@@ -77,7 +77,12 @@ impl Desk {
         let new = self
             .try_open_panel_ticket(ticket.guild, &opener, TicketType::Support, |settings, _, pid, contact| {
                 PanelTicket {
-                    detail: TicketDetail::Support(SupportTicket { opener: pid, contact, question: question.clone() }),
+                    detail: TicketDetail::Support(SupportTicket {
+                        opener: pid,
+                        contact,
+                        question: question.clone(),
+                        slot: 0,
+                    }),
                     welcome: Notice::SupportWelcome {
                         opener: contact,
                         question: question.clone(),

@@ -50,7 +50,12 @@ impl Desk {
 
     async fn try_open_support(&self, guild: GuildId, opener: &Actor, question: &str) -> Result<TicketId, DeskError> {
         self.try_open_panel_ticket(guild, opener, TicketType::Support, |settings, _, pid, contact| PanelTicket {
-            detail: TicketDetail::Support(SupportTicket { opener: pid, contact, question: question.to_owned() }),
+            detail: TicketDetail::Support(SupportTicket {
+                opener: pid,
+                contact,
+                question: question.to_owned(),
+                slot: 0,
+            }),
             welcome: Notice::SupportWelcome {
                 opener: contact,
                 question: question.to_owned(),

@@ -11,7 +11,7 @@ use crate::pid::Pid;
 use crate::receipt::GameReceipt;
 use crate::recruitment::Application;
 use crate::relay::GameName;
-use crate::settings::GuildSettings;
+use crate::settings::{GuildSettings, TicketType};
 use crate::ticket::Ticket;
 pub use crate::transcript::{
     TranscriptAttachment, TranscriptAuthor, TranscriptChange, TranscriptChangeKind, TranscriptEdit, TranscriptEntry,
@@ -178,6 +178,14 @@ pub trait TicketStore: Send + Sync {
     async fn ticket_by_channel(&self, channel: ChannelId) -> Result<Option<Ticket>, StoreError>;
     /// The open ticket holding an [`open_key`](Ticket::open_key).
     async fn open_ticket_by_key(&self, key: &str) -> Result<Option<Ticket>, StoreError>;
+    /// When `person` (a ticket's [`person`](Ticket::person)) last opened a ticket of `kind` in `guild`: the
+    /// `opened_at` of their newest such ticket, open or closed; what a cooldown counts from. Read through an index.
+    async fn last_opened(
+        &self,
+        guild: GuildId,
+        kind: TicketType,
+        person: Pid,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
     /// A guild's open tickets, oldest first.
     async fn open_tickets(&self, guild: GuildId) -> Result<Vec<Ticket>, StoreError>;
     /// The channels of a guild's open tickets, as `(ticket, channel)` by ticket id; tickets without a channel yet

@@ -161,6 +161,12 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
         Notice::PlayerMessage { player, text } => {
             Ok(player_lines(player, text, &people).into_iter().map(Message::text).collect())
         }
+        Notice::Snippet { name, by, text } => one(Message::embed(Embed {
+            description: Some(cut(&people.said(&crate::relay::clean_text(text)), Embed::DESCRIPTION_MAX)),
+            footer: Some(format!("{} · snippet {name}", by.replace('\n', " "))),
+            color: Some(colour::SUPPORT),
+            ..Embed::default()
+        })),
         Notice::ReplyHeld { player } => one(Message::text(format!(
             "📨 **{}** is offline. Your reply is held and will be whispered at their next login.",
             player_label(player)

@@ -1,4 +1,4 @@
-//! Interaction callbacks (types 4, 5, 6, 7, 9; each token answers once), followups and the
+//! Interaction callbacks (types 4, 5, 6, 7, 8 for an autocomplete, 9; each token answers once), followups and the
 //! original response (`/webhooks/{app}/{token}…`).
 
 use serde_json::{Value, json};
@@ -78,7 +78,20 @@ fn callback(w: &mut World, id: u64, token: &str, ctx: &Ctx) -> Result<Reply, Api
     let kind = body.get("type").and_then(Value::as_u64).unwrap_or(0);
     let data = body.get("data").cloned().unwrap_or(Value::Null);
     let mut original_message = None;
+    if (record.kind == InteractionKind::Autocomplete) != (kind == 8) {
+        return Err(invalid_type("An autocomplete is answered with choices (type 8), and only it"));
+    }
     match kind {
+        8 => {
+            let choices = data.get("choices").and_then(Value::as_array);
+            if choices.is_none_or(|c| c.len() > 25) {
+                return Err(ApiError::invalid_field(
+                    &["data", "choices"],
+                    "BASE_TYPE_MAX_LENGTH",
+                    "Must be 25 or fewer in length.",
+                ));
+            }
+        }
         4 => {
             messages::check_not_empty(&data, ctx.files())?;
             original_message = Some(post_reply(w, &record, &data, ctx.files(), reply_flags(&data)));

@@ -9,6 +9,7 @@ async fn say(world: &World, name: &str, account: u64, text: &str) -> crate::Tick
         world.desk.open_game_ticket(GUILD, &server(), &player(name, account), TicketSource::Whisper, text).await;
     match outcome.unwrap() {
         InGameOutcome::Opened(t) | InGameOutcome::Relayed(t) => t,
+        InGameOutcome::Refused => panic!("no limits are set"),
     }
 }
 

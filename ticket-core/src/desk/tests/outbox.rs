@@ -176,6 +176,14 @@ impl TicketStore for Contended {
     async fn open_ticket_by_key(&self, k: &str) -> Result<Option<crate::Ticket>, StoreError> {
         self.inner.open_ticket_by_key(k).await
     }
+    async fn last_opened(
+        &self,
+        g: GuildId,
+        kind: crate::TicketType,
+        person: crate::Pid,
+    ) -> Result<Option<time::OffsetDateTime>, StoreError> {
+        self.inner.last_opened(g, kind, person).await
+    }
     async fn open_tickets(&self, g: GuildId) -> Result<Vec<crate::Ticket>, StoreError> {
         self.inner.open_tickets(g).await
     }

@@ -112,6 +112,7 @@ fn support_ticket() -> Ticket {
             opener: key.user(UserId::new(STRANGER)),
             contact: key.seal(UserId::new(STRANGER)),
             question: sealed(&format!("My ship <b>is</b> stuck\nsince <@{ANN}> & <@{RAW}> tried")),
+            slot: 0,
         }),
         opened_at: T,
         closed: Some(Closure {
