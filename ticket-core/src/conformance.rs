@@ -29,12 +29,14 @@ mod delegate;
 mod export;
 mod open_views;
 mod receipts;
+mod stats;
 mod timers;
 mod transcripts;
 pub use delegate::{__async_trait, __time};
 pub use export::*;
 pub use open_views::*;
 pub use receipts::*;
+pub use stats::*;
 pub use timers::*;
 pub use transcripts::*;
 
@@ -75,6 +77,8 @@ macro_rules! store_conformance_tests {
             exports_list_in_id_order_and_pages,
             a_whole_store_copies_in_and_out,
             game_receipts_are_kept_with_their_commit,
+            ticket_activity_and_feedback_round_trip,
+            ticket_stats_read_one_guild_since_a_time,
         ]);
     };
     (@each #[$attr:meta], $store:expr, [$($check:ident),* $(,)?]) => {
@@ -121,6 +125,7 @@ pub fn sample_in_game(id: u64, guild: u64, account_pid: Pid, player: &str) -> Ti
         closed: None,
         claim: None,
         timers: Default::default(),
+        activity: Default::default(),
         version: 0,
     }
 }
@@ -142,6 +147,7 @@ pub fn sample_support(id: u64, guild: u64, user: u64) -> Ticket {
         closed: None,
         claim: None,
         timers: Default::default(),
+        activity: Default::default(),
         version: 0,
     }
 }
@@ -163,6 +169,7 @@ pub fn sample_recruitment(id: u64, guild: u64, user: u64, app: Option<u64>) -> T
         closed: None,
         claim: None,
         timers: Default::default(),
+        activity: Default::default(),
         version: 0,
     }
 }
@@ -326,7 +333,12 @@ pub fn sample_effects() -> Vec<Effect> {
         },
         Effect::GameTicketCreated { server: server.clone(), player: name("Foo"), source: TicketSource::Whisper },
         Effect::GameTicketClosed { server, player: name("Foo") },
+        Effect::ShowFeedback { ticket },
     ];
+    effects.push(Effect::Post {
+        to: Destination::Dm(user),
+        notice: Notice::FeedbackPrompt { ticket, channel_name: "support-ann".into() },
+    });
     effects.push(Effect::Post { to: Destination::Dm(user), notice: Notice::DeclinedDm });
     effects.push(Effect::Post { to: Destination::Channel(ChannelId::new(8)), notice: Notice::SupportPanel });
     effects.extend(notices.into_iter().map(|notice| Effect::Post { to: Destination::Ticket(ticket), notice }));

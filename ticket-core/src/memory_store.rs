@@ -47,6 +47,10 @@ struct Index {
     by_channel: HashMap<ChannelId, BTreeSet<TicketId>>,
     /// Open tickets with a due time, soonest first.
     due: BTreeSet<(OffsetDateTime, TicketId)>,
+    /// Every ticket by (guild, opened at in unix nanoseconds): what `/tickets stats` reads, with `closed`.
+    opened: BTreeSet<(GuildId, i128, TicketId)>,
+    /// Closed tickets by (guild, closed at in unix nanoseconds).
+    closed: BTreeSet<(GuildId, i128, TicketId)>,
 }
 
 impl Index {
@@ -64,6 +68,10 @@ impl Index {
     fn add(&mut self, ticket: &Ticket) {
         if let Some(channel) = ticket.channel {
             self.by_channel.entry(channel).or_default().insert(ticket.id);
+        }
+        self.opened.insert((ticket.guild, ticket.opened_at.unix_timestamp_nanos(), ticket.id));
+        if let Some(closed) = &ticket.closed {
+            self.closed.insert((ticket.guild, closed.at.unix_timestamp_nanos(), ticket.id));
         }
         if !ticket.is_open() {
             return;
@@ -89,6 +97,10 @@ impl Index {
             if self.by_channel.get_mut(&channel).is_some_and(|set| unlist(set, ticket.id)) {
                 self.by_channel.remove(&channel);
             }
+        }
+        self.opened.remove(&(ticket.guild, ticket.opened_at.unix_timestamp_nanos(), ticket.id));
+        if let Some(closed) = &ticket.closed {
+            self.closed.remove(&(ticket.guild, closed.at.unix_timestamp_nanos(), ticket.id));
         }
         if !ticket.is_open() {
             return;
@@ -204,6 +216,21 @@ impl TicketStore for InMemoryStore {
             .take(limit)
             .filter_map(|(_, id)| state.tickets.get(id).cloned())
             .collect())
+    }
+
+    async fn ticket_stats(
+        &self,
+        guild: GuildId,
+        since: Option<OffsetDateTime>,
+    ) -> Result<Vec<crate::stats::TicketStat>, StoreError> {
+        let state = self.lock();
+        let from = since.map_or(i128::MIN, OffsetDateTime::unix_timestamp_nanos);
+        let range = |set: &BTreeSet<(GuildId, i128, TicketId)>| {
+            let in_guild = set.range((guild, from, TicketId::new(0))..).take_while(|(g, _, _)| *g == guild);
+            in_guild.map(|(_, _, id)| *id).collect::<Vec<_>>()
+        };
+        let ids: BTreeSet<TicketId> = range(&state.index.opened).into_iter().chain(range(&state.index.closed)).collect();
+        Ok(ids.iter().filter_map(|id| state.tickets.get(id)).map(crate::stats::TicketStat::of).collect())
     }
 
     async fn next_ticket_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {

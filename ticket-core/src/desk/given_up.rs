@@ -87,5 +87,6 @@ pub(super) fn describe(effect: &Effect) -> String {
         Effect::Whisper { player, .. } => format!("whisper {player}"),
         Effect::GameTicketCreated { player, .. } => format!("tell the game {player}'s ticket opened"),
         Effect::GameTicketClosed { player, .. } => format!("tell the game {player}'s ticket closed"),
+        Effect::ShowFeedback { ticket } => format!("show the feedback on the log entry of ticket {ticket}"),
     }
 }

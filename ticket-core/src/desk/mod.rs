@@ -14,6 +14,7 @@ mod closing;
 mod coalesce;
 mod error;
 mod execute;
+mod feedback;
 mod given_up;
 mod in_game;
 mod panel;
@@ -21,6 +22,7 @@ mod pings;
 mod recruitment;
 mod reopen;
 mod schedule;
+mod stats;
 mod support;
 #[cfg(test)]
 mod tests;
