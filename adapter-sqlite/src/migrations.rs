@@ -7,7 +7,7 @@ use crate::SqliteError;
 
 /// The schema version this build writes. A file with a newer version is refused with
 /// [`SqliteError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// `PRAGMA application_id` of every database this crate made: `RSTK`.
 pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"RSTK");
@@ -58,6 +58,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "game receipts",
         sql: include_str!("../migrations/0007_game_receipts.sql"),
+        rebuilds: false,
+    },
+    Migration {
+        version: 8,
+        name: "feedback and statistics",
+        sql: include_str!("../migrations/0008_feedback_stats.sql"),
         rebuilds: false,
     },
 ];

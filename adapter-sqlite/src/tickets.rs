@@ -50,7 +50,8 @@ const COLUMNS: &str = "id, guild_id, kind, channel_id, channel_name, person_pid,
                        player_online, held_replies, question, application_id, opened_at, closed_at, close_reason, \
                        resolution, closed_by, version, claimed_by_pid, claimed_by_contact, claimed_by_name, \
                        claimed_at, close_requested_by_pid, close_requested_by_name, close_requested_at, \
-                       close_request_closes_at, opener_active_at, inactivity_warned_at, due_at";
+                       close_request_closes_at, opener_active_at, inactivity_warned_at, due_at, \
+                       first_response_pid, first_response_contact, first_response_at, closed_by_contact, feedback";
 
 const BY_ID: &str = "id = ?1";
 const BY_CHANNEL: &str = "channel_id = ?1 ORDER BY id DESC LIMIT 1";
@@ -98,6 +99,7 @@ struct TicketRow {
     opener_active_at: Option<String>,
     warned_at: Option<String>,
     due_at: Option<i64>,
+    activity: crate::activity::ActivityRow,
 }
 
 impl TicketRow {
@@ -133,6 +135,7 @@ impl TicketRow {
             opener_active_at: r.get(27)?,
             warned_at: r.get(28)?,
             due_at: r.get(29)?,
+            activity: crate::activity::ActivityRow::read(r, 30)?,
         })
     }
 
@@ -204,6 +207,7 @@ impl TicketRow {
             closed,
             claim,
             timers,
+            activity: self.activity.into_activity()?,
             version: stored_count(self.version, "ticket version")?,
         })
     }
@@ -354,8 +358,19 @@ impl<'a> KindColumns<'a> {
 /// Writes a ticket at `version + 1`. The caller has checked the version and the open key.
 pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError> {
     // Destructured in full: a field added to the domain type fails to compile here until it is stored.
-    let Ticket { id: ticket_id, guild, channel, channel_name, detail, opened_at, closed, claim, timers, version } =
-        ticket;
+    let Ticket {
+        id: ticket_id,
+        guild,
+        channel,
+        channel_name,
+        detail,
+        opened_at,
+        closed,
+        claim,
+        timers,
+        activity: _,
+        version,
+    } = ticket;
     let TicketTimers { close_request, opener_active_at, warned_at, due_at } = timers;
     let kind = KindColumns::of(detail)?;
     let (closed_at, reason, resolution, closed_by) = match closed {
@@ -424,7 +439,8 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
         // Open tickets only: a closed ticket is due for nothing.
         due_at.filter(|_| closed.is_none()).map(|t| millis(t, "due at")).transpose()?,
     ])?;
-    Ok(())
+    // The activity (written by its own module) and the times the statistics sort by.
+    crate::activity::save(conn, ticket)
 }
 
 #[cfg(test)]
