@@ -10,7 +10,7 @@ use crate::codec::{execute, get, opt_row};
 
 /// The schema version this build writes. A schema with a newer version is refused with
 /// [`PostgresError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// One step of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +32,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0002_open_by_game_server.sql"),
     },
     Migration { version: 3, name: "game receipts", sql: include_str!("../migrations/0003_game_receipts.sql") },
+    Migration {
+        version: 4,
+        name: "feedback and statistics",
+        sql: include_str!("../migrations/0004_feedback_stats.sql"),
+    },
 ];
 
 /// Takes the migration lock of `schema` until the transaction ends.
