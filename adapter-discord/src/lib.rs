@@ -6,6 +6,7 @@ mod bot;
 pub mod commands;
 mod convert;
 mod error;
+mod feedback;
 mod guilds;
 mod handler;
 mod housekeeping;
