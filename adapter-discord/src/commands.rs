@@ -212,7 +212,11 @@ pub fn definitions() -> Vec<CreateCommand> {
             for p in ticket_core::stats::StatsPeriod::ALL {
                 period = period.add_string_choice(p.label(), p.as_str());
             }
-            sub("stats", "Ticket statistics per type and per staff member: counts, response times, feedback", vec![period])
+            sub(
+                "stats",
+                "Ticket statistics per type and per staff member: counts, response times, feedback",
+                vec![period],
+            )
         })
         .add_option(sub(
             "set-auto-close",
@@ -612,7 +616,9 @@ mod tests {
             assert!(subs("recruit-config").contains(&s.to_owned()), "/recruit-config {s}");
         }
         assert_eq!(subs("roles"), vec!["set", "set-org", "show"]);
-        for s in ["set-transcripts", "show-workflow", "transcript", "set-claim", "set-closing", "set-auto-close", "stats"] {
+        for s in
+            ["set-transcripts", "show-workflow", "transcript", "set-claim", "set-closing", "set-auto-close", "stats"]
+        {
             assert!(subs("tickets").contains(&s.to_owned()), "/tickets {s}");
         }
         assert_eq!(subs("ticket"), vec!["transcript", "claim", "unclaim", "transfer", "close-request", "close"]);

@@ -65,7 +65,8 @@ pub(crate) async fn save<C: GenericClient>(c: &C, ticket: &Ticket) -> Result<(),
 }
 
 /// A guild's tickets opened or closed at or after `$2`; each half reads one index.
-pub(crate) const STATS: &str = "SELECT id, kind, opened_at, closed_at, closed_by, closed_by_contact, first_response_pid,
+pub(crate) const STATS: &str =
+    "SELECT id, kind, opened_at, closed_at, closed_by, closed_by_contact, first_response_pid,
         first_response_contact, first_response_at, rating FROM tickets WHERE guild_id = $1 AND opened_at >= $2
     UNION
     SELECT id, kind, opened_at, closed_at, closed_by, closed_by_contact, first_response_pid,

@@ -93,7 +93,8 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
 }
 
 /// A guild's tickets opened or closed at or after `since`; the two halves each read one index.
-pub(crate) const STATS: &str = "SELECT id, kind, opened_ms, closed_ms, closed_by, closed_by_contact, first_response_pid,
+pub(crate) const STATS: &str =
+    "SELECT id, kind, opened_ms, closed_ms, closed_by, closed_by_contact, first_response_pid,
         first_response_contact, first_response_at, rating FROM tickets WHERE guild_id = ?1 AND opened_ms >= ?2
     UNION
     SELECT id, kind, opened_ms, closed_ms, closed_by, closed_by_contact, first_response_pid,

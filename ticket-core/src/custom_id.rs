@@ -108,7 +108,8 @@ impl FromStr for CustomId {
         let ticket = |i: usize| parts.get(i).and_then(|p| p.parse::<TicketId>().ok()).ok_or_else(unknown);
         let app = |i: usize| parts.get(i).and_then(|p| p.parse::<ApplicationId>().ok()).ok_or_else(unknown);
         let role = |i: usize| parts.get(i).and_then(|p| RequestedRole::parse(p)).ok_or_else(unknown);
-        let rating = |i: usize| parts.get(i).and_then(|p| p.parse::<u8>().ok()).and_then(Rating::new).ok_or_else(unknown);
+        let rating =
+            |i: usize| parts.get(i).and_then(|p| p.parse::<u8>().ok()).and_then(Rating::new).ok_or_else(unknown);
         let area = |i: usize| parts.get(i).filter(|a| !a.is_empty()).map(|a| (*a).to_owned()).ok_or_else(unknown);
         let id = match parts.as_slice() {
             ["tickets", "open-support"] => Self::OpenSupport,

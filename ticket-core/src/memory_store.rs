@@ -229,7 +229,8 @@ impl TicketStore for InMemoryStore {
             let in_guild = set.range((guild, from, TicketId::new(0))..).take_while(|(g, _, _)| *g == guild);
             in_guild.map(|(_, _, id)| *id).collect::<Vec<_>>()
         };
-        let ids: BTreeSet<TicketId> = range(&state.index.opened).into_iter().chain(range(&state.index.closed)).collect();
+        let ids: BTreeSet<TicketId> =
+            range(&state.index.opened).into_iter().chain(range(&state.index.closed)).collect();
         Ok(ids.iter().filter_map(|id| state.tickets.get(id)).map(crate::stats::TicketStat::of).collect())
     }
 

@@ -30,14 +30,23 @@ pub async fn ticket_activity_and_feedback_round_trip(store: &impl TicketStore) {
     assert_eq!(loaded, t, "a first response round-trips on an open ticket");
 
     let mut t = load(store, 1).await;
-    t.close(CloseReason::Resolved { resolution: "done".into() }, Some(key.user(UserId::new(9))), T0 + Duration::hours(2))
-        .expect("closes");
+    t.close(
+        CloseReason::Resolved { resolution: "done".into() },
+        Some(key.user(UserId::new(9))),
+        T0 + Duration::hours(2),
+    )
+    .expect("closes");
     t.activity.closed_by = Some(key.seal(UserId::new(9)));
     t.activity.feedback = Some(FeedbackPrompt {
         asked_at: T0 + Duration::hours(2),
         log: Some(PostedLog {
             message: PostedMessage { channel: ChannelId::new(7), message: MessageId::new(8) },
-            entry: LogEntry::TicketClosed { ticket: t.id, channel_name: "support-1".into(), reason: "x".into(), reopen: true },
+            entry: LogEntry::TicketClosed {
+                ticket: t.id,
+                channel_name: "support-1".into(),
+                reason: "x".into(),
+                reopen: true,
+            },
         }),
         answer: Some(FeedbackAnswer {
             rating: Rating::new(4).expect("valid"),
@@ -53,10 +62,8 @@ pub async fn ticket_activity_and_feedback_round_trip(store: &impl TicketStore) {
     // A prompt not answered yet, without a log entry.
     let mut r = sample_recruitment(2, 1, 41, None);
     r.close(CloseReason::Finalised, None, T0).expect("closes");
-    r.activity = Activity {
-        feedback: Some(FeedbackPrompt { asked_at: T0, log: None, answer: None }),
-        ..Activity::default()
-    };
+    r.activity =
+        Activity { feedback: Some(FeedbackPrompt { asked_at: T0, log: None, answer: None }), ..Activity::default() };
     commit(store, tickets(vec![r.clone()])).await;
     r.version = 1;
     assert_eq!(load(store, 2).await, r, "an unanswered prompt round-trips");

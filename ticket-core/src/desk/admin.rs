@@ -639,7 +639,11 @@ fn workflow(s: &GuildSettings) -> Message {
                     .map_or("off".to_owned(), |h| format!("from the log, for {h}h after closing")),
                 true,
             )
-            .field("Feedback (support, recruitment)", if s.closing.feedback { "openers rate 1–5 stars in a DM at close" } else { "off" }, true)
+            .field(
+                "Feedback (support, recruitment)",
+                if s.closing.feedback { "openers rate 1–5 stars in a DM at close" } else { "off" },
+                true,
+            )
             .field("Auto-close (support)", auto_close(s.closing.support_inactivity), false)
             .field("Auto-close (recruitment)", auto_close(s.closing.recruitment_inactivity), false)
             .field("Transcripts", format!("attached to the log entry at close; {retention}"), true),

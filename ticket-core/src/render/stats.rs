@@ -83,7 +83,12 @@ pub fn stats(report: &StatsReport, key: &PidKey) -> Result<Message, PidKeyError>
     }
     let mut lines = Vec::new();
     for s in &report.staff {
-        let mut line = format!("{} — closed **{}** · first responses **{}**", people.mention(&s.contact)?, s.closed, s.first_responses);
+        let mut line = format!(
+            "{} — closed **{}** · first responses **{}**",
+            people.mention(&s.contact)?,
+            s.closed,
+            s.first_responses
+        );
         if let Some(d) = s.first_response {
             line.push_str(&format!(" (median {})", duration(d)));
         }
@@ -157,9 +162,15 @@ mod tests {
     #[test]
     fn many_staff_stay_within_discords_limits() {
         let lines: Vec<String> = (0..400)
-            .map(|n| format!("<@{}> — closed **{n}** · first responses **{n}** (median 3h 05m) · feedback **4.5/5** ({n})", 100_000_000_000_000_000u64 + n))
+            .map(|n| {
+                format!(
+                    "<@{}> — closed **{n}** · first responses **{n}** (median 3h 05m) · feedback **4.5/5** ({n})",
+                    100_000_000_000_000_000u64 + n
+                )
+            })
             .collect();
-        let base = Embed { title: Some("t".into()), ..Embed::default() }.field("Support tickets", "x".repeat(200), false);
+        let base =
+            Embed { title: Some("t".into()), ..Embed::default() }.field("Support tickets", "x".repeat(200), false);
         let embed = with_staff(base, &lines);
         assert!(embed.fields.len() <= Embed::FIELDS_MAX);
         assert!(embed.total_len() <= Embed::TOTAL_MAX, "{}", embed.total_len());

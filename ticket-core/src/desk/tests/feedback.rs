@@ -144,7 +144,10 @@ async fn without_feedback_on_or_after_it_is_turned_off_nobody_is_asked_or_record
     with_feedback(&world, false);
     let refused = world.desk.give_feedback(asked, UserId::new(ANN), stars(5), "").await;
     assert!(matches!(refused, Err(DeskError::FeedbackOff)), "{refused:?}");
-    assert_eq!(refused.unwrap_err().to_string(), "This server no longer collects feedback on tickets. Thank you all the same!");
+    assert_eq!(
+        refused.unwrap_err().to_string(),
+        "This server no longer collects feedback on tickets. Thank you all the same!"
+    );
 }
 
 #[pollster::test]
