@@ -80,7 +80,7 @@ impl Desk {
     /// The ticket `user` wants to rate, if they may.
     async fn feedback_target(&self, id: TicketId, user: UserId) -> Result<Ticket, DeskError> {
         let ticket = self.ports.store.ticket(id).await?.ok_or(DeskError::FeedbackOff)?;
-        if !ticket.opener().is_some_and(|(opener, _)| opener == self.pid_of(user)) {
+        if ticket.opener().is_none_or(|(opener, _)| opener != self.pid_of(user)) {
             tracing::info!(ticket = %id, actor = %self.pid_of(user), "refused: feedback from someone else");
             return Err(DeskError::NotOpener);
         }

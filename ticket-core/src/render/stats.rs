@@ -134,7 +134,7 @@ fn with_staff(mut embed: Embed, lines: &[String]) -> Embed {
         loop {
             let more = lines.len() - shown;
             let note = format!("…and {more} more staff member{}", if more == 1 { "" } else { "s" });
-            if field.chars().count() + note.len() + 1 <= Embed::FIELD_MAX || field.is_empty() {
+            if field.chars().count() + note.len() < Embed::FIELD_MAX || field.is_empty() {
                 field = if field.is_empty() { note } else { format!("{field}\n{note}") };
                 break;
             }
