@@ -64,13 +64,15 @@ pub(crate) async fn save<C: GenericClient>(c: &C, ticket: &Ticket) -> Result<(),
     Ok(())
 }
 
-/// A guild's tickets opened or closed at or after `$2`; each half reads one index.
+/// A guild's tickets opened at or after `$2`, and those opened before but closed at or after it: two disjoint
+/// halves, each a range of one index.
 pub(crate) const STATS: &str =
     "SELECT id, kind, opened_at, closed_at, closed_by, closed_by_contact, first_response_pid,
         first_response_contact, first_response_at, rating FROM tickets WHERE guild_id = $1 AND opened_at >= $2
-    UNION
+    UNION ALL
     SELECT id, kind, opened_at, closed_at, closed_by, closed_by_contact, first_response_pid,
-        first_response_contact, first_response_at, rating FROM tickets WHERE guild_id = $1 AND closed_at >= $2
+        first_response_contact, first_response_at, rating FROM tickets
+        WHERE guild_id = $1 AND closed_at >= $2 AND closed_at IS NOT NULL AND opened_at < $2
     ORDER BY id";
 
 /// The same for all time.

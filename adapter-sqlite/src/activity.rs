@@ -92,13 +92,20 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
     Ok(())
 }
 
-/// A guild's tickets opened or closed at or after `since`; the two halves each read one index.
+/// A guild's tickets opened at or after `?2`, and those opened before but closed at or after it: two disjoint
+/// halves, each a range of one index.
 pub(crate) const STATS: &str =
     "SELECT id, kind, opened_ms, closed_ms, closed_by, closed_by_contact, first_response_pid,
         first_response_contact, first_response_at, rating FROM tickets WHERE guild_id = ?1 AND opened_ms >= ?2
-    UNION
+    UNION ALL
     SELECT id, kind, opened_ms, closed_ms, closed_by, closed_by_contact, first_response_pid,
-        first_response_contact, first_response_at, rating FROM tickets WHERE guild_id = ?1 AND closed_ms >= ?2
+        first_response_contact, first_response_at, rating FROM tickets
+        WHERE guild_id = ?1 AND closed_ms >= ?2 AND opened_ms < ?2
+    ORDER BY id";
+
+/// A guild's tickets of all time, read through `tickets_stats_opened`.
+pub(crate) const STATS_ALL: &str = "SELECT id, kind, opened_ms, closed_ms, closed_by, closed_by_contact,
+        first_response_pid, first_response_contact, first_response_at, rating FROM tickets WHERE guild_id = ?1
     ORDER BY id";
 
 /// What `/tickets stats` reads of a guild's tickets opened or closed at or after `since` (all for `None`).
@@ -107,9 +114,17 @@ pub(crate) fn stats(
     guild: GuildId,
     since: Option<OffsetDateTime>,
 ) -> Result<Vec<TicketStat>, SqliteError> {
-    let since = since.map(|s| millis(s, "since")).transpose()?.unwrap_or(i64::MIN);
-    let mut stmt = conn.prepare_cached(STATS)?;
-    let mut rows = stmt.query(params![id(guild.get()), since])?;
+    let mut stmt;
+    let mut rows = match since {
+        Some(since) => {
+            stmt = conn.prepare_cached(STATS)?;
+            stmt.query(params![id(guild.get()), millis(since, "since")?])?
+        }
+        None => {
+            stmt = conn.prepare_cached(STATS_ALL)?;
+            stmt.query(params![id(guild.get())])?
+        }
+    };
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let kind: String = r.get(1)?;
@@ -150,5 +165,7 @@ mod tests {
         assert!(steps.contains("USING INDEX tickets_stats_opened"), "{steps}");
         assert!(steps.contains("USING INDEX tickets_stats_closed"), "{steps}");
         assert!(!steps.contains("SCAN tickets"), "{steps}");
+        let steps = plan(&conn, STATS_ALL);
+        assert!(steps.contains("tickets_stats_opened") && !steps.contains("SCAN tickets"), "{steps}");
     }
 }

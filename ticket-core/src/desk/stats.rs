@@ -13,6 +13,6 @@ impl Desk {
         let since = period.since(self.ports.clock.now());
         let rows = self.ports.store.ticket_stats(guild, since).await?;
         let report = crate::stats::report(&rows, period, since);
-        Ok(crate::render::stats(&report, &self.key)?)
+        Ok(crate::render::stats(&report, &self.key))
     }
 }

@@ -4,7 +4,7 @@
 use time::Duration;
 
 use crate::message::{Embed, EmbedField, Message};
-use crate::pid::{PidKey, PidKeyError};
+use crate::pid::PidKey;
 use crate::settings::TicketType;
 use crate::stats::{KindSummary, Ratings, StatsReport};
 
@@ -59,7 +59,7 @@ fn summary(s: &KindSummary) -> String {
 }
 
 /// The statistics embed.
-pub fn stats(report: &StatsReport, key: &PidKey) -> Result<Message, PidKeyError> {
+pub fn stats(report: &StatsReport, key: &PidKey) -> Message {
     let people = People(key);
     let mut embed = Embed {
         title: Some(format!("Ticket statistics: {}", report.period.label())),
@@ -83,12 +83,9 @@ pub fn stats(report: &StatsReport, key: &PidKey) -> Result<Message, PidKeyError>
     }
     let mut lines = Vec::new();
     for s in &report.staff {
-        let mut line = format!(
-            "{} — closed **{}** · first responses **{}**",
-            people.mention(&s.contact)?,
-            s.closed,
-            s.first_responses
-        );
+        // A contact sealed under another secret (the deployment's secret was changed) is shown without a mention.
+        let who = people.mention(&s.contact).unwrap_or_else(|_| "(a former staff member)".to_owned());
+        let mut line = format!("{who} — closed **{}** · first responses **{}**", s.closed, s.first_responses);
         if let Some(d) = s.first_response {
             line.push_str(&format!(" (median {})", duration(d)));
         }
@@ -97,7 +94,7 @@ pub fn stats(report: &StatsReport, key: &PidKey) -> Result<Message, PidKeyError>
         }
         lines.push(line);
     }
-    Ok(Message::embed(with_staff(embed, &lines)).fit())
+    Message::embed(with_staff(embed, &lines)).fit()
 }
 
 /// Adds the staff lines in fields of up to 1,024 characters while the embed stays within 25 fields and 6,000
@@ -157,6 +154,29 @@ mod tests {
         assert_eq!(duration(Duration::minutes(185)), "3h 05m");
         assert_eq!(duration(Duration::hours(52)), "2d 4h");
         assert_eq!(duration(Duration::seconds(-3)), "0s");
+    }
+
+    #[test]
+    fn staff_sealed_under_another_secret_are_shown_without_a_mention() {
+        let (ours, theirs) = (PidKey::new(&[1; 32]).unwrap(), PidKey::new(&[2; 32]).unwrap());
+        let user = crate::UserId::new(5);
+        let report = StatsReport {
+            period: crate::stats::StatsPeriod::Week,
+            kinds: Vec::new(),
+            total: KindSummary::default(),
+            staff: vec![crate::stats::StaffSummary {
+                pid: theirs.user(user),
+                contact: theirs.seal(user),
+                closed: 2,
+                first_responses: 0,
+                first_response: None,
+                ratings: Ratings::default(),
+            }],
+        };
+        let m = stats(&report, &ours);
+        let e = &m.embeds[0];
+        assert_eq!(e.description.as_deref(), Some("No ticket was opened or closed in this period."));
+        assert_eq!(e.fields[0].value, "(a former staff member) — closed **2** · first responses **0**");
     }
 
     #[test]
