@@ -124,3 +124,25 @@ async fn an_in_game_ticket_asks_nobody() {
     sim.shutdown().await;
     stack.stop().await;
 }
+
+/// The prompt's buttons carry the ticket and the stars: a restart between the DM and the click changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_between_the_prompt_and_the_click_loses_nothing() {
+    let stack = Stack::start().await;
+    let (people, places) = (stack.people, stack.places);
+    feedback_on(&stack).await;
+    let channel = stack.open_support(people.ann, "help").await;
+    stack.resolve(channel, people.staff, "done").await;
+    let prompt = prompt_of(&stack, people.ann).await;
+    stack.wait_message(places.log, |m| readable(m).contains("Support ticket resolved")).await;
+
+    let stack = stack.restart().await;
+    let d = &stack.discord;
+    let three = custom_ids(&prompt)[2].clone();
+    let form = d.click_button(prompt.channel, prompt.id, &three, people.ann).await.modal().expect("the form");
+    d.submit_modal(prompt.channel, &form.custom_id, &[("comment", "ok")], people.ann).await;
+    let shown = stack.wait_message(places.log, |m| readable(m).contains("★★★☆☆ (3/5)")).await;
+    assert!(readable(&shown).contains("> ok"), "{}", readable(&shown));
+    stack.assert_no_violations();
+    stack.stop().await;
+}
