@@ -138,7 +138,17 @@ async fn without_feedback_on_or_after_it_is_turned_off_nobody_is_asked_or_record
     let refused = world.desk.give_feedback(quiet, UserId::new(ANN), stars(5), "").await;
     assert!(matches!(refused, Err(DeskError::FeedbackOff)), "{refused:?}");
 
-    with_feedback(&world, true);
+    let set = AdminCommand::SetClosing {
+        request_timeout_hours: None,
+        opener_can_close: None,
+        reopen_window_hours: None,
+        feedback: Some(true),
+    };
+    let reply = world.desk.admin(GUILD, &admin(9, "Ada"), set).await.unwrap();
+    let shown = readable(&Call::Send { channel: 0, message: reply }).join("\n");
+    assert!(shown.contains("Feedback (support, recruitment): openers rate 1–5 stars in a DM at close"), "{shown}");
+    let workflow = world.desk.admin(GUILD, &admin(9, "Ada"), AdminCommand::ShowWorkflow).await.unwrap();
+    assert!(readable(&Call::Send { channel: 0, message: workflow }).join("\n").contains("openers rate 1–5 stars"));
     let asked = resolved(&world, time::Duration::minutes(1)).await;
     assert_eq!(prompts(&world.take_calls()).len(), 1);
     with_feedback(&world, false);
