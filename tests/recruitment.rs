@@ -393,3 +393,27 @@ async fn more_than_five_questions_are_asked_over_several_pages() {
     stack.assert_no_violations();
     stack.stop().await;
 }
+
+/// With feedback on, a declined applicant gets the generic DM and no rating prompt; a finalised one is asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_feedback_on_a_declined_applicant_is_not_asked_and_a_finalised_one_is() {
+    let stack = Stack::start().await;
+    let d = &stack.discord;
+    let people = stack.people;
+    stack.admin_command("tickets", sub("set-closing", vec![opt("feedback", 5, true)])).await;
+    let (declined, app) = through_qna(&stack, people.ann, "affiliate", "salvage", "UTC-5").await;
+    let form = press(&stack, &declined, &format!("recruit:decline:{app}"), people.rita).await.modal().unwrap();
+    d.submit_modal(declined.channel, &form.custom_id, &[("reason", "no mic")], people.rita).await;
+
+    let (accepted, app) = through_qna(&stack, people.bob, "member", "medical", "UTC").await;
+    press(&stack, &accepted, &format!("recruit:approve:{app}"), people.rita).await;
+    press(&stack, &accepted, &format!("recruit:finalise:{app}"), people.admin).await;
+    let asked = |m: &adapter_discord::sim::MessageState| custom_ids(m).iter().any(|i| i.starts_with("feedback:rate:"));
+    assert!(d.wait_for(PATIENCE, |d| d.dms(people.bob).iter().any(asked)).await, "the finalised applicant is asked");
+    assert!(d.wait_for(PATIENCE, |d| !d.dms(people.ann).is_empty()).await, "the declined applicant gets a DM");
+    assert!(d.wait_for(PATIENCE, |d| d.channel(declined.channel).is_none()).await);
+    assert_eq!(d.dms(people.ann).len(), 1, "only the generic decline DM");
+    assert!(!d.dms(people.ann).iter().any(asked), "no rating prompt for a declined application");
+    stack.assert_no_violations();
+    stack.stop().await;
+}

@@ -206,8 +206,20 @@ pub fn definitions() -> Vec<CreateCommand> {
                 )
                 .min_int_value(0)
                 .max_int_value(u64::from(CloseSettings::MAX_HOURS)),
+                opt(Boolean, "feedback", "Ask openers for a 1-5 star rating in a DM when their ticket closes", false),
             ],
         ))
+        .add_option({
+            let mut period = opt(Text, "period", "The period to count (default: the last 30 days)", false);
+            for p in ticket_core::stats::StatsPeriod::ALL {
+                period = period.add_string_choice(p.label(), p.as_str());
+            }
+            sub(
+                "stats",
+                "Ticket statistics per type and per staff member: counts, response times, feedback",
+                vec![period],
+            )
+        })
         .add_option(sub(
             "set-auto-close",
             "Close tickets of a kind when the opener stays silent",
@@ -474,6 +486,13 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>], here: ChannelId) -> Res
             opener_can_close: o.flag("opener_can_close"),
             // 0 turns reopening off.
             reopen_window_hours: o.hours("reopen_window_hours")?.map(|h| (h > 0).then_some(h)),
+            feedback: o.flag("feedback"),
+        },
+        ("tickets", "stats") => A::Stats {
+            period: match o.text("period") {
+                None => ticket_core::stats::StatsPeriod::default(),
+                Some(p) => ticket_core::stats::StatsPeriod::parse(p).ok_or(CommandError::Option("period"))?,
+            },
         },
         ("tickets", "set-auto-close") => A::SetAutoClose {
             kind: match Options::need(o.text("kind"), "kind")? {
@@ -575,9 +594,9 @@ mod tests {
         let tickets = json.iter().find(|c| c["name"] == "tickets").unwrap();
         let names: Vec<&str> =
             tickets["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
-        assert_eq!(names.len(), 24, "room is left for exactly one more: {names:?}");
+        assert_eq!(names.len(), 25, "Discord's most: nothing more fits: {names:?}");
         assert!(!names.contains(&"transcript"), "/ticket transcript serves staff for any ticket");
-        for s in ["set-limits", "block", "unblock", "blocked", "snippet"] {
+        for s in ["set-limits", "block", "unblock", "blocked", "snippet", "stats"] {
             assert!(names.contains(&s), "/tickets {s}");
         }
         let snippet = json.iter().find(|c| c["name"] == "snippet").unwrap();
@@ -623,7 +642,7 @@ mod tests {
             assert!(subs("recruit-config").contains(&s.to_owned()), "/recruit-config {s}");
         }
         assert_eq!(subs("roles"), vec!["set", "set-org", "show"]);
-        for s in ["set-transcripts", "show-workflow", "set-claim", "set-closing", "set-auto-close"] {
+        for s in ["set-transcripts", "show-workflow", "set-claim", "set-closing", "set-auto-close", "stats"] {
             assert!(subs("tickets").contains(&s.to_owned()), "/tickets {s}");
         }
         assert_eq!(subs("ticket"), vec!["transcript", "claim", "unclaim", "transfer", "close-request", "close"]);

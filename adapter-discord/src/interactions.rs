@@ -24,7 +24,7 @@ use crate::convert::{self, from};
 const INTERNAL_ERROR: &str = "Something went wrong on our side; nothing was changed. Please try again in a moment.";
 
 /// The text of an error for the person who acted.
-fn error_text(error: &DeskError) -> String {
+pub(crate) fn error_text(error: &DeskError) -> String {
     if error.is_refusal() {
         error.to_string()
     } else {
@@ -141,6 +141,10 @@ impl<'a> Asked<'a> {
 
 /// A click or a select.
 pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteraction) {
+    // The feedback prompt is a DM: its buttons work outside any guild.
+    if let Ok(id @ CustomId::FeedbackRate(..)) = i.data.custom_id.parse::<CustomId>() {
+        return crate::feedback::star(ctx, desk, i, &id).await;
+    }
     let Some(asked) = Asked::new(ctx, i.guild_id, i.channel_id, i.member.as_ref(), &i.user) else { return };
     let Ok(id) = i.data.custom_id.parse::<CustomId>() else {
         respond!(asked, i, ephemeral("This control is no longer in use."));
@@ -235,7 +239,12 @@ pub(crate) async fn component(ctx: &Context, desk: &Desk, i: &ComponentInteracti
             let result = desk.finalise(app, &asked.actor).await;
             finish!(asked, i, outcome(result.map(|_| Message::text(format!("Application #{app} finalised.")))));
         }
-        CustomId::OpenSupportForm | CustomId::ResolveForm | CustomId::Step1Form(..) | CustomId::DeclineForm(_) => {
+        CustomId::OpenSupportForm
+        | CustomId::ResolveForm
+        | CustomId::Step1Form(..)
+        | CustomId::DeclineForm(_)
+        | CustomId::FeedbackRate(..)
+        | CustomId::FeedbackForm(..) => {
             respond!(asked, i, ephemeral("This control is no longer in use."));
         }
     }
@@ -252,7 +261,7 @@ async fn update_or_refuse(asked: &Asked<'_>, i: &ComponentInteraction, next: Res
 }
 
 /// The value of a modal's text input.
-fn field(i: &ModalInteraction, id: &str) -> String {
+pub(crate) fn field(i: &ModalInteraction, id: &str) -> String {
     i.data
         .components
         .iter()
@@ -266,6 +275,9 @@ fn field(i: &ModalInteraction, id: &str) -> String {
 
 /// A submitted modal.
 pub(crate) async fn modal(ctx: &Context, desk: &Desk, i: &ModalInteraction) {
+    if let Ok(id @ CustomId::FeedbackForm(..)) = i.data.custom_id.parse::<CustomId>() {
+        return crate::feedback::form(ctx, desk, i, &id).await;
+    }
     let Some(asked) = Asked::new(ctx, i.guild_id, i.channel_id, i.member.as_ref(), &i.user) else { return };
     let Ok(id) = i.data.custom_id.parse::<CustomId>() else {
         respond!(asked, i, ephemeral("This form is no longer in use."));

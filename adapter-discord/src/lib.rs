@@ -7,6 +7,7 @@ mod catch_up;
 pub mod commands;
 mod convert;
 mod error;
+mod feedback;
 mod guilds;
 mod handler;
 mod housekeeping;

@@ -10,7 +10,7 @@ use crate::codec::{execute, get, opt_row};
 
 /// The schema version this build writes. A schema with a newer version is refused with
 /// [`PostgresError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// One step of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +37,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "limits, blocklist and snippets",
         sql: include_str!("../migrations/0005_limits.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "feedback and statistics",
+        sql: include_str!("../migrations/0006_feedback_stats.sql"),
     },
 ];
 

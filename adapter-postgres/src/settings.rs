@@ -160,7 +160,7 @@ pub(crate) async fn load<C: GenericClient>(c: &C, guild: GuildId) -> Result<Guil
     let closing = opt_row(
         c,
         "SELECT request_timeout_hours, opener_can_close, support_warn_hours, support_close_hours,
-                recruitment_warn_hours, recruitment_close_hours, reopen_window_hours
+                recruitment_warn_hours, recruitment_close_hours, reopen_window_hours, feedback
          FROM ticket_close_settings WHERE guild_id = $1",
         &[&g],
     )
@@ -177,6 +177,7 @@ pub(crate) async fn load<C: GenericClient>(c: &C, guild: GuildId) -> Result<Guil
             support_inactivity: inactivity(hours(2)?, hours(3)?),
             recruitment_inactivity: inactivity(hours(4)?, hours(5)?),
             reopen_window_hours: hours(6)?,
+            feedback: get(&r, 7)?,
         };
     }
     crate::limits::load(c, &mut settings).await?;
@@ -225,6 +226,7 @@ pub(crate) async fn save<C: GenericClient>(c: &C, settings: &GuildSettings) -> R
         support_inactivity,
         recruitment_inactivity,
         reopen_window_hours,
+        feedback,
     } = closing;
     let g = id(guild.get());
     let ch = |c: &Option<ChannelId>| opt_id(c.map(ChannelId::get));
@@ -379,14 +381,14 @@ pub(crate) async fn save<C: GenericClient>(c: &C, settings: &GuildSettings) -> R
     execute(
         c,
         "INSERT INTO ticket_close_settings (guild_id, request_timeout_hours, opener_can_close, support_warn_hours,
-             support_close_hours, recruitment_warn_hours, recruitment_close_hours, reopen_window_hours)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             support_close_hours, recruitment_warn_hours, recruitment_close_hours, reopen_window_hours, feedback)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (guild_id) DO UPDATE SET
              request_timeout_hours = excluded.request_timeout_hours, opener_can_close = excluded.opener_can_close,
              support_warn_hours = excluded.support_warn_hours, support_close_hours = excluded.support_close_hours,
              recruitment_warn_hours = excluded.recruitment_warn_hours,
              recruitment_close_hours = excluded.recruitment_close_hours,
-             reopen_window_hours = excluded.reopen_window_hours",
+             reopen_window_hours = excluded.reopen_window_hours, feedback = excluded.feedback",
         &[
             &g,
             &i64::from(*request_timeout_hours),
@@ -396,6 +398,7 @@ pub(crate) async fn save<C: GenericClient>(c: &C, settings: &GuildSettings) -> R
             &wide(recruitment_inactivity.map(|i| i.warn_after_hours)),
             &wide(recruitment_inactivity.map(|i| i.close_after_hours)),
             &wide(*reopen_window_hours),
+            feedback,
         ],
     )
     .await?;

@@ -155,6 +155,14 @@ impl TicketStore for PostgresStore {
         Ok(tickets::due(&self.client().await?, until, limit).await?)
     }
 
+    async fn ticket_stats(
+        &self,
+        guild: GuildId,
+        since: Option<OffsetDateTime>,
+    ) -> Result<Vec<ticket_core::stats::TicketStat>, StoreError> {
+        Ok(crate::activity::stats(&self.client().await?, guild, since).await?)
+    }
+
     async fn next_ticket_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
         Ok(tickets::next_due(&self.client().await?).await?)
     }

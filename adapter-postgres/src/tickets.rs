@@ -21,7 +21,8 @@ pub(crate) const COLUMNS: &str = "id, guild_id, kind, channel_id, channel_name, 
                        player_name, player_online, held_replies, question, application_id, opened_at, closed_at, \
                        close_reason, resolution, closed_by, version, claimed_by_pid, claimed_by_contact, \
                        claimed_by_name, claimed_at, close_requested_by_pid, close_requested_by_name, \
-                       close_requested_at, close_request_closes_at, opener_active_at, inactivity_warned_at, due_at, slot";
+                       close_requested_at, close_request_closes_at, opener_active_at, inactivity_warned_at, due_at, slot, \
+                       first_response_pid, first_response_contact, first_response_at, closed_by_contact, feedback";
 
 /// Lookups, each served by an index: the primary key, `tickets_by_channel`,
 /// `tickets_by_open_key`, `tickets_open_by_guild` and `tickets_due`.
@@ -94,6 +95,7 @@ fn decode(r: &Row) -> Result<Ticket, PostgresError> {
         closed,
         claim,
         timers,
+        activity: crate::activity::decode(r, 31)?,
         version: stored_count(get(r, 18)?, "ticket version")?,
     })
 }
@@ -296,8 +298,19 @@ impl<'a> KindColumns<'a> {
 /// Writes a ticket at `version + 1`. The caller has checked the version and the open key.
 pub(crate) async fn save<C: GenericClient>(c: &C, ticket: &Ticket) -> Result<(), PostgresError> {
     // Destructured in full: a field added to the domain type fails to compile here until it is stored.
-    let Ticket { id: ticket_id, guild, channel, channel_name, detail, opened_at, closed, claim, timers, version } =
-        ticket;
+    let Ticket {
+        id: ticket_id,
+        guild,
+        channel,
+        channel_name,
+        detail,
+        opened_at,
+        closed,
+        claim,
+        timers,
+        activity: _,
+        version,
+    } = ticket;
     let TicketTimers { close_request, opener_active_at, warned_at, due_at } = timers;
     let kind = KindColumns::of(detail)?;
     let (closed_at, reason, resolution, closed_by) = match closed {
@@ -370,5 +383,6 @@ pub(crate) async fn save<C: GenericClient>(c: &C, ticket: &Ticket) -> Result<(),
         ],
     )
     .await?;
-    Ok(())
+    // The activity, written by its own module.
+    crate::activity::save(c, ticket).await
 }

@@ -173,6 +173,7 @@ fn in_game_ticket(key: &PidKey, n: u64, now: OffsetDateTime) -> Result<Ticket, E
         closed: None,
         claim: None,
         timers: Default::default(),
+        activity: Default::default(),
         version: 0,
     })
 }

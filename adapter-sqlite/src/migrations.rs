@@ -7,7 +7,7 @@ use crate::SqliteError;
 
 /// The schema version this build writes. A file with a newer version is refused with
 /// [`SqliteError::NewerSchema`].
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// `PRAGMA application_id` of every database this crate made: `RSTK`.
 pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"RSTK");
@@ -70,6 +70,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 9,
         name: "limits, blocklist and snippets",
         sql: include_str!("../migrations/0009_limits.sql"),
+        rebuilds: false,
+    },
+    Migration {
+        version: 10,
+        name: "feedback and statistics",
+        sql: include_str!("../migrations/0010_feedback_stats.sql"),
         rebuilds: false,
     },
 ];

@@ -174,7 +174,7 @@ pub(crate) fn load(conn: &Connection, guild: GuildId) -> Result<GuildSettings, S
     let closing = conn
         .prepare_cached(
             "SELECT request_timeout_hours, opener_can_close, support_warn_hours, support_close_hours,
-                    recruitment_warn_hours, recruitment_close_hours, reopen_window_hours
+                    recruitment_warn_hours, recruitment_close_hours, reopen_window_hours, feedback
              FROM ticket_close_settings WHERE guild_id = ?1",
         )?
         .query_row([g], |r| {
@@ -184,6 +184,7 @@ pub(crate) fn load(conn: &Connection, guild: GuildId) -> Result<GuildSettings, S
                 support_inactivity: inactivity(r.get(2)?, r.get(3)?),
                 recruitment_inactivity: inactivity(r.get(4)?, r.get(5)?),
                 reopen_window_hours: r.get(6)?,
+                feedback: r.get(7)?,
             })
         })
         .optional()?;
@@ -236,6 +237,7 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
         support_inactivity,
         recruitment_inactivity,
         reopen_window_hours,
+        feedback,
     } = closing;
     let g = id(guild.get());
     let ch = |c: &Option<ChannelId>| opt_id(c.map(ChannelId::get));
@@ -362,14 +364,14 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
 
     conn.prepare_cached(
         "INSERT INTO ticket_close_settings (guild_id, request_timeout_hours, opener_can_close, support_warn_hours,
-             support_close_hours, recruitment_warn_hours, recruitment_close_hours, reopen_window_hours)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             support_close_hours, recruitment_warn_hours, recruitment_close_hours, reopen_window_hours, feedback)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (guild_id) DO UPDATE SET
              request_timeout_hours = excluded.request_timeout_hours, opener_can_close = excluded.opener_can_close,
              support_warn_hours = excluded.support_warn_hours, support_close_hours = excluded.support_close_hours,
              recruitment_warn_hours = excluded.recruitment_warn_hours,
              recruitment_close_hours = excluded.recruitment_close_hours,
-             reopen_window_hours = excluded.reopen_window_hours",
+             reopen_window_hours = excluded.reopen_window_hours, feedback = excluded.feedback",
     )?
     .execute(params![
         g,
@@ -380,6 +382,7 @@ pub(crate) fn save(conn: &Connection, settings: &GuildSettings) -> Result<(), Sq
         recruitment_inactivity.map(|i| i.warn_after_hours),
         recruitment_inactivity.map(|i| i.close_after_hours),
         reopen_window_hours,
+        feedback,
     ])?;
     crate::limits::save(conn, *guild, limits, blocklist, snippets)?;
     Ok(())

@@ -263,6 +263,14 @@ impl TicketStore for SqliteStore {
         Ok(self.read(move |conn| tickets::due(conn, until, limit)).await?)
     }
 
+    async fn ticket_stats(
+        &self,
+        guild: GuildId,
+        since: Option<OffsetDateTime>,
+    ) -> Result<Vec<ticket_core::stats::TicketStat>, StoreError> {
+        Ok(self.read(move |conn| crate::activity::stats(conn, guild, since)).await?)
+    }
+
     async fn next_ticket_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
         Ok(self.read(|conn| tickets::next_due(conn)).await?)
     }

@@ -50,7 +50,8 @@ const COLUMNS: &str = "id, guild_id, kind, channel_id, channel_name, person_pid,
                        player_online, held_replies, question, application_id, opened_at, closed_at, close_reason, \
                        resolution, closed_by, version, claimed_by_pid, claimed_by_contact, claimed_by_name, \
                        claimed_at, close_requested_by_pid, close_requested_by_name, close_requested_at, \
-                       close_request_closes_at, opener_active_at, inactivity_warned_at, due_at, slot";
+                       close_request_closes_at, opener_active_at, inactivity_warned_at, due_at, slot, \
+                       first_response_pid, first_response_contact, first_response_at, closed_by_contact, feedback";
 
 const BY_ID: &str = "id = ?1";
 const BY_CHANNEL: &str = "channel_id = ?1 ORDER BY id DESC LIMIT 1";
@@ -99,6 +100,7 @@ struct TicketRow {
     warned_at: Option<String>,
     due_at: Option<i64>,
     slot: u8,
+    activity: crate::activity::ActivityRow,
 }
 
 impl TicketRow {
@@ -135,6 +137,7 @@ impl TicketRow {
             warned_at: r.get(28)?,
             due_at: r.get(29)?,
             slot: r.get(30)?,
+            activity: crate::activity::ActivityRow::read(r, 31)?,
         })
     }
 
@@ -207,6 +210,7 @@ impl TicketRow {
             closed,
             claim,
             timers,
+            activity: self.activity.into_activity()?,
             version: stored_count(self.version, "ticket version")?,
         })
     }
@@ -359,8 +363,19 @@ impl<'a> KindColumns<'a> {
 /// Writes a ticket at `version + 1`. The caller has checked the version and the open key.
 pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError> {
     // Destructured in full: a field added to the domain type fails to compile here until it is stored.
-    let Ticket { id: ticket_id, guild, channel, channel_name, detail, opened_at, closed, claim, timers, version } =
-        ticket;
+    let Ticket {
+        id: ticket_id,
+        guild,
+        channel,
+        channel_name,
+        detail,
+        opened_at,
+        closed,
+        claim,
+        timers,
+        activity: _,
+        version,
+    } = ticket;
     let TicketTimers { close_request, opener_active_at, warned_at, due_at } = timers;
     let kind = KindColumns::of(detail)?;
     let (closed_at, reason, resolution, closed_by) = match closed {
@@ -430,7 +445,8 @@ pub(crate) fn save(conn: &Connection, ticket: &Ticket) -> Result<(), SqliteError
         due_at.filter(|_| closed.is_none()).map(|t| millis(t, "due at")).transpose()?,
         kind.slot,
     ])?;
-    Ok(())
+    // The activity (written by its own module) and the times the statistics sort by.
+    crate::activity::save(conn, ticket)
 }
 
 #[cfg(test)]

@@ -270,3 +270,45 @@ async fn a_version_1_database_is_migrated_and_its_transcripts_still_read() {
     assert_eq!(store.settings(ticket_core::GuildId::new(1)).await.unwrap().transcripts.retention_days, None);
     store.close().await;
 }
+
+/// Tickets stored before feedback and statistics (schema version 9) get their opening and closing times for the
+/// statistics' indexes from the migration, and read with no first response, closer or feedback.
+#[tokio::test]
+async fn a_version_9_database_gets_its_ticket_times_indexed_for_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v9.db");
+    {
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.close().await;
+        let conn = Connection::open(&path).unwrap();
+        // Back to version 9: the columns of migration 10 dropped again.
+        conn.execute_batch(
+            "DROP INDEX tickets_stats_opened; DROP INDEX tickets_stats_closed;
+             ALTER TABLE tickets DROP COLUMN opened_ms; ALTER TABLE tickets DROP COLUMN closed_ms;
+             ALTER TABLE tickets DROP COLUMN first_response_pid; ALTER TABLE tickets DROP COLUMN first_response_contact;
+             ALTER TABLE tickets DROP COLUMN first_response_at; ALTER TABLE tickets DROP COLUMN closed_by_contact;
+             ALTER TABLE tickets DROP COLUMN feedback; ALTER TABLE tickets DROP COLUMN rating;
+             ALTER TABLE ticket_close_settings DROP COLUMN feedback;
+             PRAGMA user_version = 9;
+             INSERT INTO tickets (id, guild_id, kind, channel_name, person_pid, contact, question, opened_at,
+                                  closed_at, close_reason, resolution, closed_by, version)
+                 VALUES (5, 1, 'support', 'support-ann', '0123456789abcdef0123456789abcdef', NULL, 'help',
+                         '2026-11-20T12:00:00.25Z', '2026-11-20T13:30:00+01:00', 'closed_by_opener', NULL, NULL, 2),
+                        (6, 1, 'support', 'support-bob', '0123456789abcdef0123456789abcdee', NULL, 'help',
+                         '2026-10-01T08:00:00Z', NULL, NULL, NULL, NULL, 1);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
+    let guild = ticket_core::GuildId::new(1);
+    let since = time::macros::datetime!(2026-11-20 12:00 UTC);
+    let rows = store.ticket_stats(guild, Some(since)).await.unwrap();
+    assert_eq!(rows.len(), 1, "only the ticket opened since then: {rows:?}");
+    assert_eq!(rows[0].opened_at, time::macros::datetime!(2026-11-20 12:00:00.25 UTC), "to the millisecond");
+    assert_eq!(rows[0].closed_at, Some(time::macros::datetime!(2026-11-20 12:30 UTC)), "offsets are honoured");
+    assert_eq!((rows[0].first_response, rows[0].closed_by, rows[0].rating), (None, None, None), "no data");
+    assert_eq!(store.ticket_stats(guild, None).await.unwrap().len(), 2);
+    assert!(!store.settings(guild).await.unwrap().closing.feedback);
+    store.close().await;
+}

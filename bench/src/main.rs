@@ -12,7 +12,8 @@
 //! messages per second and bot CPU per relayed message in a burst with Discord not throttling, and whether any
 //! arrived out of order; the bot's resident memory at 0, 1,000 and 10,000 open tickets; restart to ready with
 //! 10,000 open; and a burst of players opening tickets at once on one guild with Discord's rate limits on (5 calls
-//! per second per route), past the guild's 500-channel cap, against the floor those limits set.
+//! per second per route), past the guild's 500-channel cap, against the floor those limits set. First of all,
+//! `/tickets stats` over a guild with 100,000 closed tickets (10,000 with `--quick`; `--stats-only` stops there).
 //!
 //! The bot reaches the fake as `https://discord.com` over TLS (`[discord] api_address` and `api_ca_file`), so
 //! serenity's own rate limiter runs as against Discord.
@@ -24,6 +25,7 @@
 mod burst;
 mod process;
 mod relay;
+mod stats;
 mod world;
 
 use std::path::PathBuf;
@@ -61,6 +63,9 @@ struct Args {
     /// Stop after the restart (no burst): for looking at memory or the restart alone.
     #[arg(long)]
     no_burst: bool,
+    /// Measure `/tickets stats` alone (seed the closed tickets, ask, stop).
+    #[arg(long)]
+    stats_only: bool,
 }
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
@@ -108,6 +113,9 @@ async fn main() -> Result<(), Error> {
     let guilds = sizes[2].div_ceil(TICKETS_PER_GUILD);
     let mut world = World::new(guilds).await?;
     let burst_place = world.add_guild();
+    let stats_place = world.add_guild();
+    let stats_staff = stats::add_staff(&world, stats_place);
+    let stats_tickets = if args.quick { 10_000 } else { 100_000 };
     let link = {
         // A free port for the game link.
         let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -124,6 +132,11 @@ async fn main() -> Result<(), Error> {
         log_filter: args.log.clone(),
     };
     let mut report = Report(Vec::new());
+    eprintln!("seeding {stats_tickets} closed tickets for /tickets stats…");
+    let seeding = std::time::Instant::now();
+    let stats_guild = world.places[stats_place].guild;
+    stats::seed(&setup.database(), process::PID_SECRET, stats_guild, &stats_staff, stats_tickets).await?;
+    eprintln!("  seeded in {}", ms(seeding.elapsed()));
     eprintln!("starting the bot ({} guilds)…", world.places.len());
     let bot = setup.spawn()?;
     world.wait_ready(0, Duration::from_secs(60)).await?;
@@ -133,6 +146,22 @@ async fn main() -> Result<(), Error> {
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     report.add("RSS at 0 open tickets", mb(bot.rss()?));
+
+    for period in ["30d", "all"] {
+        let (mut times, shown) = stats::ask(&world, stats_place, period, 5).await?;
+        if !shown.contains(&format!("Closed **{stats_tickets}**")) {
+            return Err(format!("/tickets stats period:{period} did not count every ticket: {shown}").into());
+        }
+        report.add(
+            format!("/tickets stats period:{period} over {stats_tickets} closed tickets, end to end, p50 / max of 5"),
+            format!("{} / {}", ms(percentile(&mut times, 0.5)), ms(percentile(&mut times, 1.0))),
+        );
+    }
+    if args.stats_only {
+        bot.stop()?;
+        print_table(&report);
+        return Ok(());
+    }
 
     let calls = burst::lifecycle(&mut world, 0).await?;
     report.add("REST calls per in-game ticket lifecycle (open, a line each way, close)", calls.len().to_string());

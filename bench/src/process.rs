@@ -10,7 +10,7 @@ use crate::Error;
 /// The game-link secret every simulated map server uses.
 pub const LINK_SECRET: &str = "bench-link-secret-0123456789";
 /// The deployment's pid secret.
-const PID_SECRET: &str = "bench-pid-secret-0123456789-0123456789";
+pub const PID_SECRET: &str = "bench-pid-secret-0123456789-0123456789";
 /// Linux reports process CPU time in ticks of 1/100 s (`USER_HZ`, fixed by the kernel ABI).
 const TICKS_PER_SECOND: u64 = 100;
 

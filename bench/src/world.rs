@@ -29,7 +29,7 @@ pub struct Place {
     pub server: String,
     pub staff: u64,
     pub log: u64,
-    admin: u64,
+    pub admin: u64,
     category: u64,
     staff_role: u64,
     pub sim: Option<Arc<MapServer>>,

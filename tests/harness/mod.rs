@@ -286,6 +286,24 @@ impl Stack {
         self.discord.messages(channel).into_iter().find(check).unwrap()
     }
 
+    /// `user` opens a support ticket from the panel with `question`; returns its channel.
+    pub async fn open_support(&self, user: u64, question: &str) -> u64 {
+        let (d, panel) = (&self.discord, self.places.support_panel);
+        let button = self.wait_message(panel, |m| custom_ids(m) == ["tickets:open-support"]).await;
+        let form = d.click_button(panel, button.id, "tickets:open-support", user).await.modal().expect("the form");
+        let opened = d.submit_modal(panel, &form.custom_id, &[("question", question)], user).await;
+        channel_in(&opened.reply_text().expect("the member is told"), "Your support ticket is open: <#")
+    }
+
+    /// Staff member `staff` resolves the support ticket of `channel` with `resolution`.
+    pub async fn resolve(&self, channel: u64, staff: u64, resolution: &str) {
+        let d = &self.discord;
+        let welcome = self.wait_message(channel, |m| custom_ids(m).contains(&"tickets:resolve".to_owned())).await;
+        let form = d.click_button(channel, welcome.id, "tickets:resolve", staff).await.modal().expect("the form");
+        let done = d.submit_modal(channel, &form.custom_id, &[("resolution", resolution)], staff).await;
+        assert!(done.reply_text().unwrap_or_default().starts_with("Resolved and logged"), "{done:?}");
+    }
+
     /// The folder holding the SQLite file (when the bot uses one) and the pid secret.
     pub fn dir(&self) -> &std::path::Path {
         self.dir.path()

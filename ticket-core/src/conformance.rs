@@ -31,6 +31,7 @@ mod gateway;
 mod limits;
 mod open_views;
 mod receipts;
+mod stats;
 mod timers;
 mod transcripts;
 pub use delegate::{__async_trait, __time};
@@ -39,6 +40,7 @@ pub use gateway::*;
 pub use limits::*;
 pub use open_views::*;
 pub use receipts::*;
+pub use stats::*;
 pub use timers::*;
 pub use transcripts::*;
 
@@ -83,6 +85,8 @@ macro_rules! store_conformance_tests {
             limits_blocklist_and_snippets_round_trip,
             support_slots_are_open_keys_of_their_own,
             the_last_opening_is_found_per_person_and_kind,
+            ticket_activity_and_feedback_round_trip,
+            ticket_stats_read_one_guild_since_a_time,
         ]);
     };
     (@each #[$attr:meta], $store:expr, [$($check:ident),* $(,)?]) => {
@@ -129,6 +133,7 @@ pub fn sample_in_game(id: u64, guild: u64, account_pid: Pid, player: &str) -> Ti
         closed: None,
         claim: None,
         timers: Default::default(),
+        activity: Default::default(),
         version: 0,
     }
 }
@@ -151,6 +156,7 @@ pub fn sample_support(id: u64, guild: u64, user: u64) -> Ticket {
         closed: None,
         claim: None,
         timers: Default::default(),
+        activity: Default::default(),
         version: 0,
     }
 }
@@ -172,6 +178,7 @@ pub fn sample_recruitment(id: u64, guild: u64, user: u64, app: Option<u64>) -> T
         closed: None,
         claim: None,
         timers: Default::default(),
+        activity: Default::default(),
         version: 0,
     }
 }
@@ -337,7 +344,12 @@ pub fn sample_effects() -> Vec<Effect> {
         Effect::GameTicketCreated { server: server.clone(), player: name("Foo"), source: TicketSource::Whisper },
         Effect::GameNotice { server: server.clone(), player: name("Foo"), text: "You are blocked.".into() },
         Effect::GameTicketClosed { server, player: name("Foo") },
+        Effect::ShowFeedback { ticket },
     ];
+    effects.push(Effect::Post {
+        to: Destination::Dm(user),
+        notice: Notice::FeedbackPrompt { ticket, channel_name: "support-ann".into() },
+    });
     effects.push(Effect::Post { to: Destination::Dm(user), notice: Notice::DeclinedDm });
     effects.push(Effect::Post { to: Destination::Channel(ChannelId::new(8)), notice: Notice::SupportPanel });
     effects.extend(notices.into_iter().map(|notice| Effect::Post { to: Destination::Ticket(ticket), notice }));

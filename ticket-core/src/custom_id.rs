@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::feedback::Rating;
 use crate::id::{ApplicationId, TicketId};
 use crate::qna::QnaQuestion;
 use crate::recruitment::RequestedRole;
@@ -52,6 +53,10 @@ pub enum CustomId {
     DeclineForm(ApplicationId),
     /// Finalize - RSI accepted: `recruit:finalise:<app>`.
     Finalise(ApplicationId),
+    /// A star button of the feedback prompt DM: `feedback:rate:<ticket>:<stars>`.
+    FeedbackRate(TicketId, Rating),
+    /// Its comment modal: `feedback:form:<ticket>:<stars>`.
+    FeedbackForm(TicketId, Rating),
 }
 
 /// A `custom_id` this bot did not make (or made by an older, incompatible version).
@@ -85,6 +90,8 @@ impl fmt::Display for CustomId {
             Self::Decline(app) => write!(f, "recruit:decline:{app}"),
             Self::DeclineForm(app) => write!(f, "recruit:decline-form:{app}"),
             Self::Finalise(app) => write!(f, "recruit:finalise:{app}"),
+            Self::FeedbackRate(t, r) => write!(f, "feedback:rate:{t}:{}", r.get()),
+            Self::FeedbackForm(t, r) => write!(f, "feedback:form:{t}:{}", r.get()),
         }
     }
 }
@@ -101,6 +108,8 @@ impl FromStr for CustomId {
         let ticket = |i: usize| parts.get(i).and_then(|p| p.parse::<TicketId>().ok()).ok_or_else(unknown);
         let app = |i: usize| parts.get(i).and_then(|p| p.parse::<ApplicationId>().ok()).ok_or_else(unknown);
         let role = |i: usize| parts.get(i).and_then(|p| RequestedRole::parse(p)).ok_or_else(unknown);
+        let rating =
+            |i: usize| parts.get(i).and_then(|p| p.parse::<u8>().ok()).and_then(Rating::new).ok_or_else(unknown);
         let area = |i: usize| parts.get(i).filter(|a| !a.is_empty()).map(|a| (*a).to_owned()).ok_or_else(unknown);
         let id = match parts.as_slice() {
             ["tickets", "open-support"] => Self::OpenSupport,
@@ -124,6 +133,8 @@ impl FromStr for CustomId {
             ["recruit", "decline", _] => Self::Decline(app(2)?),
             ["recruit", "decline-form", _] => Self::DeclineForm(app(2)?),
             ["recruit", "finalise", _] => Self::Finalise(app(2)?),
+            ["feedback", "rate", _, _] => Self::FeedbackRate(ticket(2)?, rating(3)?),
+            ["feedback", "form", _, _] => Self::FeedbackForm(ticket(2)?, rating(3)?),
             _ => return Err(unknown()),
         };
         Ok(id)
@@ -171,6 +182,8 @@ mod tests {
             CustomId::Decline(a),
             CustomId::DeclineForm(a),
             CustomId::Finalise(a),
+            CustomId::FeedbackRate(t, Rating::new(1).unwrap()),
+            CustomId::FeedbackForm(t, Rating::new(5).unwrap()),
         ];
         for id in ids {
             let text = id.to_string();
@@ -190,6 +203,9 @@ mod tests {
             "recruit:qna:3:18446744073709551615",
             "recruit:qna:3:99999999999999999999999",
             "recruit:area:1:admin",
+            "feedback:rate:1:0",
+            "feedback:rate:1:6",
+            "feedback:form:x:3",
             "other:thing",
         ] {
             assert!(bad.parse::<CustomId>().is_err(), "{bad}");

@@ -253,6 +253,13 @@ pub enum Notice {
     },
     /// The generic DM a declined applicant gets (never the reason).
     DeclinedDm,
+    /// The DM asking the opener of a closed ticket for a 1–5 star rating, with a button per rating.
+    FeedbackPrompt {
+        /// The ticket (its buttons name it).
+        ticket: TicketId,
+        /// Its channel's name.
+        channel_name: String,
+    },
     /// Staff ask the opener to confirm closing, with Close ticket and Keep open buttons.
     CloseRequested {
         /// The ticket (its buttons name it).
@@ -479,6 +486,11 @@ pub enum Effect {
         player: GameName,
         /// One whisper's text (already split to the game's limit).
         text: String,
+    },
+    /// Show the opener's feedback on the ticket's log entry (edit it); a log entry that is gone is skipped.
+    ShowFeedback {
+        /// The ticket.
+        ticket: TicketId,
     },
     /// Tell the game a ticket closed.
     GameTicketClosed {

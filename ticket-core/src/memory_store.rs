@@ -51,6 +51,10 @@ struct Index {
     due: BTreeSet<(OffsetDateTime, TicketId)>,
     /// (guild, kind, person) → their tickets (open or closed): the newest is their last opening.
     by_person: HashMap<(GuildId, crate::settings::TicketType, Pid), BTreeSet<TicketId>>,
+    /// Every ticket by (guild, opened at in unix nanoseconds): what `/tickets stats` reads, with `closed`.
+    opened: BTreeSet<(GuildId, i128, TicketId)>,
+    /// Closed tickets by (guild, closed at in unix nanoseconds).
+    closed: BTreeSet<(GuildId, i128, TicketId)>,
 }
 
 impl Index {
@@ -70,6 +74,10 @@ impl Index {
             self.by_channel.entry(channel).or_default().insert(ticket.id);
         }
         self.by_person.entry((ticket.guild, ticket.kind(), ticket.person())).or_default().insert(ticket.id);
+        self.opened.insert((ticket.guild, ticket.opened_at.unix_timestamp_nanos(), ticket.id));
+        if let Some(closed) = &ticket.closed {
+            self.closed.insert((ticket.guild, closed.at.unix_timestamp_nanos(), ticket.id));
+        }
         if !ticket.is_open() {
             return;
         }
@@ -98,6 +106,10 @@ impl Index {
         let person = (ticket.guild, ticket.kind(), ticket.person());
         if self.by_person.get_mut(&person).is_some_and(|set| unlist(set, ticket.id)) {
             self.by_person.remove(&person);
+        }
+        self.opened.remove(&(ticket.guild, ticket.opened_at.unix_timestamp_nanos(), ticket.id));
+        if let Some(closed) = &ticket.closed {
+            self.closed.remove(&(ticket.guild, closed.at.unix_timestamp_nanos(), ticket.id));
         }
         if !ticket.is_open() {
             return;
@@ -224,6 +236,22 @@ impl TicketStore for InMemoryStore {
             .take(limit)
             .filter_map(|(_, id)| state.tickets.get(id).cloned())
             .collect())
+    }
+
+    async fn ticket_stats(
+        &self,
+        guild: GuildId,
+        since: Option<OffsetDateTime>,
+    ) -> Result<Vec<crate::stats::TicketStat>, StoreError> {
+        let state = self.lock();
+        let from = since.map_or(i128::MIN, OffsetDateTime::unix_timestamp_nanos);
+        let range = |set: &BTreeSet<(GuildId, i128, TicketId)>| {
+            let in_guild = set.range((guild, from, TicketId::new(0))..).take_while(|(g, _, _)| *g == guild);
+            in_guild.map(|(_, _, id)| *id).collect::<Vec<_>>()
+        };
+        let ids: BTreeSet<TicketId> =
+            range(&state.index.opened).into_iter().chain(range(&state.index.closed)).collect();
+        Ok(ids.iter().filter_map(|id| state.tickets.get(id)).map(crate::stats::TicketStat::of).collect())
     }
 
     async fn next_ticket_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {

@@ -225,6 +225,9 @@ pub struct CloseSettings {
     pub recruitment_inactivity: Option<Inactivity>,
     /// How long after closing a support ticket staff may reopen it from its log entry; off (`None`) by default.
     pub reopen_window_hours: Option<u32>,
+    /// Whether the opener of a support or recruitment ticket is asked for a 1–5 star rating in a DM at close; off
+    /// by default (see `docs/workflow.md`).
+    pub feedback: bool,
 }
 
 impl CloseSettings {
@@ -249,6 +252,7 @@ impl Default for CloseSettings {
             support_inactivity: None,
             recruitment_inactivity: None,
             reopen_window_hours: None,
+            feedback: false,
         }
     }
 }

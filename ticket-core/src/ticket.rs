@@ -303,6 +303,9 @@ pub struct Ticket {
     /// Its clocks.
     #[serde(default)]
     pub timers: TicketTimers,
+    /// What statistics and feedback read: the first staff response, the staff member who closed it, the feedback.
+    #[serde(default)]
+    pub activity: crate::feedback::Activity,
     /// Optimistic-concurrency version, maintained by the store.
     pub version: u64,
 }
@@ -422,6 +425,7 @@ mod tests {
             closed: None,
             claim: None,
             timers: Default::default(),
+            activity: Default::default(),
             version: 0,
         }
     }

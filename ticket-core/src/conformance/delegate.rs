@@ -60,6 +60,13 @@ macro_rules! delegate_store {
             ) -> ::std::result::Result<::std::vec::Vec<$crate::Ticket>, $crate::StoreError> {
                 self.$field.open_tickets(guild).await
             }
+            async fn ticket_stats(
+                &self,
+                guild: $crate::GuildId,
+                since: ::std::option::Option<$crate::conformance::__time::OffsetDateTime>,
+            ) -> ::std::result::Result<::std::vec::Vec<$crate::stats::TicketStat>, $crate::StoreError> {
+                self.$field.ticket_stats(guild, since).await
+            }
             async fn open_ticket_channels(
                 &self,
                 guild: $crate::GuildId,

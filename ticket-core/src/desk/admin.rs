@@ -154,6 +154,14 @@ pub enum AdminCommand {
         /// Hours after closing during which a support ticket may be reopened from its log entry; `Some(None)`
         /// turns reopening off.
         reopen_window_hours: Option<Option<u32>>,
+        /// Whether openers are asked for a 1–5 star rating in a DM at close.
+        feedback: Option<bool>,
+    },
+    /// `/tickets stats`: tickets opened and closed, response and resolution times and feedback, per kind of ticket
+    /// and per staff member, over a period.
+    Stats {
+        /// The period.
+        period: crate::stats::StatsPeriod,
     },
     /// `/tickets set-auto-close`: closing a kind of ticket for inactivity (`None`: off).
     SetAutoClose {
@@ -451,7 +459,8 @@ impl Desk {
                 reply
             }
             C::ShowWorkflow => workflow(&settings),
-            C::SetClosing { request_timeout_hours, opener_can_close, reopen_window_hours } => {
+            C::Stats { period } => self.stats_message(guild, *period).await?,
+            C::SetClosing { request_timeout_hours, opener_can_close, reopen_window_hours, feedback } => {
                 if let Some(h) = request_timeout_hours {
                     settings.closing.request_timeout_hours = hours_setting("close request timeout", *h)?;
                 }
@@ -460,6 +469,7 @@ impl Desk {
                         window.map(|h| hours_setting("reopening window", h)).transpose()?;
                 }
                 settings.closing.opener_can_close = opener_can_close.unwrap_or(settings.closing.opener_can_close);
+                settings.closing.feedback = feedback.unwrap_or(settings.closing.feedback);
                 let mut reply = workflow(&settings);
                 reply.content = "Saved.".into();
                 reply
@@ -633,6 +643,11 @@ fn workflow(s: &GuildSettings) -> Message {
                 s.closing
                     .reopen_window_hours
                     .map_or("off".to_owned(), |h| format!("from the log, for {h}h after closing")),
+                true,
+            )
+            .field(
+                "Feedback (support, recruitment)",
+                if s.closing.feedback { "openers rate 1–5 stars in a DM at close" } else { "off" },
                 true,
             )
             .field("Auto-close (support)", auto_close(s.closing.support_inactivity), false)

@@ -100,6 +100,9 @@ impl Desk {
             let to = Destination::Channel(log);
             commit.enqueue.push((chain, Effect::PostTranscript { ticket: id, to, notice: Notice::Log(entry) }));
         }
+        if let Some(ask) = super::feedback::ask_feedback(&mut ticket, &settings, now) {
+            commit.enqueue.push((chain, ask));
+        }
         commit.tickets.push(ticket);
         Ok(touched)
     }

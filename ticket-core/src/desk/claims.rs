@@ -98,6 +98,7 @@ impl Desk {
                 None => {
                     let contact = self.key.seal(actor.user);
                     ticket.claim = Some(Claim { by: pid, contact, name: actor.display_name.clone(), at: now });
+                    ticket.activity.note_response(pid, || contact, now);
                     if exclusive {
                         effects.extend(staff_access(&settings, &ticket, ApplicantAccess::ReadOnly));
                         effects.push(Effect::SetMemberAccess {

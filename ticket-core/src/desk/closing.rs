@@ -223,7 +223,7 @@ impl Desk {
         let id = ticket.id;
         ticket.close(reason, None, now)?;
         ticket.timers = TicketTimers::default();
-        let effects = closing_effects(&ticket, settings, &text);
+        let effects = closing_effects(&mut ticket, settings, &text, now);
         let line = format!("Closed: {text}.");
         self.save_ticket_change(ticket, line, now, effects).await?;
         tracing::info!(ticket = %id, "ticket closed");
@@ -242,7 +242,7 @@ impl Desk {
         let text = reason.to_string();
         ticket.close(reason, by, now)?;
         ticket.timers = TicketTimers::default();
-        let effects = closing_effects(&ticket, settings, &text);
+        let effects = closing_effects(&mut ticket, settings, &text, now);
         let line = format!("Closed by {}.", actor.display_name);
         self.save_ticket_change(ticket, line, now, effects).await
     }
@@ -320,7 +320,7 @@ impl Desk {
 
 /// What closing a ticket outside a staff action does: the log entry with its transcript, the record updated for an
 /// application, the channel deleted.
-fn closing_effects(ticket: &Ticket, settings: &GuildSettings, reason: &str) -> Vec<Effect> {
+fn closing_effects(ticket: &mut Ticket, settings: &GuildSettings, reason: &str, now: OffsetDateTime) -> Vec<Effect> {
     let id = ticket.id;
     let mut effects = Vec::new();
     if let Some(log) = settings.targets.log_channel {
@@ -333,6 +333,7 @@ fn closing_effects(ticket: &Ticket, settings: &GuildSettings, reason: &str) -> V
     if let TicketDetail::Recruitment(r) = &ticket.detail {
         effects.extend(r.application.map(|app| Effect::UpdateRecord { app }));
     }
+    effects.extend(super::feedback::ask_feedback(ticket, settings, now));
     effects.push(Effect::DeleteTicketChannel { ticket: id });
     effects
 }

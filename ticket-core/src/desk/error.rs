@@ -178,6 +178,12 @@ pub enum DeskError {
     /// Only the ticket's opener may do this.
     #[error("Only the member who opened this ticket can do that.")]
     NotOpener,
+    /// Feedback on this ticket was given already (one answer per ticket).
+    #[error("Your feedback on this ticket was already recorded. Thank you!")]
+    FeedbackGiven,
+    /// The ticket's opener was never asked for feedback, or the server stopped collecting it since.
+    #[error("This server no longer collects feedback on tickets. Thank you all the same!")]
+    FeedbackOff,
     /// The guild does not let openers close their own tickets.
     #[error("Closing your own ticket is turned off on this server: staff will close it when it is done.")]
     OpenerCloseOff,

@@ -69,6 +69,8 @@ pub(super) enum FollowUp {
     /// A channel of the guild was deleted: the first ticket waiting in line for one tries again.
     ChannelFreed(GuildId),
     Enqueue(ChainKey, Vec<Effect>),
+    /// A closing ticket's log entry was posted: kept, to show the opener's feedback on it later.
+    LogPosted(TicketId, crate::feedback::PostedLog),
 }
 
 struct Claim<'a> {
@@ -310,6 +312,7 @@ impl Desk {
                     }
                 }
             }
+            FollowUp::LogPosted(id, posted) => return self.log_posted(*id, posted, commit).await,
             FollowUp::RecordPosted(app, message) => {
                 if let Some(mut a) = store.application(*app).await? {
                     a.record = Some(*message);
@@ -568,6 +571,7 @@ impl Desk {
                     Ok(_) | Err(_) => Outcome::Done(None),
                 }
             }
+            Effect::ShowFeedback { ticket } => self.show_feedback(*ticket).await?,
             Effect::GameTicketClosed { server, player } => match self.ports.game.ticket_closed(server, player).await {
                 Ok(()) => Outcome::Done(None),
                 Err(crate::ports::GameLinkError::Congested(_)) => Outcome::Retry(None),
@@ -665,6 +669,9 @@ impl Desk {
                 }
                 let follow = match (notice, chain, last) {
                     (Notice::SupportPanel, ChainKey::Guild(g), Some(m)) => Some(FollowUp::PanelPosted(g, false, m)),
+                    (Notice::Log(entry), ChainKey::Ticket(t), Some(m)) if crate::feedback::closes_ticket(entry) => {
+                        Some(FollowUp::LogPosted(t, crate::feedback::PostedLog { message: m, entry: entry.clone() }))
+                    }
                     (Notice::RecruitmentPanel { .. }, ChainKey::Guild(g), Some(m)) => {
                         Some(FollowUp::PanelPosted(g, true, m))
                     }

@@ -88,5 +88,6 @@ pub(super) fn describe(effect: &Effect) -> String {
         Effect::GameTicketCreated { player, .. } => format!("tell the game {player}'s ticket opened"),
         Effect::GameTicketClosed { player, .. } => format!("tell the game {player}'s ticket closed"),
         Effect::GameNotice { player, .. } => format!("tell {player} in game why no ticket opened"),
+        Effect::ShowFeedback { ticket } => format!("show the feedback on the log entry of ticket {ticket}"),
     }
 }

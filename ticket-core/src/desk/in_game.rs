@@ -103,6 +103,7 @@ impl Desk {
             closed: None,
             claim: None,
             timers: Default::default(),
+            activity: Default::default(),
             version: 0,
         };
         let effects = vec![
@@ -329,12 +330,17 @@ impl Desk {
             None => entry,
         };
         let claim_check = Desk::check_claim(&settings, &ticket, author, pid);
+        let opener = ticket.opener().is_some_and(|(opener, _)| opener == pid);
+        // The first word of staff (other than the opener) is the ticket's first response (statistics).
+        let first_response = staff && !opener && ticket.activity.note_response(pid, || self.key.seal(author.user), now);
         if !matches!(ticket.detail, TicketDetail::InGame(_)) {
             let mut commit = Commit { transcript: vec![entry], ..Commit::default() };
             // A word from the opener restarts the inactivity clock.
-            if ticket.opener().is_some_and(|(opener, _)| opener == pid) {
+            if opener {
                 ticket.timers.opener_active_at = Some(now);
                 ticket.timers.due_at = super::closing::next_due(&ticket, &settings);
+            }
+            if opener || first_response {
                 commit.tickets.push(ticket);
             }
             self.save_and_run(commit).await?;
@@ -376,6 +382,9 @@ impl Desk {
             if held {
                 let notice = Notice::ReplyHeld { player: game.name.clone() };
                 commit.enqueue.push((chain, Effect::Post { to: Destination::Ticket(id), notice }));
+            }
+            if first_response {
+                commit.tickets.push(ticket);
             }
         }
         self.save_and_run(commit).await?;

@@ -15,6 +15,7 @@ mod closing;
 mod coalesce;
 mod error;
 mod execute;
+mod feedback;
 mod given_up;
 mod in_game;
 mod limits;
@@ -24,6 +25,7 @@ mod recruitment;
 mod reopen;
 mod schedule;
 mod snippets;
+mod stats;
 mod support;
 #[cfg(test)]
 mod tests;

@@ -83,6 +83,7 @@ impl Desk {
             closed: None,
             claim: None,
             timers: Default::default(),
+            activity: Default::default(),
             version: 0,
         };
         ticket.timers.due_at = super::closing::next_due(&ticket, &settings);

@@ -439,6 +439,7 @@ impl Desk {
         let kind = input.kind();
         let effects = app.handle(input, ctx, now)?;
         let mut commit = Commit::default();
+        let mut ask = None;
         let close = match app.status {
             RecruitmentStatus::Declined => Some(CloseReason::Declined),
             RecruitmentStatus::Finalised => Some(CloseReason::Finalised),
@@ -447,6 +448,8 @@ impl Desk {
         if let Some(reason) = close {
             if let Some(mut ticket) = store.ticket(app.ticket).await?.filter(Ticket::is_open) {
                 ticket.close(reason, Some(by), now)?;
+                ticket.activity.closed_by = Some(self.key.seal(staff.user));
+                ask = super::feedback::ask_feedback(&mut ticket, &settings, now);
                 commit.tickets.push(ticket);
             }
         }
@@ -459,6 +462,7 @@ impl Desk {
             format!("Application {id}: {status}"),
         ));
         commit.enqueue = self.coalesce_records(chain, effects).await?.into_iter().map(|e| (chain, e)).collect();
+        commit.enqueue.extend(ask.map(|e| (chain, e)));
         commit.applications.push(app);
         self.save_and_run(commit).await?;
         tracing::info!(app = %id, by = %by, input = ?kind, %status, "application decided");

@@ -97,6 +97,7 @@ impl Desk {
         let now = self.ports.clock.now();
         let by = self.pid_of(staff.user);
         ticket.close(CloseReason::Resolved { resolution: resolution.to_owned() }, Some(by), now)?;
+        ticket.activity.closed_by = Some(self.key.seal(staff.user));
         let id = ticket.id;
         let chain = ChainKey::Ticket(id);
         let mut effects = Vec::new();
@@ -119,6 +120,7 @@ impl Desk {
                 Notice::ResolvedDm { channel_name: ticket.channel_name.clone(), resolution: resolution.to_owned() };
             effects.push(Effect::PostTranscript { ticket: id, to: Destination::Dm(opener), notice });
         }
+        effects.extend(super::feedback::ask_feedback(&mut ticket, &settings, now));
         effects.push(Effect::DeleteTicketChannel { ticket: id });
         let commit = Commit {
             tickets: vec![ticket],

@@ -199,6 +199,14 @@ pub trait TicketStore: Send + Sync {
     /// Open tickets whose [`due_at`](crate::ticket::TicketTimers::due_at) is at or before `until`, soonest first
     /// (then by id), at most `limit`. Read through an index: the desk asks at every run of its outbox.
     async fn tickets_due(&self, until: OffsetDateTime, limit: usize) -> Result<Vec<Ticket>, StoreError>;
+    /// What `/tickets stats` reads: one [`TicketStat`](crate::stats::TicketStat) per ticket of `guild` opened or
+    /// closed at or after `since` (every ticket of the guild for `None`), by ticket id. Read through indexes on
+    /// (guild, opened at) and (guild, closed at), never a scan of other guilds' or older tickets.
+    async fn ticket_stats(
+        &self,
+        guild: GuildId,
+        since: Option<OffsetDateTime>,
+    ) -> Result<Vec<crate::stats::TicketStat>, StoreError>;
     /// The soonest `due_at` of an open ticket.
     async fn next_ticket_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
     /// The channel names of a guild's open tickets that are `base` or start with `base-`: what a new ticket

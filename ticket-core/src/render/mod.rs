@@ -3,17 +3,21 @@
 //! Effects name people only as [`SealedUser`]s; renderers open them with the deployment's [`PidKey`] at the last
 //! moment, so mentions work while nothing stored holds a raw id. Everything here is snapshot-tested.
 
+mod feedback;
 mod forms;
 mod notice;
 mod record;
+mod stats;
 mod transcript;
 
+pub use feedback::{COMMENT_SHOWN_MAX, feedback_form, feedback_prompt, feedback_thanks, log_with_feedback};
 pub use forms::{
     decline_form, open_support_form, qna_completed_tile, qna_form, qna_next_page, resolve_form, step1_area_step,
     step1_details_form, step1_details_step,
 };
 pub use notice::{notice, rsi_profile};
 pub use record::record;
+pub use stats::stats;
 pub use transcript::{TranscriptView, transcript_file_name, transcript_html, transcript_text};
 
 use crate::id::UserId;

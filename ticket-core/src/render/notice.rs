@@ -280,6 +280,7 @@ fn build(notice: &Notice, key: &PidKey) -> Result<Vec<Message>, PidKeyError> {
             rows: vec![vec![button(CustomId::Finalise(*app), strings::FINALIZE_RSI_ACCEPTED, ButtonStyle::Success)]],
             ..Message::default()
         }),
+        Notice::FeedbackPrompt { ticket, channel_name } => one(super::feedback_prompt(*ticket, channel_name)),
         Notice::Log(entry) => {
             let mut message = Message::embed(log(entry, &people)?);
             if let LogEntry::SupportResolved { ticket, reopen: true, .. }

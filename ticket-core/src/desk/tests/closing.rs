@@ -61,6 +61,7 @@ async fn an_unanswered_close_request_closes_the_ticket_at_its_time_even_after_a_
                 request_timeout_hours: Some(2),
                 opener_can_close: None,
                 reopen_window_hours: None,
+                feedback: None,
             },
         )
         .await
@@ -102,6 +103,7 @@ async fn openers_close_their_support_tickets_only_when_the_guild_allows_it() {
                 request_timeout_hours: None,
                 opener_can_close: Some(true),
                 reopen_window_hours: None,
+                feedback: None,
             },
         )
         .await

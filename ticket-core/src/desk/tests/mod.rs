@@ -8,6 +8,7 @@ mod claims;
 mod closing;
 mod coalesce;
 mod cross_guild;
+mod feedback;
 mod given_up;
 mod in_game;
 mod outbox;

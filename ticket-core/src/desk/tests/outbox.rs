@@ -200,6 +200,13 @@ impl TicketStore for Contended {
     async fn tickets_due(&self, until: time::OffsetDateTime, n: usize) -> Result<Vec<crate::Ticket>, StoreError> {
         self.inner.tickets_due(until, n).await
     }
+    async fn ticket_stats(
+        &self,
+        g: GuildId,
+        since: Option<time::OffsetDateTime>,
+    ) -> Result<Vec<crate::stats::TicketStat>, StoreError> {
+        self.inner.ticket_stats(g, since).await
+    }
     async fn next_ticket_due(&self) -> Result<Option<time::OffsetDateTime>, StoreError> {
         self.inner.next_ticket_due().await
     }

@@ -4,7 +4,7 @@ use crate::recruitment::{RecruitmentError, RecruitmentStatus, RequestedRole};
 use crate::settings::{ApplicantAccess, RecruitmentOption};
 use crate::{ApplicationId, DeskError, Problem, QnaProgress, Step1Input, TicketId};
 
-const APPLICANT: u64 = 5555;
+pub(super) const APPLICANT: u64 = 5555;
 
 /// The time people take between two steps: longer than the record's edit quiet time, as in life.
 fn a_moment_later(world: &World) {
@@ -43,7 +43,7 @@ fn answers() -> Vec<String> {
     vec!["medic, pilot".into(), "18:00-22:00".into(), "yes".into(), String::new()]
 }
 
-async fn to_qna_received(world: &World) -> (TicketId, ApplicationId) {
+pub(super) async fn to_qna_received(world: &World) -> (TicketId, ApplicationId) {
     let (ticket, app) = to_pending(world).await;
     let progress = world.desk.submit_qna(app, &member(APPLICANT, "Applicant"), 1, &answers()).await.unwrap();
     assert_eq!(progress, QnaProgress::Completed);

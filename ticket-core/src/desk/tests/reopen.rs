@@ -19,6 +19,7 @@ fn reopen_on(world: &World, hours: Option<u32>) {
         request_timeout_hours: None,
         opener_can_close: None,
         reopen_window_hours: Some(hours),
+        feedback: None,
     };
     pollster::block_on(world.desk.admin(GUILD, &admin(9, "Ada"), command)).unwrap();
 }

@@ -50,6 +50,7 @@ fn in_game_ticket() -> Ticket {
         closed: Some(Closure { reason: CloseReason::PlayerLoggedOut, by: None, at: at(600) }),
         claim: None,
         timers: Default::default(),
+        activity: Default::default(),
         version: 3,
     }
 }
@@ -122,6 +123,7 @@ fn support_ticket() -> Ticket {
         }),
         claim: None,
         timers: Default::default(),
+        activity: Default::default(),
         version: 1,
     }
 }
