@@ -122,7 +122,11 @@ async fn blocked_members_and_roles_are_refused_until_unblocked() {
             "tickets",
             sub(
                 "block",
-                vec![opt("user", 6, people.ann.to_string()), opt("reason", 3, "spam @everyone"), opt("hours", 4, 48)],
+                vec![
+                    opt("user", 6, people.ann.to_string()),
+                    opt("reason", 3, format!("spam @everyone, reported by <@{}>", people.bob)),
+                    opt("hours", 4, 48),
+                ],
             ),
         )
         .await;
@@ -133,7 +137,7 @@ async fn blocked_members_and_roles_are_refused_until_unblocked() {
             .starts_with(&format!("Blocked from opening tickets: • <@{}> — until <t:", people.ann))
     );
     let refused = click_open(&stack, people.ann).await.unwrap_err();
-    insta::assert_snapshot!("blocked_refusal", stable(&refused));
+    insta::assert_snapshot!("blocked_refusal", stable(&refused.replace(&people.bob.to_string(), "BOB")));
 
     stack.admin_command("tickets", sub("block", vec![opt("role", 8, places.support_role.to_string())])).await;
     let staff_refused = click_open(&stack, people.staff).await.unwrap_err();
@@ -143,7 +147,12 @@ async fn blocked_members_and_roles_are_refused_until_unblocked() {
     let shown = e2e::plain_text("", &list.original_edits.last().unwrap()["embeds"]);
     insta::assert_snapshot!(
         "blocked_list",
-        stable(&shown.replace(&people.ann.to_string(), "ANN").replace(&places.support_role.to_string(), "ROLE"))
+        stable(
+            &shown
+                .replace(&people.ann.to_string(), "ANN")
+                .replace(&people.bob.to_string(), "BOB")
+                .replace(&places.support_role.to_string(), "ROLE")
+        )
     );
 
     let lifted = stack.admin_command("tickets", sub("unblock", vec![opt("user", 6, people.ann.to_string())])).await;

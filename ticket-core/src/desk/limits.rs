@@ -170,7 +170,7 @@ impl Desk {
         let pid = self.pid_of(opener.user);
         let now = self.ports.clock.now();
         if let Some(block) = blocking(&settings.blocklist, BlockTarget::User(pid), &opener.roles, now) {
-            return Err(DeskError::Blocked { reason: block.reason.clone(), until: block.until });
+            return Err(DeskError::Blocked { reason: self.shown_reason(block), until: block.until });
         }
         let several = TicketLimits::allows_several(kind);
         let max = if several { settings.limits.of(kind).max_open.clamp(1, TicketLimits::MAX_OPEN) } else { 1 };
@@ -219,7 +219,7 @@ impl Desk {
         now: OffsetDateTime,
     ) -> Result<Option<String>, DeskError> {
         let refusal = if let Some(block) = blocking(&settings.blocklist, BlockTarget::Player(player), &[], now) {
-            DeskError::Blocked { reason: block.reason.clone(), until: block.until }
+            DeskError::Blocked { reason: self.shown_reason(block), until: block.until }
         } else {
             let last = match settings.limits.in_game.cooldown_minutes {
                 0 => None,
@@ -348,8 +348,13 @@ impl Desk {
             Some(at) => format!("until <t:{}:f>", unix(at)),
             None => "until unblocked".into(),
         };
-        let reason = block.reason.as_ref().map(|r| format!(" · {r}")).unwrap_or_default();
+        let reason = self.shown_reason(block).map(|r| format!(" · {r}")).unwrap_or_default();
         format!("• {who} — {until}{reason}")
+    }
+
+    /// A block's reason as people read it: the members it mentions, sealed for storing, mentioned again.
+    fn shown_reason(&self, block: &Block) -> Option<String> {
+        block.reason.as_deref().map(|r| crate::relay::open_user_mentions(r, &self.key))
     }
 
     /// What a block command names, as a blocklist target, the member's sealed contact and a label.
