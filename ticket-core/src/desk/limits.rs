@@ -159,17 +159,20 @@ const BLOCKED_SHOWN: usize = 40;
 
 impl Desk {
     /// Checks that `opener` may open a panel ticket of `kind` now, and gives the slot of their open key the ticket
-    /// takes: the first free one below the guild's limit.
+    /// takes: the first free one below the guild's limit. A ticket staff open for the member (`by_staff`: reopening
+    /// one) is not held to the member's block or cooldown, only to the limit.
     pub(super) async fn opening_slot(
         &self,
         settings: &GuildSettings,
         opener: &Actor,
         kind: TicketType,
+        by_staff: bool,
     ) -> Result<u8, DeskError> {
         let guild = settings.guild;
         let pid = self.pid_of(opener.user);
         let now = self.ports.clock.now();
-        if let Some(block) = blocking(&settings.blocklist, BlockTarget::User(pid), &opener.roles, now) {
+        let block = blocking(&settings.blocklist, BlockTarget::User(pid), &opener.roles, now).filter(|_| !by_staff);
+        if let Some(block) = block {
             return Err(DeskError::Blocked { reason: self.shown_reason(block), until: block.until });
         }
         let several = TicketLimits::allows_several(kind);
@@ -201,6 +204,7 @@ impl Desk {
         };
         // Read only when a cooldown is set: a guild without one pays nothing for it.
         let last = match settings.limits.of(kind).cooldown_minutes {
+            _ if by_staff => None,
             0 => None,
             _ => self.ports.store.last_opened(guild, kind, pid).await?,
         };

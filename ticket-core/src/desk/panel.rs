@@ -43,7 +43,7 @@ impl Desk {
     pub async fn may_open_ticket(&self, guild: GuildId, opener: &Actor, kind: TicketType) -> Result<(), DeskError> {
         self.same_guild(opener, guild)?;
         let settings = self.settings(guild).await?;
-        self.opening_slot(&settings, opener, kind).await.map(|_| ())
+        self.opening_slot(&settings, opener, kind, false).await.map(|_| ())
     }
 
     /// Opens a private panel ticket for `opener`: `make` gives the kind-specific parts.
@@ -52,12 +52,13 @@ impl Desk {
         guild: GuildId,
         opener: &Actor,
         kind: TicketType,
+        by_staff: bool,
         make: impl FnOnce(&GuildSettings, TicketId, Pid, SealedUser) -> PanelTicket,
     ) -> Result<TicketId, DeskError> {
         let store = &self.ports.store;
         self.same_guild(opener, guild)?;
         let settings = self.settings(guild).await?;
-        let slot = self.opening_slot(&settings, opener, kind).await?;
+        let slot = self.opening_slot(&settings, opener, kind, by_staff).await?;
         let pid = self.pid_of(opener.user);
         let contact = self.key.seal(opener.user);
         let prefix = match kind {

@@ -98,7 +98,7 @@ impl Desk {
     }
 
     async fn try_open_recruitment(&self, guild: GuildId, applicant: &Actor) -> Result<TicketId, DeskError> {
-        self.try_open_panel_ticket(guild, applicant, TicketType::Recruitment, |settings, id, pid, contact| {
+        self.try_open_panel_ticket(guild, applicant, TicketType::Recruitment, false, |settings, id, pid, contact| {
             PanelTicket {
                 detail: TicketDetail::Recruitment(RecruitmentTicket { applicant: pid, contact, application: None }),
                 welcome: Notice::Step1Wizard {

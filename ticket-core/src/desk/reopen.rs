@@ -45,9 +45,6 @@ impl Desk {
         if closed.at + time::Duration::hours(i64::from(window)) < now {
             return Err(DeskError::ReopenTooLate { hours: window });
         }
-        if let Some(open) = store.open_ticket_by_key(&crate::ticket::support_key(ticket.guild, support.opener)).await? {
-            return Err(DeskError::OpenerHasTicket { channel: open.channel });
-        }
         let entries = store.transcript(old).await?;
         // The opener as they last wrote in the ticket: their name names the new channel.
         let name = entries
@@ -75,7 +72,7 @@ impl Desk {
         let question = support.question.clone();
         let by_name = staff.display_name.clone();
         let new = self
-            .try_open_panel_ticket(ticket.guild, &opener, TicketType::Support, |settings, _, pid, contact| {
+            .try_open_panel_ticket(ticket.guild, &opener, TicketType::Support, true, |settings, _, pid, contact| {
                 PanelTicket {
                     detail: TicketDetail::Support(SupportTicket {
                         opener: pid,
@@ -92,7 +89,15 @@ impl Desk {
                     then: vec![Notice::Reopened { from: old, by_name: by_name.clone(), lines }],
                 }
             })
-            .await?;
+            .await
+            // Staff read why in their words: the member holds as many open tickets as the server allows.
+            .map_err(|e| match e {
+                DeskError::AlreadyOpen { channel, .. } => DeskError::OpenerHasTicket { channel },
+                DeskError::TooManyOpen { channels, .. } => {
+                    DeskError::OpenerHasTicket { channel: channels.first().copied() }
+                }
+                other => other,
+            })?;
         tracing::info!(ticket = %new, from = %old, by = %pid, "support ticket reopened");
         Ok(new)
     }

@@ -49,7 +49,7 @@ impl Desk {
     }
 
     async fn try_open_support(&self, guild: GuildId, opener: &Actor, question: &str) -> Result<TicketId, DeskError> {
-        self.try_open_panel_ticket(guild, opener, TicketType::Support, |settings, _, pid, contact| PanelTicket {
+        self.try_open_panel_ticket(guild, opener, TicketType::Support, false, |settings, _, pid, contact| PanelTicket {
             detail: TicketDetail::Support(SupportTicket {
                 opener: pid,
                 contact,

@@ -64,3 +64,38 @@ async fn reopening_is_refused_when_off_too_late_or_for_open_tickets() {
     reopen_on(&world, None);
     assert!(matches!(world.desk.reopen_ticket(old, &staff(7, "Bob")).await, Err(DeskError::ReopenOff)));
 }
+
+fn set_support_limits(world: &World, max_open: u8, cooldown_minutes: u32) {
+    let command = AdminCommand::Limits(crate::desk::LimitsCommand::SetLimits {
+        kind: crate::settings::TicketType::Support,
+        max_open: Some(max_open),
+        cooldown_minutes: Some(cooldown_minutes),
+    });
+    pollster::block_on(world.desk.admin(GUILD, &admin(9, "Ada"), command)).unwrap();
+}
+
+#[pollster::test]
+async fn staff_reopen_within_the_members_limit_whatever_their_cooldown_or_block() {
+    let world = World::configured();
+    reopen_on(&world, Some(48));
+    let old = resolved_ticket(&world).await;
+    let ann = member(1234, "Ann");
+    // Two open support tickets per member, and a day between openings; Ann opens another after a day.
+    set_support_limits(&world, 2, 24 * 60);
+    world.advance(time::Duration::hours(25));
+    world.desk.open_support_ticket(GUILD, &ann, "Another thing").await.unwrap();
+    let block = crate::desk::LimitsCommand::Block {
+        who: crate::desk::BlockWho::Member { user: crate::UserId::new(1234), name: "Ann".into() },
+        reason: None,
+        hours: None,
+    };
+    world.desk.admin(GUILD, &admin(9, "Ada"), AdminCommand::Limits(block)).await.unwrap();
+    assert!(world.desk.open_support_ticket(GUILD, &ann, "A third").await.is_err(), "Ann herself may not");
+
+    // Staff reopen her first one in her second slot: her cooldown and her block are hers, not staff's.
+    let reopened = world.desk.reopen_ticket(old, &staff(7, "Bob")).await.unwrap();
+    assert!(world.store.ticket(reopened.ticket).await.unwrap().unwrap().is_open());
+    // At her limit now: staff are told so in their words.
+    let full = world.desk.reopen_ticket(old, &staff(7, "Bob")).await.unwrap_err();
+    assert!(full.to_string().starts_with("The member already has an open support ticket: <#"), "{full}");
+}
