@@ -2,10 +2,11 @@
 //!
 //! Discord delivers a message to the gateway sessions connected when it is posted, and never again. A staff reply
 //! written while no process of the bot holds a session (a crash, a restart, the second before a standby takes over)
-//! would never reach the player, nor the transcript. So the bot keeps, in the store, when it last heard from
-//! Discord ([`GatewayWatermark`]: every gateway event moves it; it is saved every [`SAVE_EVERY`] and when the bot
-//! stops). When a guild arrives (`GUILD_CREATE`), each of its text channels whose last message is newer than that
-//! time, less [`CLOCK_MARGIN`], gets a catch-up in its lane, ahead of any message the new session delivers for it:
+//! would never reach the player, nor the transcript. So the bot keeps, in the store, the newest message it was
+//! delivered ([`GatewayWatermark`]: the time in that message's id, Discord's own clock, so the machine's clock does
+//! not matter; saved every [`SAVE_EVERY`] and when the bot stops). When a guild arrives (`GUILD_CREATE`), each of its
+//! text channels whose last message is newer than that, less [`DELIVERY_MARGIN`], gets a catch-up in its lane, ahead
+//! of any message the new session delivers for it:
 //!
 //! 1. the desk says whether the channel is an open ticket's, and which messages its transcript holds;
 //! 2. the channel's history after that time is read (oldest first, [`PAGE`] at a time, at most [`MAX_PAGES`]);
@@ -14,7 +15,8 @@
 //!    read from Discord (a listed message carries no member).
 //!
 //! A message the new session also delivers live (posted while its history was being read) comes later in the same
-//! lane; the lane skips it, having handled it already.
+//! lane; the lane skips it, having handled it already. While a session's catch-ups are under way (or if one
+//! failed), the watermark saved does not move past where they started, so a crash meanwhile loses nothing either.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,14 +32,17 @@ use crate::convert::from;
 use crate::guilds::GuildView;
 use crate::handler::{Incoming, channel_post, handle_message};
 
-/// How often the time the bot last heard from Discord is saved while it runs. A process killed outright loses at
-/// most this much of it: its successor then reads a little more history than it needs, never less.
+/// How often the watermark is saved while the bot runs. A process killed outright loses at most this much of it:
+/// its successor then reads a little more history than it needs, never less.
 pub const SAVE_EVERY: Duration = Duration::from_secs(10);
 
-/// How far apart Discord's clock (which stamps every message id) and the bot's (which stamps the watermark) may be
-/// without a message being missed. Channels with a message within it of the watermark are read again; the messages
-/// recorded already are skipped.
-pub const CLOCK_MARGIN: time::Duration = time::Duration::seconds(10);
+/// How far out of their ids' order Discord may deliver messages of different channels: channels with a message
+/// within this of the watermark are read again (the messages recorded already are skipped).
+pub const DELIVERY_MARGIN: time::Duration = time::Duration::seconds(2);
+
+/// How far apart the machine's clock and Discord's may be, where they are compared: a message made this long before
+/// a session's `READY` is not expected live.
+const CLOCK_MARGIN: time::Duration = time::Duration::seconds(10);
 
 /// Messages read per history call (Discord's most).
 pub const PAGE: u8 = 100;
@@ -67,7 +72,7 @@ pub(crate) fn id_at(at: OffsetDateTime) -> u64 {
     u64::try_from(ms.max(0)).map_or(u64::MAX, |ms| ms.checked_shl(22).unwrap_or(u64::MAX))
 }
 
-/// When the bot last heard from Discord, and what the current session catches up from.
+/// The newest message the bot was delivered, and what the current session catches up from.
 #[derive(Debug, Default)]
 pub(crate) struct GatewayWatermark {
     state: Mutex<Mark>,
@@ -75,21 +80,26 @@ pub(crate) struct GatewayWatermark {
 
 #[derive(Debug, Default)]
 struct Mark {
-    /// The last gateway event, or the store's time until one arrives.
+    /// The time in the newest message id delivered (or the store's time until one arrives).
     heard: Option<OffsetDateTime>,
     /// The last time saved in the store.
     saved: Option<OffsetDateTime>,
     /// What the current session catches up from: `heard` as its `READY` came.
     since: Option<OffsetDateTime>,
-    /// When the current session's `READY` came: a message made before it cannot also arrive live.
+    /// When the current session's `READY` came (the machine's clock): a message made well before it cannot also
+    /// arrive live.
     ready_at: Option<OffsetDateTime>,
     /// The current session.
     session: Option<String>,
+    /// The session's catch-ups not finished yet.
+    pending: usize,
+    /// Whether one of them failed: the watermark then stays where they started until the next start.
+    failed: bool,
 }
 
 impl GatewayWatermark {
     fn lock(&self) -> MutexGuard<'_, Mark> {
-        // Plain assignments under the lock: a poisoned lock still guards consistent times.
+        // Plain assignments under the lock: a poisoned lock still guards consistent values.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -100,8 +110,9 @@ impl GatewayWatermark {
         mark.saved = saved;
     }
 
-    /// A session's `READY` came at `now`: it catches up from the last time the bot heard from Discord. Both the
-    /// collector and the event handler may report one `READY`; the first report counts.
+    /// A session's `READY` came at `now`: it catches up from the newest message delivered before it. Both the
+    /// collector and the event handler may report one `READY`; the first report counts. A deployment's first
+    /// connection ever has nothing to catch up with: its watermark starts now.
     pub(crate) fn session_ready(&self, session: &str, now: OffsetDateTime) {
         let mut mark = self.lock();
         if mark.session.as_deref() == Some(session) {
@@ -110,18 +121,34 @@ impl GatewayWatermark {
         mark.session = Some(session.to_owned());
         mark.since = mark.heard;
         mark.ready_at = Some(now);
-        mark.heard = Some(now);
+        mark.heard.get_or_insert(now);
     }
 
-    /// A gateway event came at `now`.
-    pub(crate) fn heard(&self, now: OffsetDateTime) {
-        self.lock().heard = Some(now);
+    /// A message was delivered (`MESSAGE_CREATE`, the bot's own posts included).
+    pub(crate) fn delivered(&self, message: MessageId) {
+        let at = id_time(message.get());
+        let mut mark = self.lock();
+        if mark.heard.is_none_or(|heard| heard < at) {
+            mark.heard = Some(at);
+        }
     }
 
-    /// Messages made after this were never delivered to the bot (with [`CLOCK_MARGIN`] for the clocks); `None`
-    /// before the first connection ever (nothing to catch up with).
+    /// Messages made after this were never delivered to the bot (with [`DELIVERY_MARGIN`]); `None` before the
+    /// first connection ever (nothing to catch up with).
     fn catch_up_from(&self) -> Option<OffsetDateTime> {
-        self.lock().since.map(|since| since - CLOCK_MARGIN)
+        self.lock().since.map(|since| since - DELIVERY_MARGIN)
+    }
+
+    /// `count` catch-ups were put into lanes.
+    fn queued(&self, count: usize) {
+        self.lock().pending += count;
+    }
+
+    /// A catch-up finished (`ok`: every message it found was handed to the desk).
+    fn finished(&self, ok: bool) {
+        let mut mark = self.lock();
+        mark.pending = mark.pending.saturating_sub(1);
+        mark.failed |= !ok;
     }
 
     /// Whether the current session may also deliver this message live.
@@ -129,23 +156,29 @@ impl GatewayWatermark {
         self.lock().ready_at.is_none_or(|ready| id_time(message.get()) >= ready - CLOCK_MARGIN)
     }
 
-    /// Saves the time last heard, if it moved since the last save.
-    pub(crate) async fn save(&self, desk: &Desk) {
-        let heard = {
-            let mark = self.lock();
-            match mark.heard {
-                Some(heard) if mark.saved != Some(heard) => heard,
-                _ => return,
-            }
+    /// What may be saved now: the newest message delivered, but not past where unfinished (or failed) catch-ups
+    /// started.
+    fn to_save(&self) -> Option<OffsetDateTime> {
+        let mark = self.lock();
+        let heard = mark.heard?;
+        let value = match mark.since {
+            Some(since) if mark.pending > 0 || mark.failed => heard.min(since),
+            _ => heard,
         };
-        match desk.record_gateway_seen(heard).await {
-            Ok(()) => self.lock().saved = Some(heard),
-            Err(error) => tracing::warn!(%error, "could not save when the bot last heard from Discord"),
+        (mark.saved != Some(value)).then_some(value)
+    }
+
+    /// Saves the watermark, if it moved since the last save.
+    pub(crate) async fn save(&self, desk: &Desk) {
+        let Some(value) = self.to_save() else { return };
+        match desk.record_gateway_seen(value).await {
+            Ok(()) => self.lock().saved = Some(value),
+            Err(error) => tracing::warn!(%error, "could not save the newest message the bot was delivered"),
         }
     }
 
-    /// Saves now (a process killed in its first seconds still leaves its successor a time to catch up from), then
-    /// every [`SAVE_EVERY`] until the bot stops (the stopper saves the last time itself).
+    /// Saves now (a process killed in its first seconds still leaves its successor a watermark), then every
+    /// [`SAVE_EVERY`] until the bot stops (the stopper saves the last one itself).
     pub(crate) async fn keep_saving(self: Arc<Self>, desk: Arc<Desk>, mut stopped: watch::Receiver<bool>) {
         self.save(&desk).await;
         while !*stopped.borrow() {
@@ -193,6 +226,7 @@ pub(crate) fn for_guild(watermark: &GatewayWatermark, guild: &Guild) -> Vec<Catc
         })
         .collect();
     wanted.sort_by_key(|c| c.channel);
+    watermark.queued(wanted.len());
     wanted
 }
 
@@ -256,22 +290,35 @@ pub(crate) async fn run(
     caught_up: &CaughtUp,
     job: CatchUp,
 ) {
+    let ok = catch_up_channel(ctx, desk, guilds, watermark, caught_up, job).await;
+    watermark.finished(ok);
+}
+
+/// One channel's catch-up; `false` if what it had to read could not be read (the watermark then stays put).
+async fn catch_up_channel(
+    ctx: &Context,
+    desk: &Desk,
+    guilds: &GuildView,
+    watermark: &GatewayWatermark,
+    caught_up: &CaughtUp,
+    job: CatchUp,
+) -> bool {
     let mut recorded = desk.recorded_messages(from::channel(job.channel)).await;
     if matches!(recorded, Ok(None)) && wait_for_ticket_channel(desk, guilds, job.guild, job.channel).await {
         recorded = desk.recorded_messages(from::channel(job.channel)).await;
     }
     let recorded = match recorded {
         Ok(Some(recorded)) => recorded,
-        Ok(None) => return,
+        Ok(None) => return true,
         Err(error) => {
             tracing::warn!(%error, channel = %job.channel, "could not read what a ticket recorded; its channel's missed messages are not caught up");
-            return;
+            return false;
         }
     };
     if recorded.contains(from::message(job.last)) {
-        return;
+        return true;
     }
-    let Some(history) = read_history(ctx, job).await else { return };
+    let Some(history) = read_history(ctx, job).await else { return false };
     let mut members: HashMap<UserId, Option<Member>> = HashMap::new();
     let mut handled = 0_usize;
     for message in history {
@@ -304,6 +351,7 @@ pub(crate) async fn run(
     if handled > 0 {
         tracing::info!(channel = %job.channel, messages = handled, "caught up with messages posted while the bot was away");
     }
+    true
 }
 
 /// The channel's messages after the catch-up's bound, oldest first; `None` if Discord would not give them.
@@ -353,25 +401,51 @@ mod tests {
     }
 
     #[test]
-    fn a_session_catches_up_from_the_last_event_before_it() {
+    fn a_session_catches_up_from_the_newest_message_delivered_before_it() {
         let mark = GatewayWatermark::default();
         assert_eq!(mark.catch_up_from(), None, "a first connection ever has nothing to catch up with");
         let t0 = time::macros::datetime!(2026-12-08 10:00 UTC);
+        let message_at = |at: OffsetDateTime| MessageId::new(id_at(at).max(1));
+        mark.session_ready("first", t0);
+        assert_eq!(mark.catch_up_from(), None);
+        assert_eq!(mark.to_save(), Some(t0), "a first connection's watermark starts at its READY");
+
         mark.restore(Some(t0));
         mark.session_ready("one", t0 + time::Duration::minutes(5));
-        mark.session_ready("one", t0 + time::Duration::minutes(5));
-        assert_eq!(mark.catch_up_from(), Some(t0 - CLOCK_MARGIN), "from the predecessor's last event");
-        mark.heard(t0 + time::Duration::minutes(6));
+        mark.session_ready("one", t0 + time::Duration::minutes(9));
+        assert_eq!(mark.catch_up_from(), Some(t0 - DELIVERY_MARGIN), "from the predecessor's newest message");
+        mark.delivered(message_at(t0 + time::Duration::minutes(6)));
+        mark.delivered(message_at(t0 + time::Duration::minutes(1)));
         mark.session_ready("two", t0 + time::Duration::minutes(7));
-        mark.session_ready("two", t0 + time::Duration::minutes(8));
         assert_eq!(
             mark.catch_up_from(),
-            Some(t0 + time::Duration::minutes(6) - CLOCK_MARGIN),
-            "a new session after a lost one catches up from the last event of the lost one"
+            Some(t0 + time::Duration::minutes(6) - DELIVERY_MARGIN),
+            "a new session after a lost one catches up from the newest message of the lost one"
         );
-        let before = MessageId::new(id_at(t0 + time::Duration::minutes(6)).max(1));
-        let after = MessageId::new(id_at(t0 + time::Duration::minutes(7)));
-        assert!(!mark.may_arrive_live(before), "made well before READY: only the history has it");
-        assert!(mark.may_arrive_live(after));
+        assert!(!mark.may_arrive_live(message_at(t0 + time::Duration::minutes(6))), "well before READY");
+        assert!(mark.may_arrive_live(message_at(t0 + time::Duration::minutes(7))));
+    }
+
+    #[test]
+    fn the_watermark_saved_waits_for_the_sessions_catch_ups() {
+        let mark = GatewayWatermark::default();
+        let t0 = time::macros::datetime!(2026-12-08 10:00 UTC);
+        mark.restore(Some(t0));
+        mark.session_ready("one", t0 + time::Duration::minutes(5));
+        mark.queued(2);
+        mark.delivered(MessageId::new(id_at(t0 + time::Duration::minutes(6))));
+        assert_eq!(mark.to_save(), None, "not past where the catch-ups started (saved already)");
+        mark.finished(true);
+        assert_eq!(mark.to_save(), None, "one is still under way");
+        mark.finished(true);
+        assert_eq!(mark.to_save(), Some(t0 + time::Duration::minutes(6)), "all done: the newest message");
+
+        let failed = GatewayWatermark::default();
+        failed.restore(Some(t0));
+        failed.session_ready("one", t0 + time::Duration::minutes(5));
+        failed.queued(1);
+        failed.delivered(MessageId::new(id_at(t0 + time::Duration::minutes(6))));
+        failed.finished(false);
+        assert_eq!(failed.to_save(), None, "a failed catch-up keeps the watermark for the next start");
     }
 }

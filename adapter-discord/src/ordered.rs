@@ -64,7 +64,8 @@ impl OrderedMessages {
                 Event::Ready(ready) => {
                     me.watermark.session_ready(&ready.ready.session_id, time::OffsetDateTime::now_utc())
                 }
-                _ => me.watermark.heard(time::OffsetDateTime::now_utc()),
+                Event::MessageCreate(created) => me.watermark.delivered(created.message.id),
+                _ => {}
             }
             if me.guilds.take(event).is_some() {
                 if let Event::GuildCreate(created) = event {
