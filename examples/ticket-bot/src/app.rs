@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use adapter_postgres::{Lease, PostgresError};
 
 use crate::database::{Database, DatabaseConfig, DatabaseError, PostgresSettings};
+use crate::run_lock::{RunLock, RunLockError};
 
 /// How long [`App::shutdown`] lets the outbox run before leaving what remains for the next start.
 pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -92,6 +93,9 @@ pub enum AppError {
     /// Discord refused or could not be reached.
     #[error("Discord: {0}")]
     Discord(#[from] DiscordError),
+    /// Another process runs on the SQLite file.
+    #[error("the database: {0}")]
+    RunLock(#[from] RunLockError),
 }
 
 /// The running system.
@@ -101,6 +105,8 @@ pub struct App {
     store: Arc<dyn TicketStore>,
     /// On Postgres: the active lease, held while running.
     lease: Option<Lease>,
+    /// On SQLite: the file's run lock, held while running.
+    run_lock: Option<RunLock>,
     link: Option<(LinkHandle, RunningLink)>,
     stopper: BotStopper,
     /// The Discord connection's task; `None` once it has been awaited to its end (by [`App::discord_ended`]).
@@ -128,9 +134,9 @@ impl App {
     /// try their next bridge address. Watch [`App::lease_lost`] once running.
     pub async fn start_with(config: AppConfig, services: Services) -> Result<App, AppError> {
         let key = PidKey::new(&config.pid_secret)?;
-        let lease = match &config.database {
-            DatabaseConfig::Postgres(pg) => Some(take_lease(pg).await.map_err(DatabaseError::from)?),
-            DatabaseConfig::Sqlite(_) => None,
+        let (lease, run_lock) = match &config.database {
+            DatabaseConfig::Postgres(pg) => (Some(take_lease(pg).await.map_err(DatabaseError::from)?), None),
+            DatabaseConfig::Sqlite(path) => (None, Some(RunLock::take(path)?)),
         };
         let database = Database::open(&config.database).await?;
         let store = database.tickets();
@@ -168,7 +174,7 @@ impl App {
         };
         let stopper = bot.stopper();
         let bot = tokio::spawn(async move { bot.run().await });
-        let app = App { desk, database, store, lease, link, stopper, bot: Some(bot) };
+        let app = App { desk, database, store, lease, run_lock, link, stopper, bot: Some(bot) };
         match app.link_addr() {
             Some(addr) => tracing::info!(game_link = %addr, "ticket bot started"),
             None => tracing::info!("ticket bot started (no game link)"),
@@ -238,7 +244,7 @@ impl App {
     ///    effect waiting for its retry time) stays stored and is replayed at the next start;
     /// 4. the database: queued writes finish and the write-ahead log is folded back into the file.
     pub async fn shutdown(self) {
-        let App { desk, database, store, lease, link, stopper, bot } = self;
+        let App { desk, database, store, lease, run_lock, link, stopper, bot } = self;
         stopper.stop().await;
         if let Some(bot) = bot {
             match bot.await {
@@ -260,6 +266,8 @@ impl App {
         }
         drop(store);
         database.close().await;
+        // Only once the file is closed may another process run on it.
+        drop(run_lock);
         if let Some(lease) = lease {
             // At once, so that a standby takes over without waiting for this process to end.
             lease.release().await;

@@ -22,6 +22,7 @@ pub mod logging;
 pub mod migrate;
 pub mod offline;
 pub mod run;
+pub mod run_lock;
 pub mod secrets;
 pub mod signal;
 pub mod transcript;

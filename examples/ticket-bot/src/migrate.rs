@@ -1,6 +1,7 @@
 //! `ticket-bot migrate`: moves a deployment from its SQLite file into an empty Postgres schema, then checks that the
 //! schema holds exactly what the file holds (counts, then record by record). The file is only read.
 
+use crate::run_lock::{RunLock, RunLockError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -56,6 +57,17 @@ async fn migrate(request: &MigrateRequest, env: &Env) -> Result<String, String> 
         adapter_postgres::certificates(&pem).map_err(|e| format!("{}: {e}", file.display()))?;
         options = options.ca_pem(pem);
     }
+    // A running bot keeps writing: the copy would not be the deployment as it stands when the bot stops. Held
+    // for the whole copy, so that no bot starts on the file meanwhile.
+    let _running = match RunLock::take(&request.from) {
+        Ok(lock) => lock,
+        Err(RunLockError::Held { database, lock }) => {
+            return Err(format!(
+                "a ticket-bot is running on {database} (it holds {lock}): stop it first, then migrate"
+            ));
+        }
+        Err(other) => return Err(other.to_string()),
+    };
     let source =
         SqliteStore::open(&request.from).await.map_err(|e| format!("cannot open {}: {e}", request.from.display()))?;
     let result = match options.connect(&request.to).await {

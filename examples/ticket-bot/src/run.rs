@@ -250,13 +250,12 @@ async fn run_bot(token: &str, file: Option<&Path>, format: Option<LogFormat>, en
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    if let DatabaseConfig::Sqlite(file) = &config.database {
-        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if let Err(error) = std::fs::create_dir_all(dir) {
-                tracing::error!(%error, folder = %dir.display(), "cannot start: cannot create the database's folder");
-                return ExitCode::from(EXIT_CONFIG);
-            }
-        }
+    if let DatabaseConfig::Sqlite(file) = &config.database
+        && let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Err(error) = std::fs::create_dir_all(dir)
+    {
+        tracing::error!(%error, folder = %dir.display(), "cannot start: cannot create the database's folder");
+        return ExitCode::from(EXIT_CONFIG);
     }
     tracing::info!(database = %config.database.describe(), "starting");
     let mut services = Services::default().with_zones(Arc::new(IanaZones));

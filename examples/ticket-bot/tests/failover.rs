@@ -68,10 +68,11 @@ async fn whispers_from(
     }
     // Anything more (a reply whispered twice) would come soon after.
     while let Ok(Some(event)) = tokio::time::timeout(Duration::from_secs(2), events.recv()).await {
-        if let SimEvent::Sees { player: p, line: Seen::Whisper { from: f, message } } = event {
-            if p == player && f == from {
-                heard.push(message);
-            }
+        if let SimEvent::Sees { player: p, line: Seen::Whisper { from: f, message } } = event
+            && p == player
+            && f == from
+        {
+            heard.push(message);
         }
     }
     heard

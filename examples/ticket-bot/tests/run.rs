@@ -12,18 +12,23 @@ use adapter_xilero::sim::SimEvent;
 use common::{Bot, LINK_SECRET, PATIENCE};
 use ticket_bot::offline;
 
+/// `ticket-bot.toml` in `dir`: SQLite at `data/tickets.db`, the fake Discord, game server `xilero` for `guild`.
+fn write_config(dir: &std::path::Path, discord: &FakeDiscord, guild: u64) {
+    let config = format!(
+        "[database]\npath = \"data/tickets.db\"\n\n[discord]\napi_base = \"{}\"\n\n[game_link]\nlisten = \
+         \"127.0.0.1:0\"\n\n[[game_link.servers]]\nid = \"xilero\"\nguild = \"{guild}\"\n",
+        discord.base_url()
+    );
+    std::fs::write(dir.join("ticket-bot.toml"), config).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bot_runs_stops_on_sigterm_and_reconciles_at_the_next_start() {
     let discord = FakeDiscord::start().await.unwrap();
     let guild = discord.create_guild("Self-hosted");
     let member = discord.add_member(guild, "ann", &[]);
     let dir = tempfile::tempdir().unwrap();
-    let config = format!(
-        "[database]\npath = \"data/tickets.db\"\n\n[discord]\napi_base = \"{}\"\n\n[game_link]\nlisten = \
-         \"127.0.0.1:0\"\n\n[[game_link.servers]]\nid = \"xilero\"\nguild = \"{guild}\"\n",
-        discord.base_url()
-    );
-    std::fs::write(dir.path().join("ticket-bot.toml"), config).unwrap();
+    write_config(dir.path(), &discord, guild);
 
     // First start: the pid secret is created, owner-only.
     let mut bot = Bot::start(dir.path(), &discord, &[], &[]);
@@ -85,4 +90,41 @@ async fn the_bot_runs_stops_on_sigterm_and_reconciles_at_the_next_start() {
             assert!(!line.contains(&id.to_string()), "a raw id ({id}) in the log: {line}");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_bot_on_the_same_sqlite_file_is_refused_and_migrate_waits_for_the_first_to_stop() {
+    let discord = FakeDiscord::start().await.unwrap();
+    let guild = discord.create_guild("Self-hosted");
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &discord, guild);
+    let secret = [("TICKET_BOT_PID_SECRET", "a-pid-secret-for-both-processes-0123456789abcdef")];
+    let mut first = Bot::start(dir.path(), &discord, &[], &secret);
+    first.log("running").await;
+    assert!(discord.wait_for(PATIENCE, offline::bot_ready).await, "the first connected");
+
+    // The same configuration started again (a second service unit, say): refused, with the reason, at once.
+    let mut second = Bot::start(dir.path(), &discord, &[], &secret);
+    let refused = second.log("cannot start").await;
+    let why = refused["error"].as_str().unwrap();
+    assert!(why.contains("another ticket-bot is running on data/tickets.db"), "{why}");
+    let status = tokio::time::timeout(PATIENCE, second.child.wait()).await.unwrap().unwrap();
+    assert!(!status.success(), "the second exits with a failure: {status:?}");
+
+    // Copying the file while the first runs is refused too.
+    let migrate = std::process::Command::new(env!("CARGO_BIN_EXE_ticket-bot"))
+        .args(["migrate", "--from", "data/tickets.db", "--to", "postgres://ticket-bot@127.0.0.1/test"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&migrate.stderr);
+    assert!(!migrate.status.success() && said.contains("a ticket-bot is running on data/tickets.db"), "{said}");
+
+    // Once the first stops, another may run on the file.
+    first.stop().await;
+    let mut third = Bot::start(dir.path(), &discord, &[], &secret);
+    third.log("running").await;
+    assert!(discord.wait_for(PATIENCE, offline::bot_ready).await, "the third connected");
+    third.stop().await;
+    discord.shutdown().await;
 }

@@ -276,10 +276,10 @@ impl<'s, 'e> Walker<'s, 'e> {
 
     fn rsi(&mut self, rsi: &DeTable<'_>, config: &mut Config) {
         self.unknown_keys(rsi, "rsi", RSI);
-        if let Some((_, value)) = Self::entry(rsi, "enabled") {
-            if let Some(enabled) = self.typed::<bool>(value, "rsi.enabled", "a boolean") {
-                config.rsi.enabled = enabled;
-            }
+        if let Some((_, value)) = Self::entry(rsi, "enabled")
+            && let Some(enabled) = self.typed::<bool>(value, "rsi.enabled", "a boolean")
+        {
+            config.rsi.enabled = enabled;
         }
         if let Some((span, url)) = self.string(rsi, "base_url", "rsi") {
             if url.starts_with("http://") || url.starts_with("https://") {

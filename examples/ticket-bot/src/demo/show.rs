@@ -168,12 +168,12 @@ fn unmarkdown(text: &str) -> String {
     let mut out = String::with_capacity(bold.len());
     let mut chars = bold.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(next) = chars.peek().filter(|n| n.is_ascii_punctuation()) {
-                out.push(*next);
-                chars.next();
-                continue;
-            }
+        if c == '\\'
+            && let Some(next) = chars.peek().filter(|n| n.is_ascii_punctuation())
+        {
+            out.push(*next);
+            chars.next();
+            continue;
         }
         out.push(c);
     }
