@@ -201,10 +201,19 @@ impl DiscordBot {
         let (stop, stopped) = watch::channel(false);
         let driver = DriverTask::default();
         let watermark = Arc::new(GatewayWatermark::default());
-        let handler =
-            Handler::new(cell.clone(), config.resume_every, stopped, driver.clone(), guilds.clone(), watermark.clone());
+        let shards = Arc::new(OnceLock::new());
+        let handler = Handler::new(
+            cell.clone(),
+            config.resume_every,
+            stopped,
+            driver.clone(),
+            guilds.clone(),
+            watermark.clone(),
+            shards.clone(),
+        );
         let client =
             ClientBuilder::new_with_http(http, INTENTS).event_handler(handler).await.map_err(DiscordError::Connect)?;
+        let _ = shards.set(client.shard_manager.clone());
         let platform = Arc::new(SerenityPlatform::new(client.http.clone(), from::user(me.id)).with_guilds(guilds));
         let desk = build_desk(platform.clone());
         // Set once, here, before any event can arrive (events only flow after `run`).

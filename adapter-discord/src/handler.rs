@@ -7,7 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serenity::all::{
     Attachment, ChannelId, Context, EventHandler, Guild, GuildChannel, GuildId, GuildMemberUpdateEvent, Interaction,
-    Member, Message as DiscordMessage, MessageUpdateEvent, PartialGuild, Ready, Role, RoleId, UnavailableGuild,
+    Member, Message as DiscordMessage, MessageUpdateEvent, PartialGuild, Ready, Role, RoleId, ShardManager,
+    UnavailableGuild,
 };
 use ticket_core::desk::{ChannelPost, Desk, DeskError, MessageOutcome, Problem};
 use ticket_core::ports::TranscriptAttachment;
@@ -32,6 +33,9 @@ pub(crate) struct Handler {
     ordered: Arc<OrderedMessages>,
     /// When the bot last heard from Discord, kept for catching up after a gap (see [`crate::catch_up`]).
     watermark: Arc<GatewayWatermark>,
+    /// serenity's shard manager, once the client is built: a `READY` that comes after the bot was told to stop
+    /// stops it again (see [`Handler::ready`]).
+    shards: Arc<OnceLock<Arc<ShardManager>>>,
 }
 
 impl Handler {
@@ -42,9 +46,11 @@ impl Handler {
         driver: crate::outbox_driver::DriverTask,
         guilds: Arc<GuildView>,
         watermark: Arc<GatewayWatermark>,
+        shards: Arc<OnceLock<Arc<ShardManager>>>,
     ) -> Self {
         let ordered = Arc::new(OrderedMessages::new(guilds, watermark.clone()));
-        Self { desk, resumer_started: AtomicBool::new(false), resume_every, stopped, driver, ordered, watermark }
+        let resumer_started = AtomicBool::new(false);
+        Self { desk, resumer_started, resume_every, stopped, driver, ordered, watermark, shards }
     }
 
     fn guilds(&self) -> &Arc<GuildView> {
@@ -84,6 +90,15 @@ fn attachments(list: &[Attachment]) -> Vec<TranscriptAttachment> {
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(guilds = ready.guilds.len(), "connected to Discord");
+        if *self.stopped.borrow() {
+            // Told to stop while the shard was still connecting: serenity's `shutdown_all` had no runner to stop
+            // then (and its `Client::start` would never return). Now it has one.
+            if let Some(shards) = self.shards.get() {
+                tracing::info!("connected after being told to stop; disconnecting");
+                shards.shutdown_all().await;
+            }
+            return;
+        }
         let Some(desk) = self.desk() else { return };
         // Messages made from here on reach this session; those made since the last event before it are read from
         // the channels' history as their guilds arrive.

@@ -128,3 +128,24 @@ async fn a_second_bot_on_the_same_sqlite_file_is_refused_and_migrate_waits_for_t
     third.stop().await;
     discord.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigterm_while_connecting_to_discord_stops_cleanly() {
+    // systemd stops a unit it just started, say: the signal comes before Discord's READY. serenity's shutdown had
+    // nothing to stop then, and the process waited for its stop timeout instead of ending. The window is narrow
+    // (the shard's connection to the gateway): on a loaded machine it was hit every time, on a quiet one rarely.
+    for _ in 0..3 {
+        let discord = FakeDiscord::start().await.unwrap();
+        let guild = discord.create_guild("Self-hosted");
+        let dir = tempfile::tempdir().unwrap();
+        write_config(dir.path(), &discord, guild);
+        let secret = [("TICKET_BOT_PID_SECRET", "a-pid-secret-for-a-quick-start-0123456789abcdef")];
+        let mut bot = Bot::start(dir.path(), &discord, &[], &secret);
+        bot.log("running").await;
+        let asked = std::time::Instant::now();
+        let logs = bot.stop().await;
+        assert!(asked.elapsed() < std::time::Duration::from_secs(10), "stopped in {:?}", asked.elapsed());
+        assert!(!logs.iter().any(|l| l["message"].as_str().is_some_and(|m| m.starts_with("stopping took too long"))));
+        discord.shutdown().await;
+    }
+}
