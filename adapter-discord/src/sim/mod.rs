@@ -282,6 +282,12 @@ impl FakeDiscord {
         *lock(&self.shared.guild_create_delay) = delay;
     }
 
+    /// The next gateway connections' WebSocket handshakes are answered only after `delay` (a slow network, say): a
+    /// client is then connecting for that long, before it has a session.
+    pub fn delay_gateway_handshake(&self, delay: std::time::Duration) {
+        *lock(&self.shared.handshake_delay) = delay;
+    }
+
     /// Every REST call gets `503` while set.
     pub fn set_unavailable(&self, down: bool) {
         lock(&self.shared.faults).unavailable = down;

@@ -103,6 +103,10 @@ fn response(status: u16, body: Option<String>, headers: &[(&'static str, String)
 async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let wants_websocket = header(&req, "upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
     if wants_websocket {
+        let delay = *super::shared::lock(&shared.handshake_delay);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         return upgrade(shared, req);
     }
     let method = req.method().as_str().to_string();

@@ -73,6 +73,8 @@ pub(crate) struct Shared {
     pub reply_timeout: Mutex<Duration>,
     /// How long the GUILD_CREATEs of a new session wait after READY (their content is of READY's moment).
     pub guild_create_delay: Mutex<Duration>,
+    /// How long a gateway connection's WebSocket handshake is held before it is answered.
+    pub handshake_delay: Mutex<Duration>,
     /// Whoever follows the messages posted.
     pub feeds: Mutex<Vec<tokio::sync::mpsc::UnboundedSender<PostedMessage>>>,
 }
@@ -94,6 +96,7 @@ impl Shared {
             shutdown: watch::Sender::new(false),
             reply_timeout: Mutex::new(Duration::from_secs(10)),
             guild_create_delay: Mutex::new(Duration::ZERO),
+            handshake_delay: Mutex::new(Duration::ZERO),
             feeds: Mutex::new(Vec::new()),
         }
     }
