@@ -145,7 +145,7 @@ impl GatewayWatermark {
     }
 
     /// A catch-up finished (`ok`: every message it found was handed to the desk).
-    fn finished(&self, ok: bool) {
+    pub(crate) fn finished(&self, ok: bool) {
         let mut mark = self.lock();
         mark.pending = mark.pending.saturating_sub(1);
         mark.failed |= !ok;
@@ -261,41 +261,26 @@ pub(crate) async fn wait_for_ticket_channel(
 ) -> bool {
     let Some(ticket) = guilds.marked_ticket(guild, channel) else { return false };
     let deadline = tokio::time::Instant::now() + CREATION_WAIT;
-    loop {
-        match desk.recorded_messages(from::channel(channel)).await {
-            Ok(Some(_)) => return true,
-            Ok(None) => {}
-            Err(error) => {
-                tracing::warn!(%error, %channel, "could not look for a ticket's channel");
-                return false;
-            }
-        }
-        if !desk.awaits_channel(ticket).await.unwrap_or(false) {
-            return false;
-        }
+    // One ticket read per look; whether it took this channel is read once, when it stops waiting for one.
+    while desk.awaits_channel(ticket).await.unwrap_or(false) {
         if tokio::time::Instant::now() >= deadline {
             tracing::warn!(%channel, %ticket, "a ticket never recorded the channel made for it; its messages were left alone");
             return false;
         }
         tokio::time::sleep(CREATION_POLL).await;
     }
+    match desk.recorded_messages(from::channel(channel)).await {
+        Ok(found) => found.is_some(),
+        Err(error) => {
+            tracing::warn!(%error, %channel, "could not look for a ticket's channel");
+            false
+        }
+    }
 }
 
-/// Runs one channel's catch-up (in its lane).
+/// Runs one channel's catch-up (in its lane); `false` if what it had to read could not be read (the caller tells
+/// the watermark, which then stays put).
 pub(crate) async fn run(
-    ctx: &Context,
-    desk: &Desk,
-    guilds: &GuildView,
-    watermark: &GatewayWatermark,
-    caught_up: &CaughtUp,
-    job: CatchUp,
-) {
-    let ok = catch_up_channel(ctx, desk, guilds, watermark, caught_up, job).await;
-    watermark.finished(ok);
-}
-
-/// One channel's catch-up; `false` if what it had to read could not be read (the watermark then stays put).
-async fn catch_up_channel(
     ctx: &Context,
     desk: &Desk,
     guilds: &GuildView,

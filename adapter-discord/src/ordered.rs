@@ -132,7 +132,8 @@ impl OrderedMessages {
     async fn handle(&self, ctx: &Context, desk: &Desk, incoming: Incoming) {
         match incoming {
             Incoming::CatchUp(job) => {
-                catch_up::run(ctx, desk, &self.guilds, &self.watermark, &self.caught_up, job).await;
+                let ok = catch_up::run(ctx, desk, &self.guilds, &self.watermark, &self.caught_up, job).await;
+                self.watermark.finished(ok);
             }
             Incoming::Posted { post: ChannelPost { message: Some(id), .. }, .. }
                 if self.caught_up.take(to::message(id)) => {}
